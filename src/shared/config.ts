@@ -1,0 +1,44 @@
+/**
+ * Every setting Worker Graph reads from the environment, in one place, with defaults that make
+ * `npm start` work on a laptop with nothing installed but Node.
+ */
+import path from 'node:path';
+
+export const AGENCIES = ['labour', 'icds', 'transport', 'municipal', 'mepma'] as const;
+export type AgencyName = (typeof AGENCIES)[number];
+
+const env = process.env;
+
+function int(name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, got "${raw}"`);
+  return value;
+}
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+
+export const config = {
+  host: env.HOST ?? '127.0.0.1',
+  gatewayPort: int('PORT', 4000),
+  /** Subgraphs listen on 4001–4005 in the order of AGENCIES unless SUBGRAPH_BASE_PORT moves them. */
+  subgraphBasePort: int('SUBGRAPH_BASE_PORT', 4001),
+  /** How long the gateway waits for one agency before answering without it. */
+  subgraphTimeoutMs: int('SUBGRAPH_TIMEOUT_MS', 5000),
+  /** A shared server for all agencies (one database each); per-agency URLs win over it. */
+  databaseUrl: env.DATABASE_URL || undefined,
+  agencyDatabaseUrl: (agency: AgencyName) => env[`${agency.toUpperCase()}_DATABASE_URL`] || undefined,
+  embeddedPostgres: {
+    dataDir: path.resolve(repoRoot, env.EMBEDDED_PG_DIR ?? '.data/postgres'),
+    port: int('EMBEDDED_PG_PORT', 54329),
+  },
+  demo: {
+    seed: int('DEMO_SEED', 2024),
+    workers: int('DEMO_WORKERS', 4090),
+  },
+} as const;
+
+export function subgraphPort(agency: AgencyName): number {
+  return config.subgraphBasePort + AGENCIES.indexOf(agency);
+}

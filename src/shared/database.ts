@@ -1,0 +1,67 @@
+import pg from 'pg';
+import { config, type AgencyName } from './config.js';
+import { startEmbeddedPostgres, type EmbeddedServer } from './embedded-postgres.js';
+
+/**
+ * Where each agency's database lives. Precedence: `<AGENCY>_DATABASE_URL`, then `DATABASE_URL`
+ * (the agency gets its own database `<name>_<agency>` on that server), then the embedded server.
+ */
+export interface DatabaseLocator {
+  urlFor(agency: AgencyName | 'gateway'): string;
+  /** Stops the embedded server if this locator started one. */
+  close(): Promise<void>;
+}
+
+export async function locateDatabases(options: { embedded?: { dataDir: string; port: number } } = {}): Promise<DatabaseLocator> {
+  const needsEmbedded = !config.databaseUrl;
+  let embedded: EmbeddedServer | undefined;
+  if (needsEmbedded) embedded = await startEmbeddedPostgres(options.embedded ?? config.embeddedPostgres);
+  return {
+    urlFor(agency) {
+      const own = agency === 'gateway' ? process.env.GATEWAY_DATABASE_URL : config.agencyDatabaseUrl(agency);
+      if (own) return own;
+      if (config.databaseUrl) return withDatabase(config.databaseUrl, `${databaseName(config.databaseUrl)}_${agency}`);
+      return embedded!.url(agency);
+    },
+    close: async () => embedded?.stop(),
+  };
+}
+
+function databaseName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.replace(/^\//, '')) || 'workergraph';
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${encodeURIComponent(database)}`;
+  return parsed.toString();
+}
+
+/** Creates the database named in `url` if the server does not have it yet. */
+export async function ensureDatabase(url: string): Promise<void> {
+  const target = databaseName(url);
+  const client = new pg.Client({ connectionString: withDatabase(url, 'postgres') });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [target]);
+    if (!rowCount) await client.query(`create database ${pg.escapeIdentifier(target)}`);
+  } catch (error) {
+    // Two processes creating the same database at once: the loser sees 42P04 and carries on.
+    if ((error as { code?: string }).code !== '42P04') throw error;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Drops and recreates the database named in `url` (tests only). */
+export async function recreateDatabase(url: string): Promise<void> {
+  const target = databaseName(url);
+  const client = new pg.Client({ connectionString: withDatabase(url, 'postgres') });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists ${pg.escapeIdentifier(target)} with (force)`);
+    await client.query(`create database ${pg.escapeIdentifier(target)}`);
+  } finally {
+    await client.end();
+  }
+}

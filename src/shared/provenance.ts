@@ -1,0 +1,59 @@
+import { defineEntity } from '@mikro-orm/core';
+
+const p = defineEntity.properties;
+
+/**
+ * Columns every agency record carries so an auditor can tell where a value came from: the
+ * source system it was captured in, and who recorded and last changed it, when.
+ */
+export const provenanceProperties = {
+  sourceSystem: p.string().fieldName('source_system'),
+  recordedAt: p.datetime().fieldName('recorded_at').onCreate(() => new Date()),
+  recordedBy: p.string().fieldName('recorded_by'),
+  updatedAt: p.datetime().fieldName('updated_at').onCreate(() => new Date()).onUpdate(() => new Date()),
+  updatedBy: p.string().fieldName('updated_by').nullable(),
+};
+
+/** The SQL for the provenance columns, for an agency's migrations. */
+export const provenanceColumnsSql = `
+  source_system text not null,
+  recorded_at timestamptz not null default now(),
+  recorded_by text not null,
+  updated_at timestamptz not null default now(),
+  updated_by text`;
+
+export interface ProvenanceFields {
+  id: string;
+  sourceSystem: string;
+  recordedAt: Date;
+  recordedBy: string;
+  updatedAt: Date;
+  updatedBy?: string | null;
+}
+
+export interface SourceValue {
+  agency: string;
+  system: string;
+  recordId: string;
+  recordedAt: Date;
+  recordedBy: string;
+  updatedAt: Date;
+  updatedBy: string | null;
+}
+
+/** Builds the public `Source` value for a record of `agency`. */
+export function sourceOf(agency: string, record: ProvenanceFields): SourceValue {
+  return {
+    agency,
+    system: record.sourceSystem,
+    recordId: record.id,
+    recordedAt: record.recordedAt,
+    recordedBy: record.recordedBy,
+    updatedAt: record.updatedAt,
+    updatedBy: record.updatedBy ?? null,
+  };
+}
+
+/** Who a write through the graph is attributed to, until callers authenticate (issue 3). */
+export const GRAPH_WRITER = 'worker-graph';
+export const GRAPH_SOURCE_SYSTEM = 'Worker Graph';

@@ -1,0 +1,32 @@
+import { UniqueConstraintViolationException, ForeignKeyConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { conflict, badInput } from './errors.js';
+
+/**
+ * Runs a write in one transaction. A unique or foreign-key violation that slipped past the
+ * resolver's own checks (two requests racing) becomes the same error the check would have given.
+ */
+export async function writeInTransaction<T>(
+  em: EntityManager,
+  work: (tx: EntityManager) => Promise<T>,
+  onDuplicate = 'That record already exists.',
+): Promise<T> {
+  try {
+    return await em.transactional((tx) => work(tx as EntityManager));
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException) throw conflict(onDuplicate);
+    if (error instanceof ForeignKeyConstraintViolationException) throw badInput('The record refers to something that does not exist.');
+    throw error;
+  }
+}
+
+/** Next number from a PostgreSQL sequence, formatted as `<prefix><zero-padded number>`. */
+export async function nextId(em: EntityManager, sequence: string, prefix: string, width = 7): Promise<string> {
+  const [row] = await em.getConnection().execute<{ n: string }[]>(`select nextval('${sequence}') as n`);
+  return `${prefix}${String(row.n).padStart(width, '0')}`;
+}
+
+/** Moves a sequence past ids a bulk load wrote directly (demo seeding). */
+export async function advanceSequence(em: EntityManager, sequence: string, to: number): Promise<void> {
+  if (to > 0) await em.getConnection().execute(`select setval('${sequence}', ${Math.floor(to)})`);
+}

@@ -1,0 +1,74 @@
+/**
+ * Input rules shared by every agency. Each returns the cleaned value or throws BAD_USER_INPUT
+ * naming the field, so resolvers validate at the edge before touching the database.
+ */
+import { badInput } from './errors.js';
+import { cityByCode, wardCode } from './demo/places.js';
+
+const WORKER_ID = /^W-\d{7}$/;
+
+export function workerIdArg(value: string, field = 'workerId'): string {
+  const id = value.trim();
+  if (!WORKER_ID.test(id)) throw badInput(`"${value}" is not a worker id; worker ids look like W-0000042.`, field);
+  return id;
+}
+
+/** Accepts `9876543210`, `+91 98765 43210`, `09876543210`; returns the ten digits. */
+export function phoneArg(value: string, field = 'phone'): string {
+  const digits = value.replace(/[\s-]/g, '').replace(/^(\+91|91(?=\d{10}$)|0(?=\d{10}$))/, '');
+  if (!/^[6-9]\d{9}$/.test(digits)) {
+    throw badInput(`"${value}" is not an Indian mobile number: ten digits starting with 6, 7, 8 or 9.`, field);
+  }
+  return digits;
+}
+
+export function textArg(value: string, field: string, maxLength = 200): string {
+  const text = value.trim().replace(/\s+/g, ' ');
+  if (!text) throw badInput(`${field} must not be empty.`, field);
+  if (text.length > maxLength) throw badInput(`${field} must be at most ${maxLength} characters.`, field);
+  return text;
+}
+
+export function digitsArg(value: string, field: string, length: number): string {
+  if (!new RegExp(`^\\d{${length}}$`).test(value)) throw badInput(`${field} must be exactly ${length} digits.`, field);
+  return value;
+}
+
+export function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+export function notInFuture(date: string, field: string): string {
+  if (date > today()) throw badInput(`${field} ${date} is in the future.`, field);
+  return date;
+}
+
+/** For validity periods: `until` must come after `from`. */
+export function dateOrder(from: string, until: string, fromField: string, untilField: string): void {
+  if (until <= from) throw badInput(`${untilField} (${until}) must be after ${fromField} (${from}).`, untilField);
+}
+
+export function positiveAmountArg(value: number, field: string, max = 10_000_000): number {
+  if (!Number.isInteger(value) || value <= 0 || value > max) {
+    throw badInput(`${field} must be a whole number of rupees between 1 and ${max}.`, field);
+  }
+  return value;
+}
+
+/** A ULB code Worker Graph serves, e.g. `VJA`. */
+export function cityArg(value: string, field = 'city'): string {
+  const code = value.trim().toUpperCase();
+  if (!cityByCode(code)) throw badInput(`"${value}" is not a city (ULB) code Worker Graph serves; use VJA or GVMC.`, field);
+  return code;
+}
+
+/** A ward code of the given city, e.g. `VJA-W07`. */
+export function wardArg(value: string, city: string, field = 'ward'): string {
+  const code = value.trim().toUpperCase();
+  const match = /^([A-Z]+)-W(\d{2,3})$/.exec(code);
+  const ulb = cityByCode(city);
+  if (!match || match[1] !== city || !ulb || Number(match[2]) < 1 || Number(match[2]) > ulb.wardCount) {
+    throw badInput(`"${value}" is not a ward of ${city}; ward codes look like ${wardCode(city, 7)}.`, field);
+  }
+  return code;
+}

@@ -1,0 +1,86 @@
+/**
+ * The whole hub on one machine: databases (embedded unless DATABASE_URL is set), every agency's
+ * subgraph, and the gateway in front. `npm start`, the benchmarks and the tests all start it here.
+ */
+import { config, subgraphPort, type AgencyName } from './shared/config.js';
+import { locateDatabases, recreateDatabase } from './shared/database.js';
+import { DemoPopulation } from './shared/demo/population.js';
+import { openAgencyOrm, type AgencyOrm } from './shared/orm.js';
+import type { RunningHttpServer } from './shared/http-server.js';
+import { serveSubgraph, type AgencySubgraph } from './shared/subgraph.js';
+import { SUPERGRAPH_FILE } from './shared/supergraph.js';
+import { readSupergraph, startGateway } from '../gateway/server.js';
+import { agencies } from '../subgraphs/index.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+export interface StackOptions {
+  /** 0 picks free ports (tests); otherwise 4000 and 4001–4005 unless configured. */
+  gatewayPort?: number;
+  subgraphPorts?: (agency: AgencyName) => number;
+  host?: string;
+  /** Where the embedded server keeps its data and listens, when no DATABASE_URL is set. */
+  embedded?: { dataDir: string; port: number };
+  /** Drop and recreate every agency database first (tests). */
+  fresh?: boolean;
+  /** Demo data to load into empty databases; `false` loads none. */
+  demo?: { seed: number; workers: number } | false;
+  log?: (line: string) => void;
+}
+
+export interface RunningStack {
+  gatewayUrl: string;
+  subgraphs: Map<AgencyName, { agency: AgencySubgraph<any>; database: AgencyOrm; server: RunningHttpServer }>;
+  gateway: RunningHttpServer;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
+  const log = options.log ?? (() => {});
+  const host = options.host ?? config.host;
+  const databases = await locateDatabases({ embedded: options.embedded });
+  const subgraphs: RunningStack['subgraphs'] = new Map();
+  let gateway: RunningHttpServer | undefined;
+
+  const stop = async () => {
+    await gateway?.stop();
+    for (const { server, database } of subgraphs.values()) {
+      await server.stop();
+      await database.orm.close();
+    }
+    await databases.close();
+  };
+
+  try {
+    // Each agency is prepared on its own: its own database, migrations and demo data.
+    await Promise.all(
+      agencies.map(async (agency) => {
+        const url = databases.urlFor(agency.name);
+        if (options.fresh) await recreateDatabase(url);
+        const database = await openAgencyOrm({ url, entities: agency.entities, migrations: agency.migrations });
+        if (options.demo !== false) await seedIfEmpty(agency, database.orm.em.fork() as EntityManager, options.demo ?? config.demo, log);
+        const port = options.subgraphPorts ? options.subgraphPorts(agency.name) : subgraphPort(agency.name);
+        const server = await serveSubgraph(agency, database, { port, host });
+        subgraphs.set(agency.name, { agency, database, server });
+        log(`  ${agency.title.padEnd(22)} ${server.url}`);
+      }),
+    );
+    gateway = await startGateway({
+      supergraphSdl: readSupergraph(SUPERGRAPH_FILE),
+      subgraphUrls: Object.fromEntries([...subgraphs].map(([name, { server }]) => [name, server.url])),
+      timeoutMs: config.subgraphTimeoutMs,
+      port: options.gatewayPort ?? config.gatewayPort,
+      host,
+    });
+  } catch (error) {
+    await stop().catch(() => {});
+    throw error;
+  }
+  return { gatewayUrl: gateway.url, subgraphs, gateway, stop };
+}
+
+async function seedIfEmpty(agency: AgencySubgraph<any>, em: EntityManager, demo: { seed: number; workers: number }, log: (line: string) => void) {
+  if (await agency.hasData(em)) return;
+  const started = Date.now();
+  await em.transactional((tx) => agency.seed(tx as EntityManager, new DemoPopulation(demo.seed, demo.workers)));
+  log(`  ${agency.title}: loaded demo data for ${demo.workers} workers in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}

@@ -1,0 +1,19 @@
+import type { AgencySubgraph } from '../../src/shared/subgraph.js';
+import { loadSchema } from '../../src/shared/subgraph.js';
+import { entities } from './entities.js';
+import { createLoaders, type LabourLoaders } from './loaders.js';
+import { migrations } from './migrations/index.js';
+import { resolvers } from './resolvers.js';
+import { hasData, seed } from './seed.js';
+
+export const labour: AgencySubgraph<LabourLoaders> = {
+  name: 'labour',
+  title: 'Labour Department',
+  typeDefs: loadSchema(__dirname),
+  resolvers,
+  entities,
+  migrations,
+  createLoaders,
+  seed,
+  hasData,
+};

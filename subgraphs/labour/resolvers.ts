@@ -1,0 +1,178 @@
+import { badInput, conflict, notFound } from '../../src/shared/errors.js';
+import { pageRequest, toConnection } from '../../src/shared/pagination.js';
+import { GRAPH_SOURCE_SYSTEM, GRAPH_WRITER, sourceOf } from '../../src/shared/provenance.js';
+import { scalarResolvers } from '../../src/shared/scalars.js';
+import { nextId, writeInTransaction } from '../../src/shared/transactions.js';
+import { cityByCode } from '../../src/shared/demo/places.js';
+import { NCO_CODE } from '../../src/shared/demo/population.js';
+import {
+  cityArg, digitsArg, notInFuture, phoneArg, textArg, today, wardArg, workerIdArg,
+} from '../../src/shared/validation.js';
+import { SocialSecurityEnrolmentSchema, WorkerSchema, type Worker } from './entities.js';
+import type { Resolvers } from './generated/resolvers.js';
+import { idReferenceTokenArg, maskPhone, registrationAge, schemeEligibility } from './rules.js';
+import type { Context } from './context.js';
+import type { FilterQuery } from '@mikro-orm/core';
+
+const AGENCY = 'labour';
+const LOOKUP_LIMIT = 20;
+
+export const resolvers: Resolvers = {
+  ...scalarResolvers,
+
+  Query: {
+    async worker(_, { id }, { loaders }) {
+      const worker = await loaders.workerById.load(workerIdArg(id, 'id'));
+      if (!worker) throw notFound('worker', id);
+      return worker;
+    },
+
+    async workers(_, { filter, first, after }, { em }) {
+      const page = pageRequest(first, after);
+      const where: FilterQuery<Worker> = {};
+      if (filter?.city) where.cityCode = cityArg(filter.city, 'filter.city');
+      if (filter?.ward) where.wardCode = wardArg(filter.ward, filter.city ? cityArg(filter.city) : filter.ward.split('-')[0], 'filter.ward');
+      if (filter?.occupation) where.occupation = filter.occupation;
+      const rows = await em.find(
+        WorkerSchema,
+        page.afterKey ? { ...where, id: { $gt: page.afterKey } } : where,
+        { orderBy: { id: 'asc' }, limit: page.first + 1 },
+      );
+      return toConnection(rows, page, (worker) => worker.id, () => em.count(WorkerSchema, where));
+    },
+
+    async findWorkers(_, { phone, idLast4, dateOfBirth, name }, { em }) {
+      const where: FilterQuery<Worker> = {};
+      if (phone) where.phone = phoneArg(phone);
+      if (idLast4 || dateOfBirth) {
+        if (!idLast4 || !dateOfBirth) throw badInput('idLast4 and dateOfBirth go together: send both.', idLast4 ? 'dateOfBirth' : 'idLast4');
+        where.idLast4 = digitsArg(idLast4, 'idLast4', 4);
+        where.dateOfBirth = dateOfBirth;
+      }
+      if (!where.phone && !where.idLast4) {
+        throw badInput('Give a phone number, or the ID reference last four digits with the date of birth.');
+      }
+      if (name) where.name = { $ilike: `%${textArg(name, 'name').replace(/[%_\\]/g, '\\$&')}%` };
+      return em.find(WorkerSchema, where, { orderBy: { id: 'asc' }, limit: LOOKUP_LIMIT });
+    },
+  },
+
+  Mutation: {
+    async registerWorker(_, { input }, { em }) {
+      const city = cityArg(input.city);
+      const registeredOn = notInFuture(input.registeredOn ?? today(), 'registeredOn');
+      registrationAge(input.dateOfBirth, registeredOn);
+      const values = {
+        name: textArg(input.name, 'name', 120),
+        gender: input.gender,
+        dateOfBirth: input.dateOfBirth,
+        phone: phoneArg(input.phone),
+        idToken: idReferenceTokenArg(input.idReferenceToken),
+        idLast4: digitsArg(input.idLast4, 'idLast4', 4),
+        occupation: input.occupation,
+        ncoCode: input.ncoCode ? ncoCodeArg(input.ncoCode) : NCO_CODE[input.occupation],
+        cityCode: city,
+        wardCode: wardArg(input.ward, city),
+        registeredOn,
+        eShramUan: input.eShramUan ? digitsArg(input.eShramUan, 'eShramUan', 12) : null,
+        sourceSystem: GRAPH_SOURCE_SYSTEM,
+        recordedBy: GRAPH_WRITER,
+      };
+      return writeInTransaction(em, async (tx) => {
+        await assertUnique(tx, values);
+        const worker = tx.create(WorkerSchema, { id: await nextId(tx, 'worker_number_seq', 'W-'), ...values });
+        await tx.flush();
+        return worker;
+      }, 'This worker is already registered (same phone, ID reference or e-Shram UAN).');
+    },
+
+    async updateWorker(_, { id, input }, { em }) {
+      const workerId = workerIdArg(id, 'id');
+      return writeInTransaction(em, async (tx) => {
+        const worker = await tx.findOne(WorkerSchema, { id: workerId });
+        if (!worker) throw notFound('worker', id);
+        const changes: Partial<Worker> = {};
+        if (input.name != null) changes.name = textArg(input.name, 'name', 120);
+        if (input.phone != null) changes.phone = phoneArg(input.phone);
+        if (input.occupation != null) changes.occupation = input.occupation;
+        if (input.ncoCode != null) changes.ncoCode = ncoCodeArg(input.ncoCode);
+        if (input.ward != null) changes.wardCode = wardArg(input.ward, worker.cityCode);
+        if (input.eShramUan != null) changes.eShramUan = digitsArg(input.eShramUan, 'eShramUan', 12);
+        if (Object.keys(changes).length === 0) throw badInput('Nothing to update: give at least one field.');
+        await assertUnique(tx, changes, worker.id);
+        tx.assign(worker, { ...changes, updatedBy: GRAPH_WRITER });
+        await tx.flush();
+        return worker;
+      }, 'Another worker already has that phone number or e-Shram UAN.');
+    },
+
+    async enrolInScheme(_, { input }, { em }) {
+      const workerId = workerIdArg(input.workerId);
+      const enrolledOn = notInFuture(input.enrolledOn, 'enrolledOn');
+      const schemeReference = textArg(input.schemeReference, 'schemeReference', 60);
+      return writeInTransaction(em, async (tx) => {
+        const worker = await tx.findOne(WorkerSchema, { id: workerId });
+        if (!worker) throw notFound('worker', input.workerId);
+        if (enrolledOn < worker.dateOfBirth) throw badInput('enrolledOn is before the worker was born.', 'enrolledOn');
+        schemeEligibility(input.scheme, worker, enrolledOn);
+        const active = await tx.count(SocialSecurityEnrolmentSchema, { workerId, scheme: input.scheme, status: 'ACTIVE' });
+        if (active) throw conflict(`${workerId} already has an active ${input.scheme} enrolment.`);
+        const enrolment = tx.create(SocialSecurityEnrolmentSchema, {
+          id: await nextId(tx, 'social_security_enrolment_number_seq', 'SSE-'),
+          workerId,
+          scheme: input.scheme,
+          status: 'ACTIVE',
+          enrolledOn,
+          schemeReference,
+          sourceSystem: GRAPH_SOURCE_SYSTEM,
+          recordedBy: GRAPH_WRITER,
+        });
+        await tx.flush();
+        return enrolment;
+      }, `That worker already has an active ${input.scheme} enrolment.`);
+    },
+  },
+
+  Worker: {
+    __resolveReference: (reference, { loaders }) => loaders.workerById.load(reference.id),
+    phone: (worker) => maskPhone(worker.phone),
+    idReference: (worker) => ({ token: worker.idToken, last4: worker.idLast4 }),
+    city: (worker) => ({ code: worker.cityCode, name: cityByCode(worker.cityCode)?.name ?? worker.cityCode }),
+    ward: (worker) => ({ code: worker.wardCode }),
+    socialSecurityEnrolments: (worker, _, { loaders }) => loaders.enrolmentsByWorker.load(worker.id),
+    source: (worker) => sourceOf(AGENCY, worker),
+  },
+
+  SocialSecurityEnrolment: {
+    __resolveReference: (reference, { loaders }) => loaders.enrolmentById.load(reference.id),
+    source: (enrolment) => sourceOf(AGENCY, enrolment),
+  },
+
+  WorkerConnection: {
+    totalCount: (connection) => connection.totalCount(),
+  },
+};
+
+function ncoCodeArg(value: string): string {
+  if (!/^\d{4}(\.\d{4})?$/.test(value)) throw badInput('ncoCode must be an NCO-2015 code such as 8322 or 8322.0100.', 'ncoCode');
+  return value;
+}
+
+/** Phone, ID reference and e-Shram UAN each identify one person: refuse a second holder. */
+async function assertUnique(
+  em: Context['em'],
+  values: { phone?: string; idToken?: string; eShramUan?: string | null },
+  exceptId?: string,
+): Promise<void> {
+  const checks: [keyof typeof values, string][] = [
+    ['phone', 'phone number'],
+    ['idToken', 'ID reference'],
+    ['eShramUan', 'e-Shram UAN'],
+  ];
+  for (const [field, label] of checks) {
+    const value = values[field];
+    if (!value) continue;
+    const holder = await em.findOne(WorkerSchema, { [field]: value, ...(exceptId ? { id: { $ne: exceptId } } : {}) });
+    if (holder) throw conflict(`A worker with this ${label} is already registered (${holder.id}).`);
+  }
+}

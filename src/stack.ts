@@ -20,6 +20,8 @@ export interface StackOptions {
   host?: string;
   /** Where the embedded server keeps its data and listens, when no DATABASE_URL is set. */
   embedded?: { dataDir: string; port: number };
+  /** A server for every agency's database (`<name>_<agency>`), overriding the environment (tests). */
+  databaseUrl?: string;
   /** Drop and recreate every agency database first (tests). */
   fresh?: boolean;
   /** Demo data to load into empty databases; `false` loads none. */
@@ -37,7 +39,7 @@ export interface RunningStack {
 export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
   const log = options.log ?? (() => {});
   const host = options.host ?? config.host;
-  const databases = await locateDatabases({ embedded: options.embedded });
+  const databases = await locateDatabases({ embedded: options.embedded, databaseUrl: options.databaseUrl });
   const subgraphs: RunningStack['subgraphs'] = new Map();
   let gateway: RunningHttpServer | undefined;
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { config, type AgencyName } from './config.js';
-import { startEmbeddedPostgres, type EmbeddedServer } from './embedded-postgres.js';
+import type { EmbeddedServer } from './embedded-postgres.js';
 
 /**
  * Where each agency's database lives. Precedence: `<AGENCY>_DATABASE_URL`, then `DATABASE_URL`
@@ -12,15 +12,21 @@ export interface DatabaseLocator {
   close(): Promise<void>;
 }
 
-export async function locateDatabases(options: { embedded?: { dataDir: string; port: number } } = {}): Promise<DatabaseLocator> {
-  const needsEmbedded = !config.databaseUrl;
+export async function locateDatabases(
+  options: { embedded?: { dataDir: string; port: number }; databaseUrl?: string } = {},
+): Promise<DatabaseLocator> {
+  const shared = options.databaseUrl ?? config.databaseUrl;
   let embedded: EmbeddedServer | undefined;
-  if (needsEmbedded) embedded = await startEmbeddedPostgres(options.embedded ?? config.embeddedPostgres);
+  if (!shared) {
+    // Loaded only when needed: the package is ESM-only and a real server needs none of it.
+    const { startEmbeddedPostgres } = await import('./embedded-postgres.js');
+    embedded = await startEmbeddedPostgres(options.embedded ?? config.embeddedPostgres);
+  }
   return {
     urlFor(agency) {
       const own = agency === 'gateway' ? process.env.GATEWAY_DATABASE_URL : config.agencyDatabaseUrl(agency);
-      if (own) return own;
-      if (config.databaseUrl) return withDatabase(config.databaseUrl, `${databaseName(config.databaseUrl)}_${agency}`);
+      if (own && !options.databaseUrl) return own;
+      if (shared) return withDatabase(shared, `${databaseName(shared)}_${agency}`);
       return embedded!.url(agency);
     },
     close: async () => embedded?.stop(),

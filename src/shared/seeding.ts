@@ -1,0 +1,23 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { DemoPopulation } from './demo/population.js';
+import type { AgencySubgraph } from './subgraph.js';
+
+export interface DemoSize {
+  seed: number;
+  workers: number;
+}
+
+/**
+ * Loads one agency's share of the demo population in a single transaction: a load that fails
+ * half-way leaves the database empty, and the next start simply tries again.
+ */
+export async function seedAgency(
+  agency: AgencySubgraph<any>,
+  em: EntityManager,
+  demo: DemoSize,
+  progress?: (done: number) => void,
+): Promise<number> {
+  const started = Date.now();
+  await em.transactional((tx) => agency.seed(tx as EntityManager, new DemoPopulation(demo.seed, demo.workers), progress));
+  return Date.now() - started;
+}

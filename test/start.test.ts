@@ -29,7 +29,8 @@ beforeAll(async () => {
 
 /** Starts `npm start`'s script and resolves with its output once the gateway is ready. */
 function start(): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['scripts/start.ts'], { cwd: root, env });
+  // One process, as `npm start` runs it, so a SIGKILL is a real hard kill of the whole hub.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env });
   children.push(child);
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));

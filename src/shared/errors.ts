@@ -35,7 +35,8 @@ export function conflict(message: string): GraphQLError {
 
 export function subgraphUnavailable(agency: string, reason: string): GraphQLError {
   return new GraphQLError(`The ${agency} agency did not answer: ${reason}`, {
-    extensions: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, agency },
+    // `serviceName` is where the gateway names the agency on every other subgraph error too.
+    extensions: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, serviceName: agency },
   });
 }
 

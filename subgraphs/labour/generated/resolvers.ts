@@ -366,7 +366,6 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping of federation types */
 export type FederationTypes = ResolversObject<{
   SocialSecurityEnrolment: SocialSecurityEnrolment;
-  Ward: Ward;
   Worker: Worker;
 }>;
 
@@ -375,9 +374,6 @@ export type FederationReferenceTypes = ResolversObject<{
   SocialSecurityEnrolment:
     ( { __typename: 'SocialSecurityEnrolment' }
     & GraphQLRecursivePick<FederationTypes['SocialSecurityEnrolment'], {"id":true}> );
-  Ward:
-    ( { __typename: 'Ward' }
-    & GraphQLRecursivePick<FederationTypes['Ward'], {"code":true}> );
   Worker:
     ( { __typename: 'Worker' }
     & GraphQLRecursivePick<FederationTypes['Worker'], {"id":true}> );
@@ -432,7 +428,7 @@ export type ResolversParentTypes = ResolversObject<{
   SocialSecurityEnrolment: SocialSecurityEnrolmentModel;
   Source: SourceValueModel;
   UpdateWorkerInput: UpdateWorkerInput;
-  Ward: Ward | FederationReferenceTypes['Ward'];
+  Ward: Ward;
   Worker: WorkerModel;
   WorkerConnection: ConnectionModel<WorkerModel>;
   WorkerEdge: Omit<WorkerEdge, 'node'> & { node: ResolversParentTypes['Worker'] };
@@ -494,8 +490,7 @@ export type SourceResolvers<ContextType = Context, ParentType extends ResolversP
   updatedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
-export type WardResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Ward'] = ResolversParentTypes['Ward'], FederationReferenceType extends FederationReferenceTypes['Ward'] = FederationReferenceTypes['Ward']> = ResolversObject<{
-  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Ward']> | FederationReferenceType, FederationReferenceType, ContextType>;
+export type WardResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Ward'] = ResolversParentTypes['Ward']> = ResolversObject<{
   code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 

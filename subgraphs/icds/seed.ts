@@ -1,0 +1,171 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { BulkWriter } from '../../src/shared/demo/bulk.js';
+import { CITIES, FEMALE_NAMES, MALE_NAMES, SURNAMES, wardCode, wardLocality, type DemoCity } from '../../src/shared/demo/places.js';
+import type { DemoPopulation, DemoWorker } from '../../src/shared/demo/population.js';
+import { addDays, addYears, type Random } from '../../src/shared/demo/random.js';
+import { advanceSequence } from '../../src/shared/transactions.js';
+import { AnganwadiCentreSchema, IcdsEnrolmentSchema, type IcdsEnrolment } from './entities.js';
+import { addMonths, ageOn, LACTATION_MONTHS } from './rules.js';
+
+const RECORDED_BY = 'icds-demo-import';
+const SOURCE_SYSTEM = 'Poshan Tracker';
+/** The demo's households are drawn as they stood on this day. */
+const AS_OF = '2025-06-30';
+const CENTRES_PER_WARD = 2;
+/** Stand-ins for the ICDS project numbers inside AWC codes (state 28, then project, ward, centre). */
+const PROJECT_CODE: Record<DemoCity['code'], string> = { VJA: '516', GVMC: '521' };
+
+type DemoEnrolment = Omit<IcdsEnrolment, 'id'>;
+
+/** ICDS's share of the demo: two anganwadi centres per ward, and the households enrolled at them. */
+export async function seed(em: EntityManager, population: DemoPopulation, progress?: (done: number) => void): Promise<void> {
+  const bulk = new BulkWriter(em);
+  for (const city of CITIES) {
+    for (let ward = 1; ward <= city.wardCount; ward++) {
+      for (let n = 1; n <= CENTRES_PER_WARD; n++) await bulk.add(AnganwadiCentreSchema, demoCentre(population, city, ward, n));
+    }
+  }
+  let enrolments = 0;
+  for (const worker of population.workers()) {
+    for (const enrolment of demoHousehold(population, worker)) {
+      enrolments += 1;
+      await bulk.add(IcdsEnrolmentSchema, { ...enrolment, id: `ICDS-${String(enrolments).padStart(7, '0')}` });
+    }
+    if (worker.index % 1000 === 0) progress?.(worker.index);
+  }
+  await bulk.flush();
+  progress?.(population.workerCount);
+  await advanceSequence(em, 'icds_enrolment_number_seq', enrolments);
+}
+
+function centreId(city: string, ward: number, n: number): string {
+  return `AWC-${city}-${String((ward - 1) * CENTRES_PER_WARD + n).padStart(4, '0')}`;
+}
+
+function demoCentre(population: DemoPopulation, city: DemoCity, ward: number, n: number) {
+  const id = centreId(city.code, ward, n);
+  const rng = population.random(`icds-centre-${city.code}`, (ward - 1) * CENTRES_PER_WARD + n);
+  // A locality spans several wards, so its centres are numbered across all of them.
+  const numberInLocality = Math.floor((ward - 1) / city.localities.length) * CENTRES_PER_WARD + n;
+  const recordedAt = new Date('2024-04-01T10:00:00+05:30');
+  return {
+    id,
+    name: `${wardLocality(city, ward)} AWC ${numberInLocality}`,
+    awcCode: `28${PROJECT_CODE[city.code]}${String(ward).padStart(3, '0')}${String(n).padStart(3, '0')}`,
+    cityCode: city.code,
+    wardCode: wardCode(city.code, ward),
+    anganwadiWorkerName: `${rng.pick(SURNAMES)} ${rng.pick(FEMALE_NAMES)}`,
+    sourceSystem: SOURCE_SYSTEM,
+    recordedAt,
+    recordedBy: RECORDED_BY,
+    updatedAt: recordedAt,
+    updatedBy: null,
+  };
+}
+
+/**
+ * About a fifth of the young women and a seventh of the young men have children under six at
+ * their ward's anganwadi centre; some mothers are enrolled too, pregnant or just delivered.
+ */
+function demoHousehold(population: DemoPopulation, worker: DemoWorker): DemoEnrolment[] {
+  const rng = population.random('icds-household', worker.index);
+  const age = ageOn(worker.dateOfBirth, AS_OF);
+  const parent =
+    (worker.gender === 'FEMALE' && age >= 20 && age <= 38 && rng.chance(0.22)) ||
+    (worker.gender === 'MALE' && age >= 22 && age <= 40 && rng.chance(0.15));
+  if (!parent) return [];
+
+  const surname = worker.name.split(' ')[0];
+  const centre = centreId(worker.city.code, worker.ward, rng.int(1, CENTRES_PER_WARD));
+  const enrol = (fields: Pick<DemoEnrolment, 'beneficiaryType' | 'beneficiaryName' | 'relationToWorker' | 'enrolledOn'> & Partial<DemoEnrolment>): DemoEnrolment => ({
+    workerId: worker.id,
+    centreId: centre,
+    dateOfBirth: null,
+    expectedDeliveryDate: null,
+    deliveryDate: null,
+    status: 'ACTIVE',
+    exitedOn: null,
+    pmmvyInstalmentsPaid: null,
+    sourceSystem: SOURCE_SYSTEM,
+    recordedAt: new Date(`${fields.enrolledOn}T10:00:00+05:30`),
+    recordedBy: RECORDED_BY,
+    updatedAt: new Date(`${fields.enrolledOn}T10:00:00+05:30`),
+    updatedBy: null,
+    ...fields,
+  });
+
+  // Under six on AS_OF, and born when the parent was at least nineteen.
+  const earliestBirth = later(addDays(addYears(AS_OF, -6), 1), addYears(worker.dateOfBirth, 19));
+  const youngest = rng.dateBetween(earliestBirth, addDays(AS_OF, -7));
+  const births = [youngest];
+  const older = addDays(youngest, -rng.int(540, 1500));
+  if (rng.chance(0.4) && older >= earliestBirth) births.unshift(older);
+
+  // Nor does a daughter take her mother's name.
+  const names = new Set([worker.name.slice(surname.length + 1)]);
+  const out = births.map((dateOfBirth) => {
+    const beneficiaryName = `${surname} ${childName(rng, names)}`;
+    return enrol({
+      beneficiaryType: 'CHILD',
+      beneficiaryName,
+      relationToWorker: 'CHILD',
+      dateOfBirth,
+      enrolledOn: earlier(AS_OF, addDays(dateOfBirth, rng.int(0, 90))),
+    });
+  });
+
+  const mother = worker.gender === 'FEMALE' ? worker.name : `${surname} ${rng.pick(FEMALE_NAMES)}`;
+  const relationToWorker = worker.gender === 'FEMALE' ? 'SELF' : 'SPOUSE';
+  if (youngest >= addMonths(AS_OF, -LACTATION_MONTHS) && rng.chance(0.75)) {
+    out.push(enrol({
+      beneficiaryType: 'LACTATING_MOTHER',
+      beneficiaryName: mother,
+      relationToWorker,
+      deliveryDate: youngest,
+      enrolledOn: earlier(AS_OF, addDays(youngest, rng.int(0, 30))),
+      pmmvyInstalmentsPaid: rng.int(2, 3),
+    }));
+  } else if (youngest <= addYears(AS_OF, -1) && rng.chance(0.15)) {
+    // Registered from about the sixth week, well inside the nine months before the due date.
+    const expectedDeliveryDate = addDays(AS_OF, rng.int(7, 240));
+    out.push(enrol({
+      beneficiaryType: 'PREGNANT_WOMAN',
+      beneficiaryName: mother,
+      relationToWorker,
+      expectedDeliveryDate,
+      enrolledOn: rng.dateBetween(addDays(expectedDeliveryDate, -240), AS_OF),
+      // PMMVY's second instalment follows the sixth month of pregnancy.
+      pmmvyInstalmentsPaid: expectedDeliveryDate <= addDays(AS_OF, 90) ? rng.int(1, 2) : rng.int(0, 1),
+    }));
+  }
+
+  // A few households moved away: every member left the centre on the same day.
+  if (rng.chance(0.05)) {
+    const exitedOn = rng.dateBetween(out.map((enrolment) => enrolment.enrolledOn).reduce(later), AS_OF);
+    for (const enrolment of out) {
+      Object.assign(enrolment, { status: 'EXITED', exitedOn, updatedAt: new Date(`${exitedOn}T10:00:00+05:30`), updatedBy: RECORDED_BY });
+    }
+  }
+  return out;
+}
+
+/** A first name not yet used in the household, so two siblings never share one. */
+function childName(rng: Random, used: Set<string>): string {
+  let name: string;
+  do name = rng.pick(rng.chance(0.5) ? FEMALE_NAMES : MALE_NAMES);
+  while (used.has(name));
+  used.add(name);
+  return name;
+}
+
+function later(a: string, b: string): string {
+  return a > b ? a : b;
+}
+
+function earlier(a: string, b: string): string {
+  return a < b ? a : b;
+}
+
+export async function hasData(em: EntityManager): Promise<boolean> {
+  return (await em.count(AnganwadiCentreSchema)) > 0;
+}

@@ -1,0 +1,345 @@
+/**
+ * ICDS through the real gateway: anganwadi centres, the household enrolments a worker's record
+ * gains from ICDS, enrolling and exiting beneficiaries, and what bad input gets back (with
+ * nothing written).
+ */
+import type { RunningStack } from '../src/stack';
+import { CITIES } from '../src/shared/demo/places';
+import { addDays, addYears } from '../src/shared/demo/random';
+import { today } from '../src/shared/validation';
+import { addMonths } from '../subgraphs/icds/rules';
+import { countStatements, errorCodes, graphql, startTestStack, tableOf } from './support/stack';
+
+let stack: RunningStack;
+let url: string;
+
+beforeAll(async () => {
+  stack = await startTestStack('icds');
+  url = stack.gatewayUrl;
+});
+afterAll(() => stack?.stop());
+
+async function sql<T = any>(query: string, params: unknown[] = []): Promise<T[]> {
+  return stack.subgraphs.get('icds')!.database.orm.em.getConnection().execute(query, params);
+}
+
+async function labourSql<T = any>(query: string, params: unknown[] = []): Promise<T[]> {
+  return stack.subgraphs.get('labour')!.database.orm.em.getConnection().execute(query, params);
+}
+
+async function enrolmentCount(): Promise<number> {
+  const [{ n }] = await sql(`select count(*)::int as n from icds_enrolment`);
+  return n;
+}
+
+const ENROLMENT_FIELDS = `id beneficiaryType beneficiaryName relationToWorker dateOfBirth expectedDeliveryDate deliveryDate
+  enrolledOn status exitedOn pmmvyInstalmentsPaid centre { id } source { agency system recordId recordedBy updatedBy }`;
+
+const ENROL = /* GraphQL */ `
+  mutation Enrol($input: EnrolHouseholdMemberInput!) { enrolHouseholdMember(input: $input) { ${ENROLMENT_FIELDS} } }`;
+
+const EXIT = /* GraphQL */ `
+  mutation Exit($id: ID!, $exitedOn: Date!) { exitIcdsEnrolment(id: $id, exitedOn: $exitedOn) { ${ENROLMENT_FIELDS} } }`;
+
+function fromRow(row: any) {
+  return {
+    id: row.id,
+    beneficiaryType: row.beneficiary_type,
+    beneficiaryName: row.beneficiary_name,
+    relationToWorker: row.relation_to_worker,
+    dateOfBirth: row.date_of_birth,
+    expectedDeliveryDate: row.expected_delivery_date,
+    deliveryDate: row.delivery_date,
+    enrolledOn: row.enrolled_on,
+    status: row.status,
+    exitedOn: row.exited_on,
+    pmmvyInstalmentsPaid: row.pmmvy_instalments_paid,
+    centre: { id: row.centre_id },
+    source: { agency: 'icds', system: row.source_system, recordId: row.id, recordedBy: row.recorded_by, updatedBy: row.updated_by },
+  };
+}
+
+/** The first worker with no household enrolments yet, and a centre in the worker's own ward. */
+async function householdWithoutEnrolments(): Promise<{ workerId: string; centreId: string }> {
+  const enrolled = (await sql(`select distinct worker_id from icds_enrolment`)).map((r) => r.worker_id);
+  const [worker] = await labourSql(`select id, ward_code from worker where id not in (?) order by id limit 1`, [enrolled]);
+  const [centre] = await sql(`select id from anganwadi_centre where ward_code = ? order by id limit 1`, [worker.ward_code]);
+  return { workerId: worker.id, centreId: centre.id };
+}
+
+const enrolledOn = addDays(today(), -10);
+
+/** A valid enrolment of each type; each bad-input case changes one thing. */
+function member(type: 'CHILD' | 'PREGNANT_WOMAN' | 'LACTATING_MOTHER', household: { workerId: string; centreId: string }, overrides: Record<string, unknown> = {}) {
+  const own = {
+    CHILD: { beneficiaryName: 'Kolla Mounika', relationToWorker: 'CHILD', dateOfBirth: addDays(enrolledOn, -400) },
+    PREGNANT_WOMAN: { beneficiaryName: 'Kolla Sirisha', relationToWorker: 'SPOUSE', expectedDeliveryDate: addDays(enrolledOn, 150) },
+    LACTATING_MOTHER: { beneficiaryName: 'Kolla Sirisha', relationToWorker: 'SPOUSE', deliveryDate: addDays(enrolledOn, -40) },
+  }[type];
+  return { ...household, beneficiaryType: type, enrolledOn, ...own, ...overrides };
+}
+
+describe("a worker's household at the anganwadi", () => {
+  test("one query brings Labour's name together with the household's ICDS enrolments", async () => {
+    const [{ worker_id: workerId }] = await sql(`select worker_id from icds_enrolment group by worker_id order by count(*) desc, worker_id limit 1`);
+    const rows = await sql(`select * from icds_enrolment where worker_id = ? order by enrolled_on, id`, [workerId]);
+    const [worker] = await labourSql(`select name from worker where id = ?`, [workerId]);
+    const res = await graphql(url, `query($id: ID!) { worker(id: $id) { id name icdsEnrolments { ${ENROLMENT_FIELDS} } } }`, { id: workerId });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.worker).toEqual({ id: workerId, name: worker.name, icdsEnrolments: rows.map(fromRow) });
+    expect(rows.length).toBeGreaterThan(1);
+  });
+
+  test('a worker with no young family has an empty list, not an error', async () => {
+    const { workerId } = await householdWithoutEnrolments();
+    const res = await graphql(url, `query($id: ID!) { worker(id: $id) { id icdsEnrolments { id } } }`, { id: workerId });
+    expect(res).toMatchObject({ data: { worker: { id: workerId, icdsEnrolments: [] } } });
+    expect(res.errors).toBeUndefined();
+  });
+
+  test('every demo household is enrolled in its own ward: children under six with the worker surname, mothers as SELF or SPOUSE', async () => {
+    const enrolments = await sql(`select e.*, c.ward_code from icds_enrolment e join anganwadi_centre c on c.id = e.centre_id`);
+    const workers = new Map((await labourSql(`select id, name, gender, ward_code from worker`)).map((w) => [w.id, w]));
+    for (const enrolment of enrolments) {
+      const worker = workers.get(enrolment.worker_id);
+      expect(enrolment.ward_code).toBe(worker.ward_code);
+      if (enrolment.beneficiary_type === 'CHILD') {
+        expect(enrolment.relation_to_worker).toBe('CHILD');
+        expect(enrolment.beneficiary_name.split(' ')[0]).toBe(worker.name.split(' ')[0]);
+        expect(addYears(enrolment.date_of_birth, 6) > enrolment.enrolled_on).toBe(true);
+        expect(enrolment.pmmvy_instalments_paid).toBeNull();
+      } else {
+        expect(enrolment.relation_to_worker).toBe(worker.gender === 'FEMALE' ? 'SELF' : 'SPOUSE');
+        if (worker.gender === 'FEMALE') expect(enrolment.beneficiary_name).toBe(worker.name);
+        expect(enrolment.pmmvy_instalments_paid).toBeGreaterThanOrEqual(0);
+      }
+    }
+    const kinds = new Set(enrolments.map((e) => e.beneficiary_type));
+    expect([...kinds].sort()).toEqual(['CHILD', 'LACTATING_MOTHER', 'PREGNANT_WOMAN']);
+    expect(enrolments.some((e) => e.status === 'EXITED')).toBe(true);
+  });
+
+  test('a roster of 100 workers costs ICDS at most one statement per table', async () => {
+    const ROSTER = `{ workers(first: 100) { edges { node { id name icdsEnrolments { beneficiaryName centre { name ward { code } city { code } } } } } } }`;
+    let res: any;
+    const counts = await countStatements(stack, async () => {
+      res = await graphql(url, ROSTER);
+    });
+    expect(res.errors).toBeUndefined();
+    const ids = res.data.workers.edges.map((e: any) => e.node.id);
+    const [{ n }] = await sql(`select count(*)::int as n from icds_enrolment where worker_id in (?)`, [ids]);
+    const returned = res.data.workers.edges.reduce((sum: number, e: any) => sum + e.node.icdsEnrolments.length, 0);
+    expect(returned).toBe(n);
+    expect(n).toBeGreaterThan(0);
+    const perTable = new Map<string, number>();
+    for (const statement of counts.icds.statements) perTable.set(tableOf(statement), (perTable.get(tableOf(statement)) ?? 0) + 1);
+    expect(Object.fromEntries(perTable)).toEqual({ icds_enrolment: 1, anganwadi_centre: 1 });
+  });
+});
+
+describe('anganwadi centres', () => {
+  const PAGE = `query($filter: AnganwadiCentreFilter, $first: Int, $after: String) {
+    anganwadiCentres(filter: $filter, first: $first, after: $after) {
+      totalCount edges { cursor node { id name city { code } ward { code } } } pageInfo { hasNextPage endCursor }
+    } }`;
+
+  test('each city has two centres in every ward', async () => {
+    const rows = await sql(`select city_code, count(distinct ward_code)::int as wards, count(*)::int as centres from anganwadi_centre group by city_code order by city_code`);
+    const expected = CITIES.map((city) => ({ city_code: city.code, wards: city.wardCount, centres: 2 * city.wardCount }));
+    expect(rows).toEqual(expected.sort((a, b) => a.city_code.localeCompare(b.city_code)));
+  });
+
+  test('a centre by id shows its AWC code, ward and anganwadi worker', async () => {
+    const [row] = await sql(`select * from anganwadi_centre order by id desc limit 1`);
+    const res = await graphql(url, `query($id: ID!) { anganwadiCentre(id: $id) { id name awcCode city { code name } ward { code } anganwadiWorkerName source { agency system recordId } } }`, { id: row.id });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.anganwadiCentre).toEqual({
+      id: row.id,
+      name: row.name,
+      awcCode: row.awc_code,
+      city: { code: row.city_code, name: CITIES.find((c) => c.code === row.city_code)!.name },
+      ward: { code: row.ward_code },
+      anganwadiWorkerName: row.anganwadi_worker_name,
+      source: { agency: 'icds', system: row.source_system, recordId: row.id },
+    });
+    expect(row.awc_code).toMatch(/^\d{11}$/);
+  });
+
+  test('an unknown centre is NOT_FOUND and a malformed id BAD_USER_INPUT', async () => {
+    const unknown = await graphql(url, `{ anganwadiCentre(id: "AWC-VJA-9999") { id } }`);
+    expect(unknown.data.anganwadiCentre).toBeNull();
+    expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
+    const malformed = await graphql(url, `{ anganwadiCentre(id: "Governorpet AWC 2") { id } }`);
+    expect(errorCodes(malformed)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  test("pages of a city's centres cover each centre once, in id order", async () => {
+    const city = CITIES[1].code;
+    const expected = (await sql(`select id from anganwadi_centre where city_code = ? order by id`, [city])).map((r) => r.id);
+    const seen: string[] = [];
+    let after: string | null = null;
+    do {
+      const res: any = await graphql(url, PAGE, { filter: { city }, first: 30, after });
+      expect(res.errors).toBeUndefined();
+      expect(res.data.anganwadiCentres.totalCount).toBe(expected.length);
+      for (const edge of res.data.anganwadiCentres.edges) {
+        expect(edge.node.city.code).toBe(city);
+        seen.push(edge.node.id);
+      }
+      after = res.data.anganwadiCentres.pageInfo.hasNextPage ? res.data.anganwadiCentres.pageInfo.endCursor : null;
+    } while (after);
+    expect(seen).toEqual(expected);
+  });
+
+  test("a ward's centres", async () => {
+    const [{ ward_code: ward }] = await sql(`select ward_code from anganwadi_centre order by id limit 1`);
+    const expected = (await sql(`select id, name from anganwadi_centre where ward_code = ? order by id`, [ward])).map((r) => ({ id: r.id, name: r.name }));
+    const res = await graphql(url, PAGE, { filter: { ward } });
+    expect(res.data.anganwadiCentres.totalCount).toBe(expected.length);
+    expect(res.data.anganwadiCentres.edges.map((e: any) => ({ id: e.node.id, name: e.node.name }))).toEqual(expected);
+    expect(res.data.anganwadiCentres.edges.every((e: any) => e.node.ward.code === ward)).toBe(true);
+  });
+
+  test('first out of range, a forged cursor, an unknown city and a ward of another city are refused', async () => {
+    expect(errorCodes(await graphql(url, PAGE, { first: 101 }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await graphql(url, PAGE, { after: 'not-a-cursor' }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await graphql(url, PAGE, { filter: { city: 'XYZ' } }))).toEqual(['BAD_USER_INPUT']);
+    const otherCity = await graphql(url, PAGE, { filter: { city: 'VJA', ward: 'GVMC-W03' } });
+    expect(errorCodes(otherCity)).toEqual(['BAD_USER_INPUT']);
+    expect(otherCity.errors![0].extensions!.field).toBe('filter.ward');
+  });
+});
+
+describe('one enrolment', () => {
+  test('by id, with the worker it belongs to (named by Labour) and its centre', async () => {
+    const [row] = await sql(`select e.*, c.name as centre_name from icds_enrolment e join anganwadi_centre c on c.id = e.centre_id where e.beneficiary_type = 'PREGNANT_WOMAN' order by e.id limit 1`);
+    const [worker] = await labourSql(`select name from worker where id = ?`, [row.worker_id]);
+    const res = await graphql(url, `query($id: ID!) { icdsEnrolment(id: $id) { ${ENROLMENT_FIELDS} worker { id name } centre { name } } }`, { id: row.id });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.icdsEnrolment).toEqual({
+      ...fromRow(row),
+      worker: { id: row.worker_id, name: worker.name },
+      centre: { id: row.centre_id, name: row.centre_name },
+    });
+  });
+
+  test('an unknown enrolment is NOT_FOUND and a malformed id BAD_USER_INPUT', async () => {
+    const unknown = await graphql(url, `{ icdsEnrolment(id: "ICDS-9999999") { id } }`);
+    expect(unknown.data.icdsEnrolment).toBeNull();
+    expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await graphql(url, `{ icdsEnrolment(id: "42") { id } }`))).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
+describe('enrolling household members', () => {
+  test('a child, a pregnant wife and a new mother are enrolled and show on the worker', async () => {
+    const household = await householdWithoutEnrolments();
+    const child = await graphql(url, ENROL, { input: member('CHILD', household) });
+    expect(child.errors).toBeUndefined();
+    expect(child.data.enrolHouseholdMember).toMatchObject({
+      beneficiaryType: 'CHILD', beneficiaryName: 'Kolla Mounika', relationToWorker: 'CHILD', status: 'ACTIVE',
+      dateOfBirth: addDays(enrolledOn, -400), enrolledOn, pmmvyInstalmentsPaid: null, centre: { id: household.centreId },
+      source: { agency: 'icds', system: 'Worker Graph', recordedBy: 'worker-graph' },
+    });
+    const pregnant = await graphql(url, ENROL, { input: member('PREGNANT_WOMAN', household) });
+    expect(pregnant.data.enrolHouseholdMember).toMatchObject({ expectedDeliveryDate: addDays(enrolledOn, 150), pmmvyInstalmentsPaid: 0 });
+    const mother = await graphql(url, ENROL, { input: member('LACTATING_MOTHER', household, { beneficiaryName: 'Kolla Haritha', relationToWorker: 'SELF' }) });
+    expect(mother.data.enrolHouseholdMember).toMatchObject({ deliveryDate: addDays(enrolledOn, -40), relationToWorker: 'SELF', pmmvyInstalmentsPaid: 0 });
+
+    const rows = await sql(`select * from icds_enrolment where worker_id = ? order by id`, [household.workerId]);
+    const ids = [child, pregnant, mother].map((r) => r.data.enrolHouseholdMember.id);
+    expect(rows.map((r) => r.id)).toEqual(ids);
+    const worker = await graphql(url, `query($id: ID!) { worker(id: $id) { icdsEnrolments { ${ENROLMENT_FIELDS} } } }`, { id: household.workerId });
+    expect(worker.data.worker.icdsEnrolments).toEqual(rows.map(fromRow));
+  });
+
+  test('the same beneficiary, in any letter case, cannot hold two active enrolments', async () => {
+    const household = await householdWithoutEnrolments();
+    expect((await graphql(url, ENROL, { input: member('CHILD', household) })).errors).toBeUndefined();
+    const before = await enrolmentCount();
+    const again = await graphql(url, ENROL, { input: member('CHILD', household, { beneficiaryName: '  KOLLA   mounika ' }) });
+    expect(errorCodes(again)).toEqual(['CONFLICT']);
+    expect(again.errors![0].message).toMatch(/already enrolled \(ICDS-\d{7}/);
+    expect(await enrolmentCount()).toBe(before);
+  });
+
+  const cases: [string, 'CHILD' | 'PREGNANT_WOMAN' | 'LACTATING_MOTHER', Record<string, unknown>, string][] = [
+    ['a child without a date of birth', 'CHILD', { dateOfBirth: null }, 'dateOfBirth'],
+    ['a child who turned six that day', 'CHILD', { dateOfBirth: addYears(enrolledOn, -6) }, 'dateOfBirth'],
+    ['a child born after the enrolment date', 'CHILD', { dateOfBirth: addDays(enrolledOn, 1) }, 'dateOfBirth'],
+    ['a child enrolled as the worker herself', 'CHILD', { relationToWorker: 'SELF' }, 'relationToWorker'],
+    ['a child with a due date', 'CHILD', { expectedDeliveryDate: addDays(enrolledOn, 30) }, 'expectedDeliveryDate'],
+    ['a pregnant woman without a due date', 'PREGNANT_WOMAN', { expectedDeliveryDate: null }, 'expectedDeliveryDate'],
+    ['a due date on the enrolment date', 'PREGNANT_WOMAN', { expectedDeliveryDate: enrolledOn }, 'expectedDeliveryDate'],
+    ['a due date more than nine months away', 'PREGNANT_WOMAN', { expectedDeliveryDate: addDays(addMonths(enrolledOn, 9), 1) }, 'expectedDeliveryDate'],
+    ['a pregnant woman enrolled as a child of the worker', 'PREGNANT_WOMAN', { relationToWorker: 'CHILD' }, 'relationToWorker'],
+    ['a pregnant woman with a date of birth', 'PREGNANT_WOMAN', { dateOfBirth: '1998-03-01' }, 'dateOfBirth'],
+    ['a mother who delivered more than six months before', 'LACTATING_MOTHER', { deliveryDate: addDays(addMonths(enrolledOn, -6), -1) }, 'deliveryDate'],
+    ['a delivery after the enrolment date', 'LACTATING_MOTHER', { deliveryDate: addDays(enrolledOn, 1) }, 'deliveryDate'],
+    ['an enrolment dated in the future', 'CHILD', { enrolledOn: addDays(today(), 2) }, 'enrolledOn'],
+    ['a blank name', 'CHILD', { beneficiaryName: '   ' }, 'beneficiaryName'],
+    ['a malformed centre id', 'CHILD', { centreId: 'Governorpet AWC 2' }, 'centreId'],
+    ['a malformed worker id', 'CHILD', { workerId: 'W-42' }, 'workerId'],
+  ];
+  test.each(cases)('%s is refused, naming the field, and writes nothing', async (_, type, overrides, field) => {
+    const household = await householdWithoutEnrolments();
+    const before = await enrolmentCount();
+    const res = await graphql(url, ENROL, { input: member(type, household, overrides) });
+    expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
+    expect(res.errors![0].extensions!.field).toBe(field);
+    expect(await enrolmentCount()).toBe(before);
+  });
+
+  test('the baseline of those cases is itself valid', async () => {
+    const household = await householdWithoutEnrolments();
+    for (const type of ['CHILD', 'PREGNANT_WOMAN', 'LACTATING_MOTHER'] as const) {
+      expect((await graphql(url, ENROL, { input: member(type, household, { beneficiaryName: `Baseline ${type}` }) })).errors).toBeUndefined();
+    }
+  });
+
+  test('an unknown centre or worker is NOT_FOUND and writes nothing', async () => {
+    const household = await householdWithoutEnrolments();
+    const before = await enrolmentCount();
+    const noCentre = await graphql(url, ENROL, { input: member('CHILD', household, { centreId: 'AWC-VJA-9999' }) });
+    expect(errorCodes(noCentre)).toEqual(['NOT_FOUND']);
+    const noWorker = await graphql(url, ENROL, { input: member('CHILD', household, { workerId: 'W-9999999' }) });
+    expect(errorCodes(noWorker)).toEqual(['NOT_FOUND']);
+    expect(noWorker.errors![0].message).toContain('W-9999999');
+    expect(await enrolmentCount()).toBe(before);
+  });
+});
+
+describe('exiting an enrolment', () => {
+  test('an exit is recorded once, not before enrolment, and frees the child to enrol again', async () => {
+    const household = await householdWithoutEnrolments();
+    const enrolled = await graphql(url, ENROL, { input: member('CHILD', household) });
+    const id = enrolled.data.enrolHouseholdMember.id;
+
+    const early = await graphql(url, EXIT, { id, exitedOn: addDays(enrolledOn, -1) });
+    expect(errorCodes(early)).toEqual(['BAD_USER_INPUT']);
+    expect(early.errors![0].extensions!.field).toBe('exitedOn');
+    const future = await graphql(url, EXIT, { id, exitedOn: addDays(today(), 1) });
+    expect(errorCodes(future)).toEqual(['BAD_USER_INPUT']);
+    expect((await sql(`select status from icds_enrolment where id = ?`, [id]))[0].status).toBe('ACTIVE');
+
+    const exited = await graphql(url, EXIT, { id, exitedOn: addDays(enrolledOn, 5) });
+    expect(exited.errors).toBeUndefined();
+    const [row] = await sql(`select * from icds_enrolment where id = ?`, [id]);
+    expect(exited.data.exitIcdsEnrolment).toEqual(fromRow(row));
+    expect(row).toMatchObject({ status: 'EXITED', exited_on: addDays(enrolledOn, 5), updated_by: 'worker-graph' });
+
+    const again = await graphql(url, EXIT, { id, exitedOn: addDays(enrolledOn, 6) });
+    expect(errorCodes(again)).toEqual(['CONFLICT']);
+    expect((await sql(`select exited_on from icds_enrolment where id = ?`, [id]))[0].exited_on).toBe(addDays(enrolledOn, 5));
+
+    const back = await graphql(url, ENROL, { input: member('CHILD', household, { enrolledOn: addDays(enrolledOn, 7) }) });
+    expect(back.errors).toBeUndefined();
+    const history = await sql(`select status from icds_enrolment where worker_id = ? order by id`, [household.workerId]);
+    expect(history.map((r) => r.status)).toEqual(['EXITED', 'ACTIVE']);
+  });
+
+  test('an unknown enrolment is NOT_FOUND', async () => {
+    const res = await graphql(url, EXIT, { id: 'ICDS-9999999', exitedOn: enrolledOn });
+    expect(errorCodes(res)).toEqual(['NOT_FOUND']);
+  });
+});

@@ -1,0 +1,426 @@
+/**
+ * Transport through the real gateway: a worker's licences, badges and permits beside Labour's
+ * identity, auto stands, and how the RTO issues licences, badges and permits (and what bad input
+ * gets back, with nothing written).
+ */
+import type { RunningStack } from '../src/stack';
+import { CITIES } from '../src/shared/demo/places';
+import { addDays, addYears } from '../src/shared/demo/random';
+import { countStatements, errorCodes, graphql, startTestStack, tableOf, type GraphQLResponse } from './support/stack';
+
+let stack: RunningStack;
+let url: string;
+/** Workers of occupations that drive nothing: the demo gives them no licence, badge or permit. */
+let unlicensed: string[] = [];
+const today = new Date().toISOString().slice(0, 10);
+
+beforeAll(async () => {
+  stack = await startTestStack('transport');
+  url = stack.gatewayUrl;
+  const rows = await labourSql(`select id from worker where occupation in ('DOMESTIC', 'CARE', 'WASTE') order by id limit 40`);
+  unlicensed = rows.map((r) => r.id);
+});
+afterAll(() => stack?.stop());
+
+async function sql<T = any>(query: string, params: unknown[] = []): Promise<T[]> {
+  return stack.subgraphs.get('transport')!.database.orm.em.getConnection().execute(query, params);
+}
+
+async function labourSql<T = any>(query: string, params: unknown[] = []): Promise<T[]> {
+  return stack.subgraphs.get('labour')!.database.orm.em.getConnection().execute(query, params);
+}
+
+/** A worker who holds nothing from Transport yet, different for every call. */
+function unlicensedWorker(): string {
+  const id = unlicensed.shift();
+  if (!id) throw new Error('The test ran out of unlicensed workers.');
+  return id;
+}
+
+/** The status a record should show today, worked out in SQL from what is stored. */
+const STATUS_SQL = `case when suspended then 'SUSPENDED' when valid_until < ?::date then 'EXPIRED' else 'VALID' end`;
+
+async function registerCounts() {
+  const [row] = await sql(`select
+    (select count(*) from driving_licence)::int as licences,
+    (select count(*) from psv_badge)::int as badges,
+    (select count(*) from vehicle_permit)::int as permits`);
+  return row;
+}
+
+/** Asserts the request was refused with `code` (naming `field` for bad input) and wrote nothing. */
+async function expectRefused(send: () => Promise<GraphQLResponse>, code: string, field?: string) {
+  const before = await registerCounts();
+  const res = await send();
+  expect(errorCodes(res)).toEqual([code]);
+  expect(res.errors![0].message.length).toBeGreaterThan(15);
+  if (field) expect(res.errors![0].extensions?.field).toBe(field);
+  expect(await registerCounts()).toEqual(before);
+}
+
+const LICENCE_FIELDS = `licenceNumber vehicleClasses issuedOn validUntil issuingRto status holder { id name } source { agency system recordId recordedBy }`;
+const ISSUE_LICENCE = `mutation($input: IssueDrivingLicenceInput!) { issueDrivingLicence(input: $input) { ${LICENCE_FIELDS} } }`;
+const ISSUE_BADGE = `mutation($input: IssuePsvBadgeInput!) {
+  issuePsvBadge(input: $input) { badgeNumber licenceNumber issuedOn validUntil status holder { id } source { agency recordedBy } } }`;
+const ISSUE_PERMIT = `mutation($input: IssueVehiclePermitInput!) {
+  issueVehiclePermit(input: $input) { permitNumber vehicleRegistration permitType issuedOn validUntil status autoStand { id name } holder { id } source { agency } } }`;
+
+function licenceInput(workerId: string, overrides: Record<string, unknown> = {}) {
+  return {
+    workerId,
+    vehicleClasses: ['THREE_WHEELER_TR', 'LMV'],
+    issuedOn: addDays(today, -10),
+    validUntil: addYears(addDays(today, -10), 5),
+    issuingRto: 'AP16',
+    ...overrides,
+  };
+}
+
+async function issueLicence(workerId: string, overrides: Record<string, unknown> = {}) {
+  const res = await graphql(url, ISSUE_LICENCE, { input: licenceInput(workerId, overrides) });
+  expect(res.errors).toBeUndefined();
+  return res.data.issueDrivingLicence;
+}
+
+/** A registration number no permit has used. */
+async function unusedRegistration(): Promise<string> {
+  for (let n = 1000; ; n++) {
+    const registration = `AP16TX${n}`;
+    const [{ used }] = await sql(`select count(*)::int as used from vehicle_permit where vehicle_registration = ?`, [registration]);
+    if (!used) return registration;
+  }
+}
+
+describe("a worker's transport record", () => {
+  test("an auto driver's licence, badge and permit appear beside the name Labour holds", async () => {
+    const [{ worker_id: workerId }] = await sql(`select worker_id from vehicle_permit join psv_badge using (worker_id)
+      where auto_stand_id is not null order by worker_id limit 1`);
+    const licences = await sql(`select *, ${STATUS_SQL} as status from driving_licence where worker_id = ? order by issued_on`, [today, workerId]);
+    const badges = await sql(`select *, ${STATUS_SQL} as status from psv_badge where worker_id = ? order by issued_on`, [today, workerId]);
+    const permits = await sql(`select p.*, ${STATUS_SQL} as status, s.name as stand_name, s.city_code, s.ward_code, s.capacity
+      from vehicle_permit p join auto_stand s on s.id = p.auto_stand_id where worker_id = ? order by issued_on`, [today, workerId]);
+    const [person] = await labourSql(`select name, city_code, occupation from worker where id = ?`, [workerId]);
+
+    const res = await graphql(url, `query($id: ID!) { worker(id: $id) {
+      name occupation
+      drivingLicences { ${LICENCE_FIELDS} }
+      badges { badgeNumber licenceNumber issuedOn validUntil status holder { id } source { agency system recordId } }
+      vehiclePermits { permitNumber vehicleRegistration permitType issuedOn validUntil status holder { id }
+        autoStand { id name city { code name } ward { code } capacity source { agency recordId } } }
+    } }`, { id: workerId });
+    expect(res.errors).toBeUndefined();
+    const worker = res.data.worker;
+    expect(worker).toMatchObject({ name: person.name, occupation: 'TRANSPORT' });
+    expect(worker.drivingLicences).toEqual(licences.map((l) => ({
+      licenceNumber: l.licence_number,
+      vehicleClasses: l.vehicle_classes,
+      issuedOn: l.issued_on,
+      validUntil: l.valid_until,
+      issuingRto: l.issuing_rto,
+      status: l.status,
+      holder: { id: workerId, name: person.name },
+      source: { agency: 'transport', system: 'Sarathi', recordId: l.licence_number, recordedBy: 'transport-demo-import' },
+    })));
+    expect(worker.badges).toEqual(badges.map((b) => ({
+      badgeNumber: b.badge_number,
+      licenceNumber: b.licence_number,
+      issuedOn: b.issued_on,
+      validUntil: b.valid_until,
+      status: b.status,
+      holder: { id: workerId },
+      source: { agency: 'transport', system: 'Sarathi', recordId: b.badge_number },
+    })));
+    expect(worker.vehiclePermits).toEqual(permits.map((p) => ({
+      permitNumber: p.permit_number,
+      vehicleRegistration: p.vehicle_registration,
+      permitType: p.permit_type,
+      issuedOn: p.issued_on,
+      validUntil: p.valid_until,
+      status: p.status,
+      holder: { id: workerId },
+      autoStand: {
+        id: p.auto_stand_id,
+        name: p.stand_name,
+        city: { code: p.city_code, name: CITIES.find((c) => c.code === p.city_code)!.name },
+        ward: { code: p.ward_code },
+        capacity: p.capacity,
+        source: { agency: 'transport', recordId: p.auto_stand_id },
+      },
+    })));
+    // The stand is the one his CIG gathers at, so it is in his city.
+    expect(permits[0].city_code).toBe(person.city_code);
+  });
+
+  test('a worker who drives nothing has empty lists, not nulls', async () => {
+    const res = await graphql(url, `query($id: ID!) { worker(id: $id) { id drivingLicences { licenceNumber } badges { badgeNumber } vehiclePermits { permitNumber } } }`, { id: unlicensed[0] });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.worker).toEqual({ id: unlicensed[0], drivingLicences: [], badges: [], vehiclePermits: [] });
+  });
+
+  test('the demo register follows the population: auto drivers and delivery riders, at their stands, some due for renewal', async () => {
+    const people = new Map((await labourSql(`select id, occupation, city_code from worker`)).map((w) => [w.id, w]));
+    const licences = await sql(`select worker_id, licence_number, vehicle_classes, issuing_rto from driving_licence`);
+    const rtoOf = (city: string) => CITIES.find((c) => c.code === city)!.rtoCode;
+    for (const licence of licences) {
+      const holder = people.get(licence.worker_id);
+      expect(['TRANSPORT', 'GIG']).toContain(holder.occupation);
+      expect(licence.vehicle_classes).toContain(holder.occupation === 'TRANSPORT' ? 'THREE_WHEELER_TR' : 'MCWG');
+      expect(licence.issuing_rto).toBe(rtoOf(holder.city_code));
+    }
+    const drivers = [...people.values()].filter((w) => w.occupation === 'TRANSPORT').map((w) => w.id);
+    const riders = [...people.values()].filter((w) => w.occupation === 'GIG').map((w) => w.id);
+    const share = async (table: string, ids: string[]) => {
+      const [{ n }] = await sql(`select count(distinct worker_id)::int as n from ${table} where worker_id in (?)`, [ids]);
+      return n / ids.length;
+    };
+    expect(await share('driving_licence', drivers)).toBeGreaterThan(0.88);
+    expect(await share('psv_badge', drivers)).toBeGreaterThan(0.68);
+    expect(await share('psv_badge', drivers)).toBeLessThan(0.92);
+    expect(await share('vehicle_permit', drivers)).toBeGreaterThan(0.45);
+    expect(await share('vehicle_permit', drivers)).toBeLessThan(0.75);
+    expect(await share('driving_licence', riders)).toBeGreaterThan(0.7);
+
+    const permits = await sql(`select p.worker_id, s.city_code, s.name from vehicle_permit p join auto_stand s on s.id = p.auto_stand_id`);
+    for (const permit of permits) {
+      expect(permit.city_code).toBe(people.get(permit.worker_id).city_code);
+      expect(permit.name).toMatch(/ Auto Stand$/);
+    }
+    const [renewals] = await sql(`select
+      count(*) filter (where not suspended and valid_until < ?::date)::int as expired,
+      count(*) filter (where not suspended and valid_until between ?::date and ?::date + 60)::int as expiring
+      from driving_licence`, [today, today, today]);
+    expect(renewals.expired).toBeGreaterThan(0);
+    expect(renewals.expiring).toBeGreaterThan(0);
+  });
+});
+
+describe('looking up licences and auto stands', () => {
+  test('a licence by number, with or without the space, shows its status as of today', async () => {
+    const [licence] = await sql(`select licence_number, worker_id from driving_licence
+      where not suspended and valid_until < ?::date order by licence_number limit 1`, [today]);
+    const compact = licence.licence_number.replace(' ', '');
+    for (const number of [licence.licence_number, compact]) {
+      const res = await graphql(url, `query($n: ID!) { drivingLicence(licenceNumber: $n) { licenceNumber status holder { id } } }`, { n: number });
+      expect(res.errors).toBeUndefined();
+      expect(res.data.drivingLicence).toEqual({ licenceNumber: licence.licence_number, status: 'EXPIRED', holder: { id: licence.worker_id } });
+    }
+  });
+
+  test('a suspension outranks the validity date', async () => {
+    const [licence] = await sql(`select licence_number from driving_licence where not suspended and valid_until > ?::date order by licence_number limit 1`, [today]);
+    await sql(`update driving_licence set suspended = true where licence_number = ?`, [licence.licence_number]);
+    try {
+      const res = await graphql(url, `query($n: ID!) { drivingLicence(licenceNumber: $n) { status } }`, { n: licence.licence_number });
+      expect(res.data.drivingLicence).toEqual({ status: 'SUSPENDED' });
+    } finally {
+      await sql(`update driving_licence set suspended = false where licence_number = ?`, [licence.licence_number]);
+    }
+  });
+
+  test('an unknown licence number is NOT_FOUND and a malformed one BAD_USER_INPUT', async () => {
+    const unknown = await graphql(url, `{ drivingLicence(licenceNumber: "AP16 20199999999") { licenceNumber } }`);
+    expect(unknown.data.drivingLicence).toBeNull();
+    expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
+    const malformed = await graphql(url, `{ drivingLicence(licenceNumber: "DL-12345") { licenceNumber } }`);
+    expect(errorCodes(malformed)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  test('an auto stand by id, and unknown or malformed ids', async () => {
+    const [stand] = await sql(`select * from auto_stand order by id desc limit 1`);
+    const res = await graphql(url, `query($id: ID!) { autoStand(id: $id) { id name city { code } ward { code } capacity source { system } } }`, { id: stand.id });
+    expect(res.data.autoStand).toEqual({
+      id: stand.id, name: stand.name, city: { code: stand.city_code }, ward: { code: stand.ward_code }, capacity: stand.capacity,
+      source: { system: stand.source_system },
+    });
+    const unknown = await graphql(url, `{ autoStand(id: "AS-VJA-9999") { id } }`);
+    expect(unknown.data.autoStand).toBeNull();
+    expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await graphql(url, `{ autoStand(id: "stand 7") { id } }`))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  const STANDS = `query($filter: AutoStandFilter, $first: Int, $after: String) {
+    autoStands(filter: $filter, first: $first, after: $after) {
+      totalCount edges { cursor node { id city { code } ward { code } } } pageInfo { hasNextPage endCursor } } }`;
+
+  test("pages of a city's stands cover every stand exactly once, in id order", async () => {
+    const expected = (await sql(`select id from auto_stand where city_code = 'VJA' order by id`)).map((r) => r.id);
+    expect(expected.length).toBeGreaterThan(3);
+    const seen: string[] = [];
+    let after: string | null = null;
+    do {
+      const res: any = await graphql(url, STANDS, { filter: { city: 'VJA' }, first: 3, after });
+      expect(res.errors).toBeUndefined();
+      expect(res.data.autoStands.totalCount).toBe(expected.length);
+      seen.push(...res.data.autoStands.edges.map((e: any) => e.node.id));
+      after = res.data.autoStands.pageInfo.hasNextPage ? res.data.autoStands.pageInfo.endCursor : null;
+    } while (after);
+    expect(seen).toEqual(expected);
+  });
+
+  test('stands of a ward, and filters that are refused', async () => {
+    const [{ ward_code: ward }] = await sql(`select ward_code from auto_stand order by id limit 1`);
+    const expected = (await sql(`select id from auto_stand where ward_code = ? order by id`, [ward])).map((r) => r.id);
+    const res = await graphql(url, STANDS, { filter: { ward } });
+    expect(res.data.autoStands.edges.map((e: any) => e.node.id)).toEqual(expected);
+    expect(res.data.autoStands.edges.every((e: any) => e.node.ward.code === ward)).toBe(true);
+    expect(errorCodes(await graphql(url, STANDS, { filter: { city: 'HYD' } }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await graphql(url, STANDS, { filter: { city: 'VJA', ward: 'GVMC-W03' } }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await graphql(url, STANDS, { first: 101 }))).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
+describe('issuing a driving licence', () => {
+  test('a licence gets the next number of its RTO and year, and shows on the worker', async () => {
+    const workerId = unlicensedWorker();
+    const [{ max_serial: maxSerial }] = await sql(`select max(right(licence_number, 7)::int) as max_serial from driving_licence`);
+    const input = licenceInput(workerId, { vehicleClasses: ['LMV', 'MCWG', 'LMV'], issuingRto: 'ap31' });
+    const res = await graphql(url, ISSUE_LICENCE, { input });
+    expect(res.errors).toBeUndefined();
+    const licence = res.data.issueDrivingLicence;
+    expect(licence.licenceNumber).toBe(`AP31 ${input.issuedOn.slice(0, 4)}${String(maxSerial + 1).padStart(7, '0')}`);
+    expect(licence).toMatchObject({
+      vehicleClasses: ['LMV', 'MCWG'], issuedOn: input.issuedOn, validUntil: input.validUntil, issuingRto: 'AP31', status: 'VALID',
+      holder: { id: workerId },
+      source: { agency: 'transport', system: 'Worker Graph', recordId: licence.licenceNumber, recordedBy: 'worker-graph' },
+    });
+    const [row] = await sql(`select worker_id, vehicle_classes, suspended from driving_licence where licence_number = ?`, [licence.licenceNumber]);
+    expect(row).toEqual({ worker_id: workerId, vehicle_classes: ['LMV', 'MCWG'], suspended: false });
+    const worker = await graphql(url, `query($id: ID!) { worker(id: $id) { drivingLicences { licenceNumber } } }`, { id: workerId });
+    expect(worker.data.worker.drivingLicences).toEqual([{ licenceNumber: licence.licenceNumber }]);
+  });
+
+  test.each([
+    ['an expiry before its issue date', { validUntil: addDays(today, -20) }, 'validUntil'],
+    ['a validity of more than 20 years', { validUntil: addYears(addDays(today, -10), 21) }, 'validUntil'],
+    ['an RTO Worker Graph does not serve', { issuingRto: 'TS09' }, 'issuingRto'],
+    ['no vehicle class', { vehicleClasses: [] }, 'vehicleClasses'],
+    ['an issue date in the future', { issuedOn: addDays(today, 3), validUntil: addYears(today, 5) }, 'issuedOn'],
+    ['a malformed worker id', { workerId: 'worker 42' }, 'workerId'],
+  ])('a licence with %s is refused as BAD_USER_INPUT naming the field', async (_, overrides, field) => {
+    await expectRefused(() => graphql(url, ISSUE_LICENCE, { input: licenceInput(unlicensed[0], overrides) }), 'BAD_USER_INPUT', field);
+  });
+
+  test('a licence for an unknown worker is NOT_FOUND', async () => {
+    await expectRefused(() => graphql(url, ISSUE_LICENCE, { input: licenceInput('W-9999999') }), 'NOT_FOUND');
+  });
+
+  test('a worker who already holds a valid licence cannot be issued a second (CONFLICT)', async () => {
+    const [{ worker_id: workerId }] = await sql(`select worker_id from driving_licence where not suspended and valid_until >= ?::date order by worker_id limit 1`, [today]);
+    await expectRefused(() => graphql(url, ISSUE_LICENCE, { input: licenceInput(workerId) }), 'CONFLICT');
+  });
+});
+
+describe('issuing a PSV badge', () => {
+  test('a badge on the worker’s own transport licence; a second valid badge is a conflict', async () => {
+    const workerId = unlicensedWorker();
+    const licence = await issueLicence(workerId);
+    const input = { workerId, licenceNumber: licence.licenceNumber, issuedOn: addDays(today, -5), validUntil: addYears(today, 3) };
+    const res = await graphql(url, ISSUE_BADGE, { input });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.issuePsvBadge).toMatchObject({
+      licenceNumber: licence.licenceNumber, issuedOn: input.issuedOn, validUntil: input.validUntil, status: 'VALID',
+      holder: { id: workerId }, source: { agency: 'transport', recordedBy: 'worker-graph' },
+    });
+    const rows = await sql(`select badge_number, licence_number from psv_badge where worker_id = ?`, [workerId]);
+    expect(rows).toEqual([{ badge_number: res.data.issuePsvBadge.badgeNumber, licence_number: licence.licenceNumber }]);
+    await expectRefused(() => graphql(url, ISSUE_BADGE, { input }), 'CONFLICT');
+  });
+
+  test('the licence must exist, be the worker’s own, valid, for hire, and outlast the badge', async () => {
+    const workerId = unlicensedWorker();
+    const own = await issueLicence(workerId);
+    const rider = unlicensedWorker();
+    const motorcycle = await issueLicence(rider, { vehicleClasses: ['MCWG'] });
+    const [expired] = await sql(`select licence_number, worker_id, issued_on from driving_licence
+      where not suspended and valid_until < ?::date and 'THREE_WHEELER_TR' = any(vehicle_classes) order by licence_number limit 1`, [today]);
+    const badge = (overrides: Record<string, unknown>) => () => graphql(url, ISSUE_BADGE, {
+      input: { workerId, licenceNumber: own.licenceNumber, issuedOn: today, validUntil: addYears(today, 1), ...overrides },
+    });
+
+    await expectRefused(badge({ licenceNumber: 'AP16 20199999999' }), 'NOT_FOUND');
+    await expectRefused(badge({ licenceNumber: motorcycle.licenceNumber }), 'BAD_USER_INPUT', 'licenceNumber');
+    await expectRefused(badge({ workerId: rider, licenceNumber: motorcycle.licenceNumber }), 'BAD_USER_INPUT', 'licenceNumber');
+    await expectRefused(badge({ workerId: expired.worker_id, licenceNumber: expired.licence_number, issuedOn: expired.issued_on }), 'BAD_USER_INPUT', 'licenceNumber');
+    await expectRefused(badge({ validUntil: addYears(own.validUntil, 1) }), 'BAD_USER_INPUT', 'validUntil');
+    await expectRefused(badge({ validUntil: addDays(today, -1) }), 'BAD_USER_INPUT', 'validUntil');
+    await expectRefused(badge({ licenceNumber: 'twelve' }), 'BAD_USER_INPUT', 'licenceNumber');
+    await expectRefused(badge({ workerId: 'W-9999999' }), 'NOT_FOUND');
+  });
+});
+
+describe('issuing a vehicle permit', () => {
+  test('an auto-rickshaw permit at a stand; the same vehicle cannot hold two valid permits', async () => {
+    const workerId = unlicensedWorker();
+    const registration = await unusedRegistration();
+    const [stand] = await sql(`select id, name from auto_stand order by id limit 1`);
+    const input = {
+      workerId,
+      vehicleRegistration: `${registration.slice(0, 2).toLowerCase()} ${registration.slice(2, 4)} ${registration.slice(4, 6)} ${registration.slice(6)}`,
+      permitType: 'AUTO_RICKSHAW_CONTRACT_CARRIAGE',
+      autoStandId: stand.id,
+      issuedOn: addDays(today, -1),
+      validUntil: addYears(addDays(today, -1), 5),
+    };
+    const res = await graphql(url, ISSUE_PERMIT, { input });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.issueVehiclePermit).toMatchObject({
+      vehicleRegistration: registration, permitType: input.permitType, status: 'VALID',
+      autoStand: { id: stand.id, name: stand.name }, holder: { id: workerId }, source: { agency: 'transport' },
+    });
+    const [row] = await sql(`select worker_id, auto_stand_id from vehicle_permit where permit_number = ?`, [res.data.issueVehiclePermit.permitNumber]);
+    expect(row).toEqual({ worker_id: workerId, auto_stand_id: stand.id });
+    await expectRefused(() => graphql(url, ISSUE_PERMIT, { input: { ...input, workerId: unlicensed[0] } }), 'CONFLICT');
+  });
+
+  test('a goods carriage needs no stand', async () => {
+    const res = await graphql(url, ISSUE_PERMIT, { input: {
+      workerId: unlicensedWorker(), vehicleRegistration: await unusedRegistration(), permitType: 'GOODS_CARRIAGE',
+      issuedOn: today, validUntil: addYears(today, 1),
+    } });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.issueVehiclePermit).toMatchObject({ permitType: 'GOODS_CARRIAGE', autoStand: null, status: 'VALID' });
+  });
+
+  test('bad registrations, stands and validity are refused; a vehicle with a seeded valid permit is a conflict', async () => {
+    const [stand] = await sql(`select id from auto_stand order by id limit 1`);
+    const [held] = await sql(`select vehicle_registration from vehicle_permit where not suspended and valid_until >= ?::date order by permit_number limit 1`, [today]);
+    const registration = await unusedRegistration();
+    const permit = (overrides: Record<string, unknown>) => () => graphql(url, ISSUE_PERMIT, { input: {
+      workerId: unlicensed[0], vehicleRegistration: registration, permitType: 'E_RICKSHAW', autoStandId: stand.id,
+      issuedOn: today, validUntil: addYears(today, 2), ...overrides,
+    } });
+
+    await expectRefused(permit({ vehicleRegistration: 'AP16 1234' }), 'BAD_USER_INPUT', 'vehicleRegistration');
+    await expectRefused(permit({ autoStandId: 'AS-VJA-9999' }), 'NOT_FOUND');
+    await expectRefused(permit({ autoStandId: 'Benz Circle' }), 'BAD_USER_INPUT', 'autoStandId');
+    await expectRefused(permit({ permitType: 'GOODS_CARRIAGE' }), 'BAD_USER_INPUT', 'autoStandId');
+    await expectRefused(permit({ validUntil: addDays(today, -1) }), 'BAD_USER_INPUT', 'validUntil');
+    await expectRefused(permit({ validUntil: addYears(today, 6) }), 'BAD_USER_INPUT', 'validUntil');
+    await expectRefused(permit({ issuedOn: addDays(today, 1) }), 'BAD_USER_INPUT', 'issuedOn');
+    await expectRefused(permit({ workerId: 'W-9999999' }), 'NOT_FOUND');
+    await expectRefused(permit({ vehicleRegistration: held.vehicle_registration }), 'CONFLICT');
+  });
+});
+
+test('a roster of 100 workers with their licences, badges, permits and stands costs one statement per Transport table', async () => {
+  let res: GraphQLResponse | undefined;
+  const counts = await countStatements(stack, async () => {
+    res = await graphql(url, `{ workers(first: 100) { edges { node {
+      id name
+      drivingLicences { licenceNumber status holder { id } }
+      badges { badgeNumber status }
+      vehiclePermits { permitNumber status autoStand { id name ward { code } } }
+    } } } }`);
+  });
+  expect(res!.errors).toBeUndefined();
+  const workers = res!.data.workers.edges.map((e: any) => e.node);
+  expect(workers).toHaveLength(100);
+  const ids = workers.map((w: any) => w.id);
+  const [{ n: licencesOfRoster }] = await sql(`select count(*)::int as n from driving_licence where worker_id in (?)`, [ids]);
+  expect(workers.flatMap((w: any) => w.drivingLicences)).toHaveLength(licencesOfRoster);
+  expect(workers.some((w: any) => w.vehiclePermits.some((p: any) => p.autoStand))).toBe(true);
+
+  const perTable = new Map<string, number>();
+  for (const statement of counts.transport.statements) perTable.set(tableOf(statement), (perTable.get(tableOf(statement)) ?? 0) + 1);
+  expect(Object.fromEntries(perTable)).toEqual({ driving_licence: 1, psv_badge: 1, vehicle_permit: 1, auto_stand: 1 });
+});

@@ -1,15 +1,19 @@
 import type { AgencySubgraph } from '../../src/shared/subgraph.js';
 import { loadSchema } from '../../src/shared/subgraph.js';
+import { entities } from './entities.js';
+import { createLoaders, type MunicipalLoaders } from './loaders.js';
+import { migrations } from './migrations/index.js';
+import { resolvers } from './resolvers.js';
+import { hasData, seed } from './seed.js';
 
-/** Placeholder: replaced by the agency's real subgraph. */
-export const municipal: AgencySubgraph<object> = {
+export const municipal: AgencySubgraph<MunicipalLoaders> = {
   name: 'municipal',
   title: 'Municipal Administration',
   typeDefs: loadSchema(__dirname),
-  resolvers: { Worker: { __resolveReference: (reference: { id: string }) => reference } },
-  entities: [],
-  migrations: [],
-  createLoaders: () => ({}),
-  seed: async () => {},
-  hasData: async () => true,
+  resolvers,
+  entities,
+  migrations,
+  createLoaders,
+  seed,
+  hasData,
 };

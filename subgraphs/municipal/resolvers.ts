@@ -1,0 +1,212 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import { LockMode } from '@mikro-orm/core';
+import { conflict, notFound } from '../../src/shared/errors.js';
+import { pageRequest, toConnection } from '../../src/shared/pagination.js';
+import { GRAPH_SOURCE_SYSTEM, GRAPH_WRITER, sourceOf, type ProvenanceFields } from '../../src/shared/provenance.js';
+import { scalarResolvers } from '../../src/shared/scalars.js';
+import { nextId, writeInTransaction } from '../../src/shared/transactions.js';
+import { cityByCode } from '../../src/shared/demo/places.js';
+import { cityArg, notInFuture, textArg, today, wardArg, workerIdArg } from '../../src/shared/validation.js';
+import type { Context } from './context.js';
+import {
+  SanitationWorkerIdSchema, TradeLicenceSchema, VendingCertificateSchema, VendingZoneSchema, WardSchema,
+  type VendingZone, type Ward,
+} from './entities.js';
+import type { Resolvers } from './generated/resolvers.js';
+import {
+  certificateNumberArg, currentStatus, noCurrentCertificate, TRADE_LICENCE_MAX_YEARS, validityPeriod,
+  VENDING_CERTIFICATE_MAX_YEARS, vendingAllowed, vendingZoneIdArg, wardCodeArg, zoneHasRoom,
+} from './rules.js';
+
+const AGENCY = 'municipal';
+
+export const resolvers: Resolvers = {
+  ...scalarResolvers,
+
+  Query: {
+    async ward(_, { code }, { loaders }) {
+      const ward = await loaders.wardByCode.load(wardCodeArg(code, 'code'));
+      if (!ward) throw notFound('ward', code);
+      return ward;
+    },
+
+    wards: (_, { city }, { em }) => em.find(WardSchema, { cityCode: cityArg(city) }, { orderBy: { number: 'asc' } }),
+
+    async vendingZone(_, { id }, { loaders }) {
+      const zone = await loaders.vendingZoneById.load(vendingZoneIdArg(id, 'id'));
+      if (!zone) throw notFound('vending zone', id);
+      return zone;
+    },
+
+    async vendingZones(_, { filter, first, after }, { em }) {
+      const page = pageRequest(first, after);
+      const where: FilterQuery<VendingZone> = {};
+      if (filter?.city) where.cityCode = cityArg(filter.city, 'filter.city');
+      if (filter?.ward) {
+        const ward = wardCodeArg(filter.ward, 'filter.ward');
+        where.wardCode = wardArg(ward, filter.city ? cityArg(filter.city) : ward.split('-')[0], 'filter.ward');
+      }
+      const rows = await em.find(
+        VendingZoneSchema,
+        page.afterKey ? { ...where, id: { $gt: page.afterKey } } : where,
+        { orderBy: { id: 'asc' }, limit: page.first + 1 },
+      );
+      return toConnection(rows, page, (zone) => zone.id, () => em.count(VendingZoneSchema, where));
+    },
+
+    async vendingCertificate(_, { certificateNumber }, { loaders }) {
+      const certificate = await loaders.vendingCertificateByNumber.load(certificateNumberArg(certificateNumber));
+      if (!certificate) throw notFound('vending certificate', certificateNumber);
+      return certificate;
+    },
+  },
+
+  Mutation: {
+    async issueVendingCertificate(_, { input }, { em, workers }) {
+      const workerId = workerIdArg(input.workerId);
+      const vendingZoneId = vendingZoneIdArg(input.vendingZoneId);
+      const goods = textArg(input.goods, 'goods', 80);
+      validityPeriod(input.issuedOn, input.validUntil, VENDING_CERTIFICATE_MAX_YEARS, 'vending certificate');
+      await workers.requireWorkers([workerId]);
+      return writeInTransaction(em, async (tx) => {
+        // Locking the zone row makes concurrent issues in one zone take turns at the capacity check.
+        const zone = await tx.findOne(VendingZoneSchema, { id: vendingZoneId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        if (!zone) throw notFound('vending zone', input.vendingZoneId);
+        vendingAllowed(zone);
+        // "Current" depends on today's date, which no unique index can express: serialise per vendor instead.
+        await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`vending-certificate:${workerId}`]);
+        const current = await tx.findOne(VendingCertificateSchema, {
+          workerId, status: { $in: ['ACTIVE', 'SUSPENDED'] }, validUntil: { $gte: today() },
+        });
+        noCurrentCertificate(workerId, current);
+        zoneHasRoom(zone, await tx.count(VendingCertificateSchema, { vendingZoneId, status: 'ACTIVE', validUntil: { $gte: today() } }));
+        const certificate = tx.create(VendingCertificateSchema, {
+          certificateNumber: await nextId(tx, 'vending_certificate_number_seq', `${zone.cityCode}/SVC/${input.issuedOn.slice(0, 4)}/`, 6),
+          workerId,
+          vendingZoneId,
+          category: input.category,
+          goods,
+          issuedOn: input.issuedOn,
+          validUntil: input.validUntil,
+          status: 'ACTIVE',
+          sourceSystem: GRAPH_SOURCE_SYSTEM,
+          recordedBy: GRAPH_WRITER,
+        });
+        await tx.flush();
+        return certificate;
+      });
+    },
+
+    async issueTradeLicence(_, { input }, { em, workers }) {
+      const workerId = workerIdArg(input.workerId);
+      const tradeName = textArg(input.tradeName, 'tradeName', 120);
+      const wardCode = wardCodeArg(input.ward);
+      validityPeriod(input.issuedOn, input.validUntil, TRADE_LICENCE_MAX_YEARS, 'trade licence');
+      await workers.requireWorkers([workerId]);
+      return writeInTransaction(em, async (tx) => {
+        const ward = await tx.findOne(WardSchema, { code: wardCode });
+        if (!ward) throw notFound('ward', input.ward);
+        const licence = tx.create(TradeLicenceSchema, {
+          licenceNumber: await nextId(tx, 'trade_licence_number_seq', `${ward.cityCode}/TL/${input.issuedOn.slice(0, 4)}/`, 6),
+          workerId,
+          tradeName,
+          tradeCategory: input.tradeCategory,
+          wardCode,
+          issuedOn: input.issuedOn,
+          validUntil: input.validUntil,
+          status: 'ACTIVE',
+          sourceSystem: GRAPH_SOURCE_SYSTEM,
+          recordedBy: GRAPH_WRITER,
+        });
+        await tx.flush();
+        return licence;
+      });
+    },
+
+    async issueSanitationWorkerId(_, { input }, { em, workers }) {
+      const workerId = workerIdArg(input.workerId);
+      const employer = textArg(input.employer, 'employer', 120);
+      const wardCode = wardCodeArg(input.ward);
+      const issuedOn = notInFuture(input.issuedOn, 'issuedOn');
+      await workers.requireWorkers([workerId]);
+      const duplicate = `${workerId} already has a sanitation-worker ID card.`;
+      return writeInTransaction(em, async (tx) => {
+        const ward = await tx.findOne(WardSchema, { code: wardCode });
+        if (!ward) throw notFound('ward', input.ward);
+        const existing = await tx.findOne(SanitationWorkerIdSchema, { workerId });
+        if (existing) throw conflict(`${workerId} already has sanitation-worker ID card ${existing.idNumber}, issued on ${existing.issuedOn}.`);
+        const card = tx.create(SanitationWorkerIdSchema, {
+          idNumber: await nextId(tx, 'sanitation_worker_id_number_seq', `${ward.cityCode}/SW/`, 6),
+          workerId,
+          employer,
+          wardCode,
+          issuedOn,
+          sourceSystem: GRAPH_SOURCE_SYSTEM,
+          recordedBy: GRAPH_WRITER,
+        });
+        await tx.flush();
+        return card;
+      }, duplicate);
+    },
+  },
+
+  Worker: {
+    __resolveReference: (reference) => ({ id: reference.id }),
+    vendingCertificates: (worker, _, { loaders }) => loaders.vendingCertificatesByWorker.load(worker.id),
+    tradeLicences: (worker, _, { loaders }) => loaders.tradeLicencesByWorker.load(worker.id),
+    sanitationWorkerIds: (worker, _, { loaders }) => loaders.sanitationWorkerIdsByWorker.load(worker.id),
+  },
+
+  Ward: {
+    __resolveReference: (reference, { loaders }) => loaders.wardByCode.load(reference.code),
+    city: (ward) => ({ code: ward.cityCode, name: cityByCode(ward.cityCode)?.name ?? ward.cityCode }),
+    source: (ward) => sourceFor(ward.code, ward),
+  },
+
+  VendingZone: {
+    __resolveReference: (reference, { loaders }) => loaders.vendingZoneById.load(reference.id),
+    ward: (zone, _, { loaders }) => wardOf(zone.wardCode, loaders),
+    source: (zone) => sourceOf(AGENCY, zone),
+  },
+
+  VendingZoneConnection: {
+    totalCount: (connection) => connection.totalCount(),
+  },
+
+  VendingCertificate: {
+    __resolveReference: (reference, { loaders }) => loaders.vendingCertificateByNumber.load(reference.certificateNumber),
+    worker: (certificate) => ({ id: certificate.workerId }),
+    async vendingZone(certificate, _, { loaders }) {
+      // The foreign key guarantees the zone exists.
+      return (await loaders.vendingZoneById.load(certificate.vendingZoneId))!;
+    },
+    status: (certificate) => currentStatus(certificate),
+    source: (certificate) => sourceFor(certificate.certificateNumber, certificate),
+  },
+
+  TradeLicence: {
+    __resolveReference: (reference, { loaders }) => loaders.tradeLicenceByNumber.load(reference.licenceNumber),
+    worker: (licence) => ({ id: licence.workerId }),
+    ward: (licence, _, { loaders }) => wardOf(licence.wardCode, loaders),
+    status: (licence) => currentStatus(licence),
+    source: (licence) => sourceFor(licence.licenceNumber, licence),
+  },
+
+  SanitationWorkerId: {
+    __resolveReference: (reference, { loaders }) => loaders.sanitationWorkerIdByNumber.load(reference.idNumber),
+    worker: (card) => ({ id: card.workerId }),
+    ward: (card, _, { loaders }) => wardOf(card.wardCode, loaders),
+    source: (card) => sourceFor(card.idNumber, card),
+  },
+};
+
+/** Wards are referred to through foreign keys, so the ward is always there. */
+async function wardOf(code: string, loaders: Context['loaders']): Promise<Ward> {
+  return (await loaders.wardByCode.load(code))!;
+}
+
+/** Municipal records are keyed by their own numbers, which Source reports as the record id. */
+function sourceFor(recordId: string, record: Omit<ProvenanceFields, 'id'>) {
+  const { sourceSystem, recordedAt, recordedBy, updatedAt, updatedBy } = record;
+  return sourceOf(AGENCY, { id: recordId, sourceSystem, recordedAt, recordedBy, updatedAt, updatedBy });
+}

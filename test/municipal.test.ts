@@ -1,0 +1,426 @@
+/**
+ * Municipal through the real gateway: wards, vending zones, a worker's municipal papers beside
+ * Labour's identity, issuing certificates, licences and sanitation IDs, and what bad input gets
+ * back (with nothing written).
+ */
+import type { RunningStack } from '../src/stack';
+import { CITIES } from '../src/shared/demo/places';
+import { addDays, addYears } from '../src/shared/demo/random';
+import { today } from '../src/shared/validation';
+import { countStatements, errorCodes, graphql, startTestStack, tableOf } from './support/stack';
+
+let stack: RunningStack;
+let url: string;
+
+beforeAll(async () => {
+  stack = await startTestStack('municipal');
+  url = stack.gatewayUrl;
+});
+afterAll(() => stack?.stop());
+
+async function sql<T = any>(query: string, params: unknown[] = []): Promise<T[]> {
+  return stack.subgraphs.get('municipal')!.database.orm.em.getConnection().execute(query, params);
+}
+
+async function labourSql<T = any>(query: string, params: unknown[] = []): Promise<T[]> {
+  return stack.subgraphs.get('labour')!.database.orm.em.getConnection().execute(query, params);
+}
+
+async function rowCounts() {
+  const [counts] = await sql(`select
+    (select count(*)::int from vending_certificate) as certificates,
+    (select count(*)::int from trade_licence) as licences,
+    (select count(*)::int from sanitation_worker_id) as sanitation_ids`);
+  return counts;
+}
+
+let registrations = 0;
+
+/** Registers a new worker with Labour through the gateway, so each story has a clean slate. */
+async function registerWorker(occupation: string, city = 'VJA'): Promise<string> {
+  registrations += 1;
+  const res = await graphql(url, `mutation($input: RegisterWorkerInput!) { registerWorker(input: $input) { id } }`, {
+    input: {
+      name: 'Gorantla Durga',
+      gender: 'FEMALE',
+      dateOfBirth: '1988-08-15',
+      phone: `+91 62000 ${String(40000 + registrations)}`,
+      idReferenceToken: `ADV-MUNI-${String(registrations).padStart(4, '0')}`,
+      idLast4: '2468',
+      occupation,
+      city,
+      ward: `${city}-W03`,
+    },
+  });
+  expect(res.errors).toBeUndefined();
+  return res.data.registerWorker.id;
+}
+
+/** A VENDING zone with room for more certificates, read from the seeded rows. */
+async function zoneWithRoom(city = 'VJA') {
+  const [zone] = await sql(`
+    select z.id, z.capacity, z.ward_code from vending_zone z
+    where z.city_code = ? and z.zone_type = 'VENDING'
+      and z.capacity > (select count(*) from vending_certificate c
+                        where c.vending_zone_id = z.id and c.status = 'ACTIVE' and c.valid_until >= current_date)
+    order by z.id limit 1`, [city]);
+  return zone;
+}
+
+const issuedOn = addDays(today(), -10);
+
+const ISSUE_CERTIFICATE = /* GraphQL */ `
+  mutation($input: IssueVendingCertificateInput!) {
+    issueVendingCertificate(input: $input) {
+      certificateNumber category goods issuedOn validUntil status
+      worker { id name } vendingZone { id } source { agency system recordId recordedBy }
+    } }`;
+
+const ISSUE_LICENCE = /* GraphQL */ `
+  mutation($input: IssueTradeLicenceInput!) {
+    issueTradeLicence(input: $input) {
+      licenceNumber tradeName tradeCategory issuedOn validUntil status ward { code name } worker { id } source { agency recordId }
+    } }`;
+
+const ISSUE_SANITATION_ID = /* GraphQL */ `
+  mutation($input: IssueSanitationWorkerIdInput!) {
+    issueSanitationWorkerId(input: $input) { idNumber employer issuedOn ward { code } worker { id } source { agency recordId } }
+  }`;
+
+describe('a worker seen by every agency at once', () => {
+  test("Labour's name and ward come back beside the worker's municipal papers, exactly as Municipal holds them", async () => {
+    const [{ worker_id: workerId }] = await sql(`
+      select c.worker_id from vending_certificate c
+      order by exists (select 1 from trade_licence t where t.worker_id = c.worker_id) desc, c.worker_id limit 1`);
+    const [person] = await labourSql(`select name, ward_code from worker where id = ?`, [workerId]);
+    const [ward] = await sql(`select * from ward where code = ?`, [person.ward_code]);
+    const certificates = await sql(`
+      select c.*, z.name as zone_name, z.zone_type from vending_certificate c join vending_zone z on z.id = c.vending_zone_id
+      where c.worker_id = ? order by c.issued_on`, [workerId]);
+    const licences = await sql(`select * from trade_licence where worker_id = ? order by issued_on`, [workerId]);
+
+    const res = await graphql(url, `query($id: ID!) { worker(id: $id) {
+      name ward { code number name locality city { code name } }
+      vendingCertificates { certificateNumber category goods issuedOn validUntil vendingZone { id name zoneType } source { agency recordId } }
+      tradeLicences { licenceNumber tradeName tradeCategory issuedOn validUntil ward { code } }
+      sanitationWorkerIds { idNumber }
+    } }`, { id: workerId });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.worker).toEqual({
+      name: person.name,
+      ward: {
+        code: ward.code, number: ward.number, name: ward.name, locality: ward.locality,
+        city: { code: ward.city_code, name: CITIES.find((c) => c.code === ward.city_code)!.name },
+      },
+      vendingCertificates: certificates.map((c) => ({
+        certificateNumber: c.certificate_number, category: c.category, goods: c.goods, issuedOn: c.issued_on, validUntil: c.valid_until,
+        vendingZone: { id: c.vending_zone_id, name: c.zone_name, zoneType: c.zone_type },
+        source: { agency: 'municipal', recordId: c.certificate_number },
+      })),
+      tradeLicences: licences.map((l) => ({
+        licenceNumber: l.licence_number, tradeName: l.trade_name, tradeCategory: l.trade_category,
+        issuedOn: l.issued_on, validUntil: l.valid_until, ward: { code: l.ward_code },
+      })),
+      sanitationWorkerIds: [],
+    });
+  });
+
+  test('a roster of 100 workers with wards and papers costs at most one statement per municipal table', async () => {
+    let res: any;
+    const counts = await countStatements(stack, async () => {
+      res = await graphql(url, `{ workers(first: 100) { edges { node { id name ward { name }
+        vendingCertificates { certificateNumber status vendingZone { name } }
+        tradeLicences { licenceNumber status }
+        sanitationWorkerIds { idNumber employer }
+      } } } }`);
+    });
+    expect(res.errors).toBeUndefined();
+    const nodes = res.data.workers.edges.map((e: any) => e.node);
+    expect(nodes).toHaveLength(100);
+    expect(nodes.every((n: any) => n.name && n.ward.name.startsWith('Ward '))).toBe(true);
+
+    const ids = nodes.map((n: any) => n.id);
+    const papers = async (table: string, key: string) =>
+      (await sql(`select ${key} as k from ${table} where worker_id in (?)`, [ids])).map((r) => r.k).sort();
+    const returned = (field: string, key: string) => nodes.flatMap((n: any) => n[field].map((x: any) => x[key])).sort();
+    expect(returned('vendingCertificates', 'certificateNumber')).toEqual(await papers('vending_certificate', 'certificate_number'));
+    expect(returned('tradeLicences', 'licenceNumber')).toEqual(await papers('trade_licence', 'licence_number'));
+    expect(returned('sanitationWorkerIds', 'idNumber')).toEqual(await papers('sanitation_worker_id', 'id_number'));
+
+    const perTable: Record<string, number> = {};
+    for (const statement of counts.municipal.statements) perTable[tableOf(statement)] = (perTable[tableOf(statement)] ?? 0) + 1;
+    const zonesAsked = returned('vendingCertificates', 'certificateNumber').length > 0;
+    const expectedTables = ['sanitation_worker_id', 'trade_licence', 'vending_certificate', ...(zonesAsked ? ['vending_zone'] : []), 'ward'];
+    expect(Object.keys(perTable).sort()).toEqual(expectedTables);
+    expect(Math.max(...Object.values(perTable))).toBe(1);
+  });
+});
+
+describe('wards', () => {
+  test('every ward of both cities is on record, named after its locality', async () => {
+    for (const city of CITIES) {
+      const rows = await sql(`select code, number, name, locality from ward where city_code = ? order by number`, [city.code]);
+      expect(rows).toHaveLength(city.wardCount);
+      const res = await graphql(url, `query($city: ID!) { wards(city: $city) { code number name locality city { code } source { agency recordId } } }`, { city: city.code });
+      expect(res.errors).toBeUndefined();
+      expect(res.data.wards).toEqual(rows.map((r) => ({ ...r, city: { code: city.code }, source: { agency: 'municipal', recordId: r.code } })));
+      expect(rows.every((r) => r.name === `Ward ${r.number} — ${r.locality}` && city.localities.includes(r.locality))).toBe(true);
+    }
+  });
+
+  test('one ward by code; an unknown ward is NOT_FOUND, a malformed code or city BAD_USER_INPUT', async () => {
+    const [row] = await sql(`select * from ward where city_code = 'GVMC' order by number desc limit 1`);
+    const res = await graphql(url, `query($code: ID!) { ward(code: $code) { code number name city { name } } }`, { code: row.code });
+    expect(res.data.ward).toEqual({ code: row.code, number: row.number, name: row.name, city: { name: CITIES.find((c) => c.code === 'GVMC')!.name } });
+
+    const unknown = await graphql(url, `{ ward(code: "VJA-W99") { code } }`);
+    expect(unknown.data.ward).toBeNull();
+    expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await graphql(url, `{ ward(code: "ward seven") { code } }`))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await graphql(url, `{ wards(city: "HYD") { code } }`))).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
+describe('vending zones', () => {
+  const PAGE = `query($filter: VendingZoneFilter, $first: Int, $after: String) {
+    vendingZones(filter: $filter, first: $first, after: $after) {
+      totalCount edges { cursor node { id name zoneType capacity ward { code } } } pageInfo { hasNextPage endCursor }
+    } }`;
+
+  test('every street-vendor work location is a vending zone with room to spare; hospitals and stations are no-vending', async () => {
+    const zones = await sql(`
+      select z.zone_type, z.capacity,
+        (select count(*)::int from vending_certificate c where c.vending_zone_id = z.id and c.status = 'ACTIVE') as active
+      from vending_zone z`);
+    for (const zone of zones.filter((z) => z.zone_type === 'VENDING')) expect(zone.capacity).toBeGreaterThan(zone.active);
+    for (const city of CITIES) {
+      const [{ n }] = await sql(`select count(*)::int as n from vending_zone where city_code = ? and zone_type = 'NO_VENDING'`, [city.code]);
+      expect(n).toBeGreaterThanOrEqual(2);
+    }
+    const [misplaced] = await sql(`select count(*)::int as n from vending_certificate c join vending_zone z on z.id = c.vending_zone_id where z.zone_type <> 'VENDING'`);
+    expect(misplaced.n).toBe(0);
+  });
+
+  test('pages of one city cover each of its zones exactly once, in id order', async () => {
+    const expected = (await sql(`select id from vending_zone where city_code = 'VJA' order by id`)).map((r) => r.id);
+    const seen: string[] = [];
+    let after: string | null = null;
+    do {
+      const res: any = await graphql(url, PAGE, { filter: { city: 'VJA' }, first: 3, after });
+      expect(res.errors).toBeUndefined();
+      expect(res.data.vendingZones.totalCount).toBe(expected.length);
+      seen.push(...res.data.vendingZones.edges.map((e: any) => e.node.id));
+      after = res.data.vendingZones.pageInfo.hasNextPage ? res.data.vendingZones.pageInfo.endCursor : null;
+    } while (after);
+    expect(seen).toEqual(expected);
+  });
+
+  test('zones of one ward, and one zone by id with its ward', async () => {
+    const [zone] = await sql(`select * from vending_zone where zone_type = 'VENDING' order by id limit 1`);
+    const byWard = await graphql(url, PAGE, { filter: { ward: zone.ward_code } });
+    const inWard = (await sql(`select id from vending_zone where ward_code = ? order by id`, [zone.ward_code])).map((r) => r.id);
+    expect(byWard.data.vendingZones.edges.map((e: any) => e.node.id)).toEqual(inWard);
+
+    const one = await graphql(url, `query($id: ID!) { vendingZone(id: $id) { id name zoneType capacity ward { code name } source { agency recordId } } }`, { id: zone.id });
+    const [ward] = await sql(`select name from ward where code = ?`, [zone.ward_code]);
+    expect(one.data.vendingZone).toEqual({
+      id: zone.id, name: zone.name, zoneType: 'VENDING', capacity: zone.capacity,
+      ward: { code: zone.ward_code, name: ward.name }, source: { agency: 'municipal', recordId: zone.id },
+    });
+  });
+
+  test('an unknown zone is NOT_FOUND; a malformed id, a ward of another city, a forged cursor or first over 100 BAD_USER_INPUT', async () => {
+    const unknown = await graphql(url, `{ vendingZone(id: "VZ-VJA-9999") { id } }`);
+    expect(unknown.data.vendingZone).toBeNull();
+    expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await graphql(url, `{ vendingZone(id: "Benz Circle") { id } }`))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await graphql(url, PAGE, { filter: { city: 'VJA', ward: 'GVMC-W04' } }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await graphql(url, PAGE, { after: 'not-a-cursor' }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await graphql(url, PAGE, { first: 101 }))).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
+describe('vending certificates', () => {
+  const CERTIFICATE = `query($n: ID!) { vendingCertificate(certificateNumber: $n) {
+    certificateNumber status validUntil worker { id name } vendingZone { id } source { agency system recordedBy } } }`;
+
+  test('a certificate by number names its vendor through Labour; a lapsed one reads EXPIRED', async () => {
+    const [lapsed] = await sql(`select * from vending_certificate where status = 'ACTIVE' and valid_until < current_date order by certificate_number limit 1`);
+    const [person] = await labourSql(`select name from worker where id = ?`, [lapsed.worker_id]);
+    const res = await graphql(url, CERTIFICATE, { n: lapsed.certificate_number });
+    expect(res.data.vendingCertificate).toEqual({
+      certificateNumber: lapsed.certificate_number,
+      status: 'EXPIRED',
+      validUntil: lapsed.valid_until,
+      worker: { id: lapsed.worker_id, name: person.name },
+      vendingZone: { id: lapsed.vending_zone_id },
+      source: { agency: 'municipal', system: lapsed.source_system, recordedBy: lapsed.recorded_by },
+    });
+  });
+
+  test('the demo has certificates that have lapsed or fall due within 60 days, all held by street vendors', async () => {
+    const [due] = await sql(`select count(*)::int as n from vending_certificate where valid_until < current_date + 60`);
+    const [current] = await sql(`select count(*)::int as n from vending_certificate where valid_until >= current_date + 60`);
+    expect(due.n).toBeGreaterThan(0);
+    expect(current.n).toBeGreaterThan(due.n);
+    const holders = (await sql(`select distinct worker_id from vending_certificate`)).map((r) => r.worker_id);
+    const occupations = await labourSql(`select distinct occupation from worker where id in (?)`, [holders]);
+    expect(occupations).toEqual([{ occupation: 'STREET_VENDOR' }]);
+  });
+
+  test('an unknown number is NOT_FOUND, a malformed one BAD_USER_INPUT', async () => {
+    const unknown = await graphql(url, CERTIFICATE, { n: 'VJA/SVC/2025/999999' });
+    expect(unknown.data.vendingCertificate).toBeNull();
+    expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await graphql(url, CERTIFICATE, { n: '123' }))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  test('a newly registered vendor gets a certificate in a zone with room, once', async () => {
+    const workerId = await registerWorker('STREET_VENDOR');
+    const zone = await zoneWithRoom();
+    const input = { workerId, vendingZoneId: zone.id, category: 'MOBILE', goods: ' Flowers ', issuedOn, validUntil: addDays(addYears(issuedOn, 5), -1) };
+    const res = await graphql(url, ISSUE_CERTIFICATE, { input });
+    expect(res.errors).toBeUndefined();
+    const certificate = res.data.issueVendingCertificate;
+    expect(certificate).toMatchObject({
+      category: 'MOBILE', goods: 'Flowers', issuedOn, validUntil: input.validUntil, status: 'ACTIVE',
+      worker: { id: workerId, name: 'Gorantla Durga' }, vendingZone: { id: zone.id },
+      source: { agency: 'municipal', system: 'Worker Graph', recordId: certificate.certificateNumber, recordedBy: 'worker-graph' },
+    });
+    expect(certificate.certificateNumber).toMatch(new RegExp(`^VJA/SVC/${issuedOn.slice(0, 4)}/\\d{6}$`));
+    const rows = await sql(`select vending_zone_id, goods, status from vending_certificate where worker_id = ?`, [workerId]);
+    expect(rows).toEqual([{ vending_zone_id: zone.id, goods: 'Flowers', status: 'ACTIVE' }]);
+
+    const again = await graphql(url, ISSUE_CERTIFICATE, { input: { ...input, vendingZoneId: (await zoneWithRoom('GVMC')).id } });
+    expect(errorCodes(again)).toEqual(['CONFLICT']);
+    expect(again.errors![0].message).toContain(certificate.certificateNumber);
+
+    const worker = await graphql(url, `query($id: ID!) { worker(id: $id) { vendingCertificates { certificateNumber } } }`, { id: workerId });
+    expect(worker.data.worker.vendingCertificates).toEqual([{ certificateNumber: certificate.certificateNumber }]);
+  });
+
+  test('a zone the vending committee has filled refuses another vendor with CONFLICT', async () => {
+    const workerId = await registerWorker('STREET_VENDOR');
+    const zone = await zoneWithRoom('GVMC');
+    // The committee lowers the zone's capacity to the vendors it already holds.
+    await sql(`update vending_zone set capacity = (select count(*) from vending_certificate
+      where vending_zone_id = ? and status = 'ACTIVE' and valid_until >= current_date) where id = ?`, [zone.id, zone.id]);
+    const before = await rowCounts();
+    const res = await graphql(url, ISSUE_CERTIFICATE, {
+      input: { workerId, vendingZoneId: zone.id, category: 'STATIONARY', goods: 'Vegetables', issuedOn, validUntil: addYears(issuedOn, 3) },
+    });
+    expect(errorCodes(res)).toEqual(['CONFLICT']);
+    expect(res.errors![0].message).toMatch(/full/);
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  test.each([
+    ['a no-vending zone', { vendingZoneId: 'NO_VENDING' }, 'BAD_USER_INPUT'],
+    ['an unknown zone', { vendingZoneId: 'VZ-VJA-9999' }, 'NOT_FOUND'],
+    ['a malformed zone id', { vendingZoneId: 'Benz Circle' }, 'BAD_USER_INPUT'],
+    ['an unknown worker', { workerId: 'W-9999999' }, 'NOT_FOUND'],
+    ['a malformed worker id', { workerId: '42' }, 'BAD_USER_INPUT'],
+    ['validity ending before it starts', { validUntil: addDays(issuedOn, -1) }, 'BAD_USER_INPUT'],
+    ['validity over five years', { validUntil: addDays(addYears(issuedOn, 5), 1) }, 'BAD_USER_INPUT'],
+    ['an issue date in the future', { issuedOn: addDays(today(), 3) }, 'BAD_USER_INPUT'],
+    ['no goods', { goods: '   ' }, 'BAD_USER_INPUT'],
+    ['an impossible date', { validUntil: '2027-02-30' }, 'BAD_USER_INPUT'],
+  ])('a certificate with %s is refused and writes nothing', async (_, overrides, code) => {
+    const [noVending] = await sql(`select id from vending_zone where zone_type = 'NO_VENDING' order by id limit 1`);
+    const input = {
+      workerId: 'NEW', vendingZoneId: (await zoneWithRoom()).id, category: 'STATIONARY', goods: 'Fruits',
+      issuedOn, validUntil: addYears(issuedOn, 1), ...overrides,
+    };
+    if (input.vendingZoneId === 'NO_VENDING') input.vendingZoneId = noVending.id;
+    if (input.workerId === 'NEW') input.workerId = await registerWorker('STREET_VENDOR');
+    const before = await rowCounts();
+    const res = await graphql(url, ISSUE_CERTIFICATE, { input });
+    expect(errorCodes(res)).toEqual([code]);
+    expect(res.errors![0].message.length).toBeGreaterThan(10);
+    expect(await rowCounts()).toEqual(before);
+  });
+});
+
+describe('trade licences', () => {
+  test('a home-based worker is licensed in a ward for a year', async () => {
+    const workerId = await registerWorker('HOME_BASED', 'GVMC');
+    const [ward] = await sql(`select code, name from ward where city_code = 'GVMC' order by number limit 1 offset 11`);
+    const input = {
+      workerId, tradeName: 'Sri Durga Pickles', tradeCategory: 'FOOD_PROCESSING', ward: ward.code.toLowerCase(),
+      issuedOn, validUntil: addDays(addYears(issuedOn, 1), -1),
+    };
+    const res = await graphql(url, ISSUE_LICENCE, { input });
+    expect(res.errors).toBeUndefined();
+    const licence = res.data.issueTradeLicence;
+    expect(licence).toMatchObject({
+      tradeName: 'Sri Durga Pickles', tradeCategory: 'FOOD_PROCESSING', status: 'ACTIVE', ward: { code: ward.code, name: ward.name },
+      worker: { id: workerId }, source: { agency: 'municipal', recordId: licence.licenceNumber },
+    });
+    expect(licence.licenceNumber).toMatch(new RegExp(`^GVMC/TL/${issuedOn.slice(0, 4)}/\\d{6}$`));
+    const rows = await sql(`select ward_code, trade_category, valid_until from trade_licence where worker_id = ?`, [workerId]);
+    expect(rows).toEqual([{ ward_code: ward.code, trade_category: 'FOOD_PROCESSING', valid_until: input.validUntil }]);
+  });
+
+  test.each([
+    ['a ward that does not exist', { ward: 'VJA-W99' }, 'NOT_FOUND'],
+    ['a malformed ward code', { ward: 'Governorpet' }, 'BAD_USER_INPUT'],
+    ['validity over one year', { validUntil: addDays(addYears(issuedOn, 1), 1) }, 'BAD_USER_INPUT'],
+    ['validity ending on the day it starts', { validUntil: issuedOn }, 'BAD_USER_INPUT'],
+    ['an issue date in the future', { issuedOn: addDays(today(), 1) }, 'BAD_USER_INPUT'],
+    ['an empty trade name', { tradeName: '' }, 'BAD_USER_INPUT'],
+    ['an unknown worker', { workerId: 'W-9999999' }, 'NOT_FOUND'],
+  ])('a licence with %s is refused and writes nothing', async (_, overrides, code) => {
+    const input = {
+      workerId: 'W-0000002', tradeName: 'Sri Ravi Tea Stall', tradeCategory: 'FOOD_AND_BEVERAGES', ward: 'VJA-W07',
+      issuedOn, validUntil: addYears(issuedOn, 1), ...overrides,
+    };
+    const before = await rowCounts();
+    const res = await graphql(url, ISSUE_LICENCE, { input });
+    expect(errorCodes(res)).toEqual([code]);
+    expect(await rowCounts()).toEqual(before);
+  });
+});
+
+describe('sanitation-worker IDs', () => {
+  test('a waste worker gets one ID card; a second is a CONFLICT', async () => {
+    const workerId = await registerWorker('WASTE');
+    const input = { workerId, employer: 'Sri Sai Sanitation Services', ward: 'VJA-W12', issuedOn };
+    const res = await graphql(url, ISSUE_SANITATION_ID, { input });
+    expect(res.errors).toBeUndefined();
+    const card = res.data.issueSanitationWorkerId;
+    expect(card).toMatchObject({ employer: input.employer, issuedOn, ward: { code: 'VJA-W12' }, worker: { id: workerId }, source: { agency: 'municipal', recordId: card.idNumber } });
+    expect(card.idNumber).toMatch(/^VJA\/SW\/\d{6}$/);
+
+    const before = await rowCounts();
+    const again = await graphql(url, ISSUE_SANITATION_ID, { input: { ...input, employer: 'Vijayawada Municipal Corporation' } });
+    expect(errorCodes(again)).toEqual(['CONFLICT']);
+    expect(again.errors![0].message).toContain(card.idNumber);
+    expect(await rowCounts()).toEqual(before);
+    const rows = await sql(`select id_number, employer from sanitation_worker_id where worker_id = ?`, [workerId]);
+    expect(rows).toEqual([{ id_number: card.idNumber, employer: input.employer }]);
+  });
+
+  test('the demo gives cards to waste workers only, on the corporation rolls or a contractor', async () => {
+    const cards = await sql(`select worker_id, employer from sanitation_worker_id`);
+    expect(cards.length).toBeGreaterThan(0);
+    const occupations = await labourSql(`select distinct occupation from worker where id in (?)`, [cards.map((c) => c.worker_id)]);
+    expect(occupations).toEqual([{ occupation: 'WASTE' }]);
+    expect(cards.some((c) => c.employer.endsWith('Municipal Corporation'))).toBe(true);
+    expect(cards.some((c) => !c.employer.endsWith('Municipal Corporation'))).toBe(true);
+  });
+
+  test.each([
+    ['a ward that does not exist', { ward: 'GVMC-W99' }, 'NOT_FOUND'],
+    ['a malformed ward code', { ward: 'W12' }, 'BAD_USER_INPUT'],
+    ['an issue date in the future', { issuedOn: addDays(today(), 2) }, 'BAD_USER_INPUT'],
+    ['no employer', { employer: ' ' }, 'BAD_USER_INPUT'],
+    ['an unknown worker', { workerId: 'W-9999999' }, 'NOT_FOUND'],
+  ])('a card with %s is refused and writes nothing', async (_, overrides, code) => {
+    const input = { workerId: 'NEW', employer: 'Greater Visakhapatnam Municipal Corporation', ward: 'GVMC-W12', issuedOn, ...overrides };
+    if (input.workerId === 'NEW') input.workerId = await registerWorker('WASTE', 'GVMC');
+    const before = await rowCounts();
+    const res = await graphql(url, ISSUE_SANITATION_ID, { input });
+    expect(errorCodes(res)).toEqual([code]);
+    expect(await rowCounts()).toEqual(before);
+  });
+});

@@ -1,15 +1,19 @@
 import type { AgencySubgraph } from '../../src/shared/subgraph.js';
 import { loadSchema } from '../../src/shared/subgraph.js';
+import { entities } from './entities.js';
+import { createLoaders, type MepmaLoaders } from './loaders.js';
+import { migrations } from './migrations/index.js';
+import { resolvers } from './resolvers.js';
+import { hasData, seed } from './seed.js';
 
-/** Placeholder: replaced by the agency's real subgraph. */
-export const mepma: AgencySubgraph<object> = {
+export const mepma: AgencySubgraph<MepmaLoaders> = {
   name: 'mepma',
   title: 'MEPMA',
   typeDefs: loadSchema(__dirname),
-  resolvers: { Worker: { __resolveReference: (reference: { id: string }) => reference } },
-  entities: [],
-  migrations: [],
-  createLoaders: () => ({}),
-  seed: async () => {},
-  hasData: async () => true,
+  resolvers,
+  entities,
+  migrations,
+  createLoaders,
+  seed,
+  hasData,
 };

@@ -1,0 +1,4 @@
+import { Migration20261123000000_init } from './Migration20261123000000_init.js';
+
+/** Listed explicitly so migrations run the same under tsx, ts-jest and a bundle. */
+export const migrations = [{ name: 'Migration20261123000000_init', class: Migration20261123000000_init }];

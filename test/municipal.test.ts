@@ -5,9 +5,8 @@
  */
 import type { RunningStack } from '../src/stack';
 import { CITIES } from '../src/shared/demo/places';
-import { addDays, addYears } from '../src/shared/demo/random';
-import { today } from '../src/shared/validation';
 import { countStatements, errorCodes, graphql, startTestStack, tableOf } from './support/stack';
+import { addDays, addYears, today } from '../src/shared/dates';
 
 let stack: RunningStack;
 let url: string;

@@ -56,8 +56,9 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 // Whatever happened in the test, leave no server behind.
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGINT');
-  await Promise.all(children.filter((c) => c.exitCode === null).map(exited));
+  const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
+  for (const child of running) child.kill('SIGINT');
+  await Promise.all(running.map(exited));
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (existsSync(pidFile)) process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGINT');
 });

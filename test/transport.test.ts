@@ -5,8 +5,8 @@
  */
 import type { RunningStack } from '../src/stack';
 import { CITIES } from '../src/shared/demo/places';
-import { addDays, addYears } from '../src/shared/demo/random';
 import { countStatements, errorCodes, graphql, startTestStack, tableOf, type GraphQLResponse } from './support/stack';
+import { addDays, addYears } from '../src/shared/dates';
 
 let stack: RunningStack;
 let url: string;

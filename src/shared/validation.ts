@@ -2,6 +2,7 @@
  * Input rules shared by every agency. Each returns the cleaned value or throws BAD_USER_INPUT
  * naming the field, so resolvers validate at the edge before touching the database.
  */
+import { today } from './dates.js';
 import { badInput } from './errors.js';
 import { cityByCode, wardCode } from './demo/places.js';
 
@@ -32,10 +33,6 @@ export function textArg(value: string, field: string, maxLength = 200): string {
 export function digitsArg(value: string, field: string, length: number): string {
   if (!new RegExp(`^\\d{${length}}$`).test(value)) throw badInput(`${field} must be exactly ${length} digits.`, field);
   return value;
-}
-
-export function today(): string {
-  return new Date().toISOString().slice(0, 10);
 }
 
 export function notInFuture(date: string, field: string): string {

@@ -1,5 +1,6 @@
 /** ICDS enrolment rules, as plain functions a unit test can call. */
 import { badInput } from '../../src/shared/errors.js';
+import { addMonths, ageOn } from '../../src/shared/dates.js';
 import { dateOrder } from '../../src/shared/validation.js';
 import type { BeneficiaryType, Relation } from './entities.js';
 
@@ -13,21 +14,6 @@ export function enrolmentIdArg(value: string, field = 'id'): string {
   const id = value.trim();
   if (!/^ICDS-\d{7}$/.test(id)) throw badInput(`"${value}" is not an ICDS enrolment id; they look like ICDS-0000042.`, field);
   return id;
-}
-
-export function ageOn(dateOfBirth: string, on: string): number {
-  const [by, bm, bd] = dateOfBirth.split('-').map(Number);
-  const [y, m, d] = on.split('-').map(Number);
-  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
-}
-
-/** Adds calendar months to a YYYY-MM-DD date; 31 August plus six months is 28 (or 29) February. */
-export function addMonths(date: string, months: number): string {
-  const [y, m, d] = date.split('-').map(Number);
-  const first = new Date(Date.UTC(y, m - 1 + months, 1));
-  const lastDay = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
-  first.setUTCDate(Math.min(d, lastDay));
-  return first.toISOString().slice(0, 10);
 }
 
 export const CHILD_AGE_LIMIT = 6;

@@ -2,10 +2,11 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { BulkWriter } from '../../src/shared/demo/bulk.js';
 import { CITIES, FEMALE_NAMES, MALE_NAMES, SURNAMES, wardCode, wardLocality, type DemoCity } from '../../src/shared/demo/places.js';
 import type { DemoPopulation, DemoWorker } from '../../src/shared/demo/population.js';
-import { addDays, addYears, type Random } from '../../src/shared/demo/random.js';
+import { type Random } from '../../src/shared/demo/random.js';
 import { advanceSequence } from '../../src/shared/transactions.js';
 import { AnganwadiCentreSchema, IcdsEnrolmentSchema, type IcdsEnrolment } from './entities.js';
-import { addMonths, ageOn, LACTATION_MONTHS } from './rules.js';
+import { LACTATION_MONTHS } from './rules.js';
+import { addDays, addMonths, addYears, ageOn } from '../../src/shared/dates.js';
 
 const RECORDED_BY = 'icds-demo-import';
 const SOURCE_SYSTEM = 'Poshan Tracker';

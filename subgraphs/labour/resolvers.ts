@@ -5,14 +5,13 @@ import { scalarResolvers } from '../../src/shared/scalars.js';
 import { nextId, writeInTransaction } from '../../src/shared/transactions.js';
 import { cityByCode } from '../../src/shared/demo/places.js';
 import { NCO_CODE } from '../../src/shared/demo/population.js';
-import {
-  cityArg, digitsArg, notInFuture, phoneArg, textArg, today, wardArg, workerIdArg,
-} from '../../src/shared/validation.js';
+import { cityArg, digitsArg, notInFuture, phoneArg, textArg, wardArg, workerIdArg } from '../../src/shared/validation.js';
 import { SocialSecurityEnrolmentSchema, WorkerSchema, type Worker } from './entities.js';
 import type { Resolvers } from './generated/resolvers.js';
 import { idReferenceTokenArg, maskPhone, registrationAge, schemeEligibility } from './rules.js';
 import type { Context } from './context.js';
 import type { FilterQuery } from '@mikro-orm/core';
+import { today } from '../../src/shared/dates.js';
 
 const AGENCY = 'labour';
 const LOOKUP_LIMIT = 20;

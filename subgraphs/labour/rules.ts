@@ -1,4 +1,5 @@
 /** Labour's registration and enrolment rules, as plain functions a unit test can call. */
+import { ageOn } from '../../src/shared/dates.js';
 import { badInput } from '../../src/shared/errors.js';
 import type { Occupation } from '../../src/shared/demo/population.js';
 
@@ -17,12 +18,6 @@ export function idReferenceTokenArg(value: string): string {
     throw badInput('idReferenceToken must be 8–64 letters, digits, ":", "_" or "-".', 'idReferenceToken');
   }
   return token;
-}
-
-export function ageOn(dateOfBirth: string, on: string): number {
-  const [by, bm, bd] = dateOfBirth.split('-').map(Number);
-  const [y, m, d] = on.split('-').map(Number);
-  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
 }
 
 /** Workers register from the age of 14 (the Child Labour Act's limit for work) to 80. */

@@ -2,10 +2,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { BulkWriter } from '../../src/shared/demo/bulk.js';
 import { wardCode } from '../../src/shared/demo/places.js';
 import type { DemoPopulation, DemoWorker } from '../../src/shared/demo/population.js';
-import { addDays } from '../../src/shared/demo/random.js';
 import { advanceSequence } from '../../src/shared/transactions.js';
 import { SocialSecurityEnrolmentSchema, WorkerSchema, type SocialSecurityEnrolment } from './entities.js';
-import { ageOn } from './rules.js';
+import { addDays, ageOn } from '../../src/shared/dates.js';
 
 const RECORDED_BY = 'labour-demo-import';
 

@@ -2,8 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { BulkWriter } from '../../src/shared/demo/bulk.js';
 import { wardCode } from '../../src/shared/demo/places.js';
 import { CIG_SIZE, type DemoPopulation, type Occupation } from '../../src/shared/demo/population.js';
-import { addDays } from '../../src/shared/demo/random.js';
 import { advanceSequence } from '../../src/shared/transactions.js';
+import { addDays } from '../../src/shared/dates.js';
 import {
   BankLinkageSchema, CigMembershipSchema, CigSchema, CreditLinkageSchema, SavingsDepositSchema,
   type CreditLinkage,

@@ -6,17 +6,15 @@ import { GRAPH_SOURCE_SYSTEM, GRAPH_WRITER, sourceOf, type ProvenanceFields } fr
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import { nextId, writeInTransaction } from '../../src/shared/transactions.js';
 import { cityByCode } from '../../src/shared/demo/places.js';
-import { cityArg, notInFuture, textArg, today, wardArg, workerIdArg } from '../../src/shared/validation.js';
+import { cityArg, notInFuture, textArg, wardArg, workerIdArg } from '../../src/shared/validation.js';
 import type { Context } from './context.js';
 import {
   SanitationWorkerIdSchema, TradeLicenceSchema, VendingCertificateSchema, VendingZoneSchema, WardSchema,
   type VendingZone, type Ward,
 } from './entities.js';
 import type { Resolvers } from './generated/resolvers.js';
-import {
-  certificateNumberArg, currentStatus, noCurrentCertificate, TRADE_LICENCE_MAX_YEARS, validityPeriod,
-  VENDING_CERTIFICATE_MAX_YEARS, vendingAllowed, vendingZoneIdArg, wardCodeArg, zoneHasRoom,
-} from './rules.js';
+import { certificateNumberArg, currentStatus, noCurrentCertificate, TRADE_LICENCE_MAX_YEARS, validityPeriod, VENDING_CERTIFICATE_MAX_YEARS, vendingAllowed, vendingZoneIdArg, wardCodeArg, zoneHasRoom } from './rules.js';
+import { today } from '../../src/shared/dates.js';
 
 const AGENCY = 'municipal';
 

@@ -1,8 +1,8 @@
 /** Municipal's issuing rules, as plain functions a unit test can call. */
 import { badInput, conflict } from '../../src/shared/errors.js';
-import { addYears } from '../../src/shared/demo/random.js';
-import { dateOrder, notInFuture, today } from '../../src/shared/validation.js';
+import { dateOrder, notInFuture } from '../../src/shared/validation.js';
 import type { RecordedStatus, VendingCertificate, VendingZone } from './entities.js';
+import { addYears, today } from '../../src/shared/dates.js';
 
 /** The Street Vendors Act leaves the term to the scheme; Andhra Pradesh's runs to five years. */
 export const VENDING_CERTIFICATE_MAX_YEARS = 5;

@@ -2,9 +2,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { BulkWriter } from '../../src/shared/demo/bulk.js';
 import { CITIES, wardCode, wardLocality, type DemoCity } from '../../src/shared/demo/places.js';
 import { CIG_SIZE, type DemoCig, type DemoPopulation, type DemoWorker } from '../../src/shared/demo/population.js';
-import { addDays, addYears, type Random } from '../../src/shared/demo/random.js';
+import { type Random } from '../../src/shared/demo/random.js';
 import { advanceSequence } from '../../src/shared/transactions.js';
-import { today } from '../../src/shared/validation.js';
+import { addDays, addYears, today } from '../../src/shared/dates.js';
 import {
   SanitationWorkerIdSchema, TradeLicenceSchema, VendingCertificateSchema, VendingZoneSchema, WardSchema,
   type RecordedStatus, type TradeCategory, type VendingZone,

@@ -5,14 +5,12 @@ import { GRAPH_SOURCE_SYSTEM, GRAPH_WRITER, sourceOf, type ProvenanceFields } fr
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import { nextId, writeInTransaction } from '../../src/shared/transactions.js';
 import { cityByCode } from '../../src/shared/demo/places.js';
-import { cityArg, dateOrder, notInFuture, today, wardArg, workerIdArg } from '../../src/shared/validation.js';
+import { cityArg, dateOrder, notInFuture, wardArg, workerIdArg } from '../../src/shared/validation.js';
 import { AutoStandSchema, DrivingLicenceSchema, PsvBadgeSchema, VehiclePermitSchema, type AutoStand } from './entities.js';
 import type { Resolvers } from './generated/resolvers.js';
 import type { Context } from './context.js';
-import {
-  LICENCE_YEARS, PERMIT_YEARS, autoStandIdArg, badgeLicence, licenceNumberArg, licencePrefix, permitStand, rtoArg,
-  validityPeriod, validityStatus, vehicleClassesArg, vehicleRegistrationArg,
-} from './rules.js';
+import { LICENCE_YEARS, PERMIT_YEARS, autoStandIdArg, badgeLicence, licenceNumberArg, licencePrefix, permitStand, rtoArg, validityPeriod, validityStatus, vehicleClassesArg, vehicleRegistrationArg } from './rules.js';
+import { today } from '../../src/shared/dates.js';
 
 const AGENCY = 'transport';
 

@@ -1,9 +1,9 @@
 /** Transport's licensing rules, as plain functions a unit test can call. */
 import { badInput } from '../../src/shared/errors.js';
 import { CITIES } from '../../src/shared/demo/places.js';
-import { addYears } from '../../src/shared/demo/random.js';
-import { dateOrder, notInFuture, today } from '../../src/shared/validation.js';
+import { dateOrder, notInFuture } from '../../src/shared/validation.js';
 import type { VehicleClass } from './entities.js';
+import { addYears, today } from '../../src/shared/dates.js';
 
 export type ValidityStatus = 'VALID' | 'EXPIRED' | 'SUSPENDED';
 

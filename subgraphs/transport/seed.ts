@@ -2,14 +2,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { BulkWriter } from '../../src/shared/demo/bulk.js';
 import { wardCode } from '../../src/shared/demo/places.js';
 import type { DemoCig, DemoPopulation, DemoWorker } from '../../src/shared/demo/population.js';
-import { addDays, addYears, type Random } from '../../src/shared/demo/random.js';
+import { type Random } from '../../src/shared/demo/random.js';
 import { advanceSequence } from '../../src/shared/transactions.js';
-import { today } from '../../src/shared/validation.js';
 import {
   AutoStandSchema, DrivingLicenceSchema, PsvBadgeSchema, VEHICLE_CLASSES, VehiclePermitSchema,
   type DrivingLicence, type PsvBadge, type VehicleClass, type VehiclePermit,
 } from './entities.js';
 import { PERMIT_YEARS, licencePrefix } from './rules.js';
+import { addDays, addYears, today } from '../../src/shared/dates.js';
 
 const RECORDED_BY = 'transport-demo-import';
 /** Registration series letters, as RTOs use them (no I, O or Q). */

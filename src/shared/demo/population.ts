@@ -5,7 +5,8 @@
  * worker W-0001234 is without ever reading each other's tables.
  */
 import { CITIES, FEMALE_NAMES, MALE_NAMES, SURNAMES, wardLocality, type DemoCity } from './places.js';
-import { Random, addDays } from './random.js';
+import { addDays } from '../dates.js';
+import { Random } from './random.js';
 
 export const OCCUPATIONS = [
   'CONSTRUCTION', 'GIG', 'DOMESTIC', 'CARE', 'WASTE', 'TRANSPORT', 'STREET_VENDOR', 'HOME_BASED',

@@ -1,3 +1,5 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import type { EntityManager, EntitySchema } from '@mikro-orm/postgresql';
 import { badInput } from './errors.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -53,4 +55,20 @@ export function toConnection<T>(rows: T[], page: PageRequest, keyOf: (row: T) =>
     pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
     totalCount: count,
   };
+}
+
+/**
+ * One page of `schema` rows matching `where`, in id order after the cursor (keyset paging: a
+ * page deep in a million rows costs the same as the first), as a Relay connection.
+ */
+export async function findPage<T extends { id: string }>(
+  em: EntityManager,
+  schema: EntitySchema<T, any>,
+  where: FilterQuery<T>,
+  args: { first?: number | null; after?: string | null },
+): Promise<Connection<T>> {
+  const page = pageRequest(args.first, args.after);
+  const afterCursor = (page.afterKey ? { $and: [where, { id: { $gt: page.afterKey } }] } : where) as FilterQuery<T>;
+  const rows = (await em.find(schema, afterCursor, { orderBy: { id: 'asc' } as never, limit: page.first + 1 })) as T[];
+  return toConnection(rows, page, (row) => row.id, () => em.count(schema, where));
 }

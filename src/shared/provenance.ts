@@ -23,7 +23,6 @@ export const provenanceColumnsSql = `
   updated_by text`;
 
 export interface ProvenanceFields {
-  id: string;
   sourceSystem: string;
   recordedAt: Date;
   recordedBy: string;
@@ -41,12 +40,15 @@ export interface SourceValue {
   updatedBy: string | null;
 }
 
-/** Builds the public `Source` value for a record of `agency`. */
-export function sourceOf(agency: string, record: ProvenanceFields): SourceValue {
+/**
+ * Builds the public `Source` value for a record of `agency`. Records known by a number of their
+ * own (a licence number, a ward code) pass it as `recordId`.
+ */
+export function sourceOf(agency: string, record: ProvenanceFields & { id?: string }, recordId = record.id!): SourceValue {
   return {
     agency,
     system: record.sourceSystem,
-    recordId: record.id,
+    recordId,
     recordedAt: record.recordedAt,
     recordedBy: record.recordedBy,
     updatedAt: record.updatedAt,

@@ -20,9 +20,17 @@ export async function writeInTransaction<T>(
   }
 }
 
+/**
+ * Serialises writers on one key (a worker, a vehicle) until the transaction ends: for rules such
+ * as "one valid licence at a time" that depend on today's date, which no unique index can hold.
+ */
+export async function lockFor(tx: EntityManager, key: string): Promise<void> {
+  await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [key]);
+}
+
 /** Next number from a PostgreSQL sequence, formatted as `<prefix><zero-padded number>`. */
 export async function nextId(em: EntityManager, sequence: string, prefix: string, width = 7): Promise<string> {
-  const [row] = await em.getConnection().execute<{ n: string }[]>(`select nextval('${sequence}') as n`);
+  const [row] = await em.execute<{ n: string }[]>(`select nextval('${sequence}') as n`);
   return `${prefix}${String(row.n).padStart(width, '0')}`;
 }
 

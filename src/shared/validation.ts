@@ -63,9 +63,20 @@ export function cityArg(value: string, field = 'city'): string {
 export function wardArg(value: string, city: string, field = 'ward'): string {
   const code = value.trim().toUpperCase();
   const match = /^([A-Z]+)-W(\d{2,3})$/.exec(code);
-  const ulb = cityByCode(city);
-  if (!match || match[1] !== city || !ulb || Number(match[2]) < 1 || Number(match[2]) > ulb.wardCount) {
+  const ulb = cityByCode(city.toUpperCase());
+  if (!match || match[1] !== city.toUpperCase() || !ulb || Number(match[2]) < 1 || Number(match[2]) > ulb.wardCount) {
     throw badInput(`"${value}" is not a ward of ${city}; ward codes look like ${wardCode(city, 7)}.`, field);
   }
   return code;
+}
+
+/**
+ * The `{ city, ward }` filter every list offers, as column values. A ward alone names its city
+ * (`VJA-W07`); with both, the ward must lie in the city.
+ */
+export function placeFilter(filter: { city?: string | null; ward?: string | null } | null | undefined) {
+  const where: { cityCode?: string; wardCode?: string } = {};
+  if (filter?.city) where.cityCode = cityArg(filter.city, 'filter.city');
+  if (filter?.ward) where.wardCode = wardArg(filter.ward, where.cityCode ?? filter.ward.trim().split('-')[0], 'filter.ward');
+  return where;
 }

@@ -1,12 +1,11 @@
-import type { FilterQuery } from '@mikro-orm/core';
 import { conflict, notFound } from '../../src/shared/errors.js';
-import { pageRequest, toConnection } from '../../src/shared/pagination.js';
+import { findPage } from '../../src/shared/pagination.js';
 import { GRAPH_SOURCE_SYSTEM, GRAPH_WRITER, sourceOf } from '../../src/shared/provenance.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import { nextId, writeInTransaction } from '../../src/shared/transactions.js';
 import { cityByCode } from '../../src/shared/demo/places.js';
-import { cityArg, notInFuture, textArg, wardArg, workerIdArg } from '../../src/shared/validation.js';
-import { AnganwadiCentreSchema, IcdsEnrolmentSchema, type AnganwadiCentre } from './entities.js';
+import { notInFuture, placeFilter, textArg, workerIdArg } from '../../src/shared/validation.js';
+import { AnganwadiCentreSchema, IcdsEnrolmentSchema } from './entities.js';
 import type { Resolvers } from './generated/resolvers.js';
 import { centreIdArg, enrolmentIdArg, exitDateRule, householdMemberRules } from './rules.js';
 
@@ -22,18 +21,8 @@ export const resolvers: Resolvers = {
       return centre;
     },
 
-    async anganwadiCentres(_, { filter, first, after }, { em }) {
-      const page = pageRequest(first, after);
-      const where: FilterQuery<AnganwadiCentre> = {};
-      if (filter?.city) where.cityCode = cityArg(filter.city, 'filter.city');
-      if (filter?.ward) where.wardCode = wardArg(filter.ward, filter.city ? cityArg(filter.city) : filter.ward.split('-')[0], 'filter.ward');
-      const rows = await em.find(
-        AnganwadiCentreSchema,
-        page.afterKey ? { ...where, id: { $gt: page.afterKey } } : where,
-        { orderBy: { id: 'asc' }, limit: page.first + 1 },
-      );
-      return toConnection(rows, page, (centre) => centre.id, () => em.count(AnganwadiCentreSchema, where));
-    },
+    anganwadiCentres: (_, { filter, first, after }, { em }) =>
+      findPage(em, AnganwadiCentreSchema, placeFilter(filter), { first, after }),
 
     async icdsEnrolment(_, { id }, { loaders }) {
       const enrolment = await loaders.enrolmentById.load(enrolmentIdArg(id));

@@ -1,11 +1,11 @@
 import { badInput, conflict, notFound } from '../../src/shared/errors.js';
-import { pageRequest, toConnection } from '../../src/shared/pagination.js';
+import { findPage } from '../../src/shared/pagination.js';
 import { GRAPH_SOURCE_SYSTEM, GRAPH_WRITER, sourceOf } from '../../src/shared/provenance.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import { nextId, writeInTransaction } from '../../src/shared/transactions.js';
 import { cityByCode } from '../../src/shared/demo/places.js';
 import { NCO_CODE } from '../../src/shared/demo/population.js';
-import { cityArg, digitsArg, notInFuture, phoneArg, textArg, wardArg, workerIdArg } from '../../src/shared/validation.js';
+import { cityArg, digitsArg, notInFuture, phoneArg, placeFilter, textArg, wardArg, workerIdArg } from '../../src/shared/validation.js';
 import { SocialSecurityEnrolmentSchema, WorkerSchema, type Worker } from './entities.js';
 import type { Resolvers } from './generated/resolvers.js';
 import { idReferenceTokenArg, maskPhone, registrationAge, schemeEligibility } from './rules.js';
@@ -26,18 +26,10 @@ export const resolvers: Resolvers = {
       return worker;
     },
 
-    async workers(_, { filter, first, after }, { em }) {
-      const page = pageRequest(first, after);
-      const where: FilterQuery<Worker> = {};
-      if (filter?.city) where.cityCode = cityArg(filter.city, 'filter.city');
-      if (filter?.ward) where.wardCode = wardArg(filter.ward, filter.city ? cityArg(filter.city) : filter.ward.split('-')[0], 'filter.ward');
+    workers(_, { filter, first, after }, { em }) {
+      const where: Partial<Worker> = placeFilter(filter);
       if (filter?.occupation) where.occupation = filter.occupation;
-      const rows = await em.find(
-        WorkerSchema,
-        page.afterKey ? { ...where, id: { $gt: page.afterKey } } : where,
-        { orderBy: { id: 'asc' }, limit: page.first + 1 },
-      );
-      return toConnection(rows, page, (worker) => worker.id, () => em.count(WorkerSchema, where));
+      return findPage(em, WorkerSchema, where, { first, after });
     },
 
     async findWorkers(_, { phone, idLast4, dateOfBirth, name }, { em }) {

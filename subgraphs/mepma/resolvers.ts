@@ -1,13 +1,10 @@
-import type { FilterQuery } from '@mikro-orm/core';
 import { badInput, conflict, notFound } from '../../src/shared/errors.js';
-import { pageRequest, toConnection } from '../../src/shared/pagination.js';
+import { findPage } from '../../src/shared/pagination.js';
 import { GRAPH_SOURCE_SYSTEM, GRAPH_WRITER, sourceOf } from '../../src/shared/provenance.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import { nextId, writeInTransaction } from '../../src/shared/transactions.js';
 import { cityByCode } from '../../src/shared/demo/places.js';
-import {
-  cityArg, digitsArg, notInFuture, positiveAmountArg, textArg, wardArg, workerIdArg,
-} from '../../src/shared/validation.js';
+import { cityArg, digitsArg, notInFuture, placeFilter, positiveAmountArg, textArg, wardArg, workerIdArg } from '../../src/shared/validation.js';
 import {
   BankLinkageSchema, CigMembershipSchema, CigSchema, CreditLinkageSchema, SavingsDepositSchema, type Cig,
 } from './entities.js';
@@ -30,19 +27,11 @@ export const resolvers: Resolvers = {
       return cig;
     },
 
-    async cigs(_, { filter, first, after }, { em }) {
-      const page = pageRequest(first, after);
-      const where: FilterQuery<Cig> = {};
-      if (filter?.city) where.cityCode = cityArg(filter.city, 'filter.city');
-      if (filter?.ward) where.wardCode = wardArg(filter.ward, filter.city ? cityArg(filter.city) : filter.ward.split('-')[0], 'filter.ward');
+    cigs(_, { filter, first, after }, { em }) {
+      const where: Partial<Cig> = placeFilter(filter);
       if (filter?.occupation) where.occupation = filter.occupation;
       if (filter?.workLocationKind) where.workLocationKind = filter.workLocationKind;
-      const rows = await em.find(
-        CigSchema,
-        page.afterKey ? { ...where, id: { $gt: page.afterKey } } : where,
-        { orderBy: { id: 'asc' }, limit: page.first + 1 },
-      );
-      return toConnection(rows, page, (cig) => cig.id, () => em.count(CigSchema, where));
+      return findPage(em, CigSchema, where, { first, after });
     },
   },
 

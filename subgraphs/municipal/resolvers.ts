@@ -1,19 +1,21 @@
-import type { FilterQuery } from '@mikro-orm/core';
 import { LockMode } from '@mikro-orm/core';
 import { conflict, notFound } from '../../src/shared/errors.js';
-import { pageRequest, toConnection } from '../../src/shared/pagination.js';
-import { GRAPH_SOURCE_SYSTEM, GRAPH_WRITER, sourceOf, type ProvenanceFields } from '../../src/shared/provenance.js';
+import { findPage } from '../../src/shared/pagination.js';
+import { GRAPH_SOURCE_SYSTEM, GRAPH_WRITER, sourceOf } from '../../src/shared/provenance.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
-import { nextId, writeInTransaction } from '../../src/shared/transactions.js';
+import { lockFor, nextId, writeInTransaction } from '../../src/shared/transactions.js';
 import { cityByCode } from '../../src/shared/demo/places.js';
-import { cityArg, notInFuture, textArg, wardArg, workerIdArg } from '../../src/shared/validation.js';
+import { cityArg, notInFuture, placeFilter, textArg, workerIdArg } from '../../src/shared/validation.js';
 import type { Context } from './context.js';
 import {
   SanitationWorkerIdSchema, TradeLicenceSchema, VendingCertificateSchema, VendingZoneSchema, WardSchema,
-  type VendingZone, type Ward,
+  type Ward,
 } from './entities.js';
 import type { Resolvers } from './generated/resolvers.js';
-import { certificateNumberArg, currentStatus, noCurrentCertificate, TRADE_LICENCE_MAX_YEARS, validityPeriod, VENDING_CERTIFICATE_MAX_YEARS, vendingAllowed, vendingZoneIdArg, wardCodeArg, zoneHasRoom } from './rules.js';
+import {
+  certificateNumberArg, currentStatus, noCurrentCertificate, TRADE_LICENCE_MAX_YEARS, validityPeriod,
+  VENDING_CERTIFICATE_MAX_YEARS, vendingAllowed, vendingZoneIdArg, wardCodeArg, zoneHasRoom,
+} from './rules.js';
 import { today } from '../../src/shared/dates.js';
 
 const AGENCY = 'municipal';
@@ -36,21 +38,8 @@ export const resolvers: Resolvers = {
       return zone;
     },
 
-    async vendingZones(_, { filter, first, after }, { em }) {
-      const page = pageRequest(first, after);
-      const where: FilterQuery<VendingZone> = {};
-      if (filter?.city) where.cityCode = cityArg(filter.city, 'filter.city');
-      if (filter?.ward) {
-        const ward = wardCodeArg(filter.ward, 'filter.ward');
-        where.wardCode = wardArg(ward, filter.city ? cityArg(filter.city) : ward.split('-')[0], 'filter.ward');
-      }
-      const rows = await em.find(
-        VendingZoneSchema,
-        page.afterKey ? { ...where, id: { $gt: page.afterKey } } : where,
-        { orderBy: { id: 'asc' }, limit: page.first + 1 },
-      );
-      return toConnection(rows, page, (zone) => zone.id, () => em.count(VendingZoneSchema, where));
-    },
+    vendingZones: (_, { filter, first, after }, { em }) =>
+      findPage(em, VendingZoneSchema, placeFilter(filter), { first, after }),
 
     async vendingCertificate(_, { certificateNumber }, { loaders }) {
       const certificate = await loaders.vendingCertificateByNumber.load(certificateNumberArg(certificateNumber));
@@ -71,8 +60,7 @@ export const resolvers: Resolvers = {
         const zone = await tx.findOne(VendingZoneSchema, { id: vendingZoneId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
         if (!zone) throw notFound('vending zone', input.vendingZoneId);
         vendingAllowed(zone);
-        // "Current" depends on today's date, which no unique index can express: serialise per vendor instead.
-        await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`vending-certificate:${workerId}`]);
+        await lockFor(tx, `vending-certificate:${workerId}`);
         const current = await tx.findOne(VendingCertificateSchema, {
           workerId, status: { $in: ['ACTIVE', 'SUSPENDED'] }, validUntil: { $gte: today() },
         });
@@ -158,7 +146,7 @@ export const resolvers: Resolvers = {
   Ward: {
     __resolveReference: (reference, { loaders }) => loaders.wardByCode.load(reference.code),
     city: (ward) => ({ code: ward.cityCode, name: cityByCode(ward.cityCode)?.name ?? ward.cityCode }),
-    source: (ward) => sourceFor(ward.code, ward),
+    source: (ward) => sourceOf(AGENCY, ward, ward.code),
   },
 
   VendingZone: {
@@ -179,7 +167,7 @@ export const resolvers: Resolvers = {
       return (await loaders.vendingZoneById.load(certificate.vendingZoneId))!;
     },
     status: (certificate) => currentStatus(certificate),
-    source: (certificate) => sourceFor(certificate.certificateNumber, certificate),
+    source: (certificate) => sourceOf(AGENCY, certificate, certificate.certificateNumber),
   },
 
   TradeLicence: {
@@ -187,24 +175,18 @@ export const resolvers: Resolvers = {
     worker: (licence) => ({ id: licence.workerId }),
     ward: (licence, _, { loaders }) => wardOf(licence.wardCode, loaders),
     status: (licence) => currentStatus(licence),
-    source: (licence) => sourceFor(licence.licenceNumber, licence),
+    source: (licence) => sourceOf(AGENCY, licence, licence.licenceNumber),
   },
 
   SanitationWorkerId: {
     __resolveReference: (reference, { loaders }) => loaders.sanitationWorkerIdByNumber.load(reference.idNumber),
     worker: (card) => ({ id: card.workerId }),
     ward: (card, _, { loaders }) => wardOf(card.wardCode, loaders),
-    source: (card) => sourceFor(card.idNumber, card),
+    source: (card) => sourceOf(AGENCY, card, card.idNumber),
   },
 };
 
 /** Wards are referred to through foreign keys, so the ward is always there. */
 async function wardOf(code: string, loaders: Context['loaders']): Promise<Ward> {
   return (await loaders.wardByCode.load(code))!;
-}
-
-/** Municipal records are keyed by their own numbers, which Source reports as the record id. */
-function sourceFor(recordId: string, record: Omit<ProvenanceFields, 'id'>) {
-  const { sourceSystem, recordedAt, recordedBy, updatedAt, updatedBy } = record;
-  return sourceOf(AGENCY, { id: recordId, sourceSystem, recordedAt, recordedBy, updatedAt, updatedBy });
 }

@@ -1,14 +1,12 @@
-import type { FilterQuery } from '@mikro-orm/core';
 import { conflict, notFound } from '../../src/shared/errors.js';
-import { pageRequest, toConnection } from '../../src/shared/pagination.js';
-import { GRAPH_SOURCE_SYSTEM, GRAPH_WRITER, sourceOf, type ProvenanceFields } from '../../src/shared/provenance.js';
+import { findPage } from '../../src/shared/pagination.js';
+import { GRAPH_SOURCE_SYSTEM, GRAPH_WRITER, sourceOf } from '../../src/shared/provenance.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
-import { nextId, writeInTransaction } from '../../src/shared/transactions.js';
+import { lockFor, nextId, writeInTransaction } from '../../src/shared/transactions.js';
 import { cityByCode } from '../../src/shared/demo/places.js';
-import { cityArg, dateOrder, notInFuture, wardArg, workerIdArg } from '../../src/shared/validation.js';
-import { AutoStandSchema, DrivingLicenceSchema, PsvBadgeSchema, VehiclePermitSchema, type AutoStand } from './entities.js';
+import { dateOrder, notInFuture, placeFilter, workerIdArg } from '../../src/shared/validation.js';
+import { AutoStandSchema, DrivingLicenceSchema, PsvBadgeSchema, VehiclePermitSchema } from './entities.js';
 import type { Resolvers } from './generated/resolvers.js';
-import type { Context } from './context.js';
 import { LICENCE_YEARS, PERMIT_YEARS, autoStandIdArg, badgeLicence, licenceNumberArg, licencePrefix, permitStand, rtoArg, validityPeriod, validityStatus, vehicleClassesArg, vehicleRegistrationArg } from './rules.js';
 import { today } from '../../src/shared/dates.js';
 
@@ -30,18 +28,8 @@ export const resolvers: Resolvers = {
       return stand;
     },
 
-    async autoStands(_, { filter, first, after }, { em }) {
-      const page = pageRequest(first, after);
-      const where: FilterQuery<AutoStand> = {};
-      if (filter?.city) where.cityCode = cityArg(filter.city, 'filter.city');
-      if (filter?.ward) where.wardCode = wardArg(filter.ward, filter.city ? cityArg(filter.city) : filter.ward.split('-')[0], 'filter.ward');
-      const rows = await em.find(
-        AutoStandSchema,
-        page.afterKey ? { ...where, id: { $gt: page.afterKey } } : where,
-        { orderBy: { id: 'asc' }, limit: page.first + 1 },
-      );
-      return toConnection(rows, page, (stand) => stand.id, () => em.count(AutoStandSchema, where));
-    },
+    autoStands: (_, { filter, first, after }, { em }) =>
+      findPage(em, AutoStandSchema, placeFilter(filter), { first, after }),
   },
 
   Mutation: {
@@ -141,14 +129,14 @@ export const resolvers: Resolvers = {
     __resolveReference: (reference, { loaders }) => loaders.licenceByNumber.load(reference.licenceNumber),
     holder: (licence) => ({ id: licence.workerId }),
     status: (licence) => validityStatus(licence),
-    source: (licence) => sourceByNumber(licence, licence.licenceNumber),
+    source: (licence) => sourceOf(AGENCY, licence, licence.licenceNumber),
   },
 
   PsvBadge: {
     __resolveReference: (reference, { loaders }) => loaders.badgeByNumber.load(reference.badgeNumber),
     holder: (badge) => ({ id: badge.workerId }),
     status: (badge) => validityStatus(badge),
-    source: (badge) => sourceByNumber(badge, badge.badgeNumber),
+    source: (badge) => sourceOf(AGENCY, badge, badge.badgeNumber),
   },
 
   VehiclePermit: {
@@ -156,7 +144,7 @@ export const resolvers: Resolvers = {
     holder: (permit) => ({ id: permit.workerId }),
     autoStand: (permit, _, { loaders }) => (permit.autoStandId ? loaders.standById.load(permit.autoStandId) : null),
     status: (permit) => validityStatus(permit),
-    source: (permit) => sourceByNumber(permit, permit.permitNumber),
+    source: (permit) => sourceOf(AGENCY, permit, permit.permitNumber),
   },
 
   AutoStand: {
@@ -174,19 +162,4 @@ export const resolvers: Resolvers = {
 /** The SQL form of `validityStatus(...) === 'VALID'`. */
 function inForce() {
   return { suspended: false, validUntil: { $gte: today() } };
-}
-
-/**
- * "One valid licence (badge, permit) at a time" depends on today's date, which no unique index
- * can express; holding a lock on the worker or vehicle for the transaction keeps two clerks
- * issuing at once from both passing the check.
- */
-async function lockFor(tx: Context['em'], key: string): Promise<void> {
-  await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [key]);
-}
-
-/** Licences, badges and permits are known by their numbers, which Source reports as the record id. */
-function sourceByNumber(record: Omit<ProvenanceFields, 'id'>, number: string) {
-  const { sourceSystem, recordedAt, recordedBy, updatedAt, updatedBy } = record;
-  return sourceOf(AGENCY, { id: number, sourceSystem, recordedAt, recordedBy, updatedAt, updatedBy });
 }

@@ -56,7 +56,7 @@ export async function openAgencyOrm(options: {
     clientUrl: options.url,
     entities: options.entities,
     extensions: [Migrator],
-    migrations: { migrationsList: options.migrations, transactional: true },
+    migrations: { migrationsList: options.migrations, transactional: true, silent: true },
     pool: { min: 0, max: options.poolSize ?? 10 },
     loggerFactory: (loggerOptions) => new CountingLogger(loggerOptions, sqlLog),
     // Request handlers always work on a fork; a slip onto the global context is a bug.

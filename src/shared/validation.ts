@@ -2,7 +2,7 @@
  * Input rules shared by every agency. Each returns the cleaned value or throws BAD_USER_INPUT
  * naming the field, so resolvers validate at the edge before touching the database.
  */
-import { today } from './dates.js';
+import { addYears, today } from './dates.js';
 import { badInput } from './errors.js';
 import { cityByCode, wardCode } from './demo/places.js';
 
@@ -79,4 +79,14 @@ export function placeFilter(filter: { city?: string | null; ward?: string | null
   if (filter?.city) where.cityCode = cityArg(filter.city, 'filter.city');
   if (filter?.ward) where.wardCode = wardArg(filter.ward, where.cityCode ?? filter.ward.trim().split('-')[0], 'filter.ward');
   return where;
+}
+
+/** Issued on or before today, valid after that, and for no longer than the document allows. */
+export function validityPeriod(issuedOn: string, validUntil: string, maxYears: number, document: string): void {
+  notInFuture(issuedOn, 'issuedOn');
+  dateOrder(issuedOn, validUntil, 'issuedOn', 'validUntil');
+  const limit = addYears(issuedOn, maxYears);
+  if (validUntil > limit) {
+    throw badInput(`A ${document} runs for at most ${maxYears} year${maxYears > 1 ? 's' : ''}: validUntil can be ${limit} at the latest.`, 'validUntil');
+  }
 }

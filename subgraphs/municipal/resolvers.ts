@@ -5,7 +5,7 @@ import { GRAPH_SOURCE_SYSTEM, GRAPH_WRITER, sourceOf } from '../../src/shared/pr
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import { lockFor, nextId, writeInTransaction } from '../../src/shared/transactions.js';
 import { cityByCode } from '../../src/shared/demo/places.js';
-import { cityArg, notInFuture, placeFilter, textArg, workerIdArg } from '../../src/shared/validation.js';
+import { cityArg, notInFuture, placeFilter, textArg, validityPeriod, workerIdArg } from '../../src/shared/validation.js';
 import type { Context } from './context.js';
 import {
   SanitationWorkerIdSchema, TradeLicenceSchema, VendingCertificateSchema, VendingZoneSchema, WardSchema,
@@ -13,7 +13,7 @@ import {
 } from './entities.js';
 import type { Resolvers } from './generated/resolvers.js';
 import {
-  certificateNumberArg, currentStatus, noCurrentCertificate, TRADE_LICENCE_MAX_YEARS, validityPeriod,
+  certificateNumberArg, currentStatus, noCurrentCertificate, TRADE_LICENCE_MAX_YEARS,
   VENDING_CERTIFICATE_MAX_YEARS, vendingAllowed, vendingZoneIdArg, wardCodeArg, zoneHasRoom,
 } from './rules.js';
 import { today } from '../../src/shared/dates.js';

@@ -1,8 +1,7 @@
 /** Municipal's issuing rules, as plain functions a unit test can call. */
 import { badInput, conflict } from '../../src/shared/errors.js';
-import { dateOrder, notInFuture } from '../../src/shared/validation.js';
 import type { RecordedStatus, VendingCertificate, VendingZone } from './entities.js';
-import { addYears, today } from '../../src/shared/dates.js';
+import { today } from '../../src/shared/dates.js';
 
 /** The Street Vendors Act leaves the term to the scheme; Andhra Pradesh's runs to five years. */
 export const VENDING_CERTIFICATE_MAX_YEARS = 5;
@@ -28,16 +27,6 @@ export function certificateNumberArg(value: string, field = 'certificateNumber')
     throw badInput(`"${value}" is not a vending certificate number; they look like VJA/SVC/2025/000123.`, field);
   }
   return number;
-}
-
-/** Issued on or before today, valid after that, and for no longer than the document allows. */
-export function validityPeriod(issuedOn: string, validUntil: string, maxYears: number, document: string): void {
-  notInFuture(issuedOn, 'issuedOn');
-  dateOrder(issuedOn, validUntil, 'issuedOn', 'validUntil');
-  const limit = addYears(issuedOn, maxYears);
-  if (validUntil > limit) {
-    throw badInput(`A ${document} runs for at most ${maxYears} year${maxYears > 1 ? 's' : ''}: validUntil can be ${limit} at the latest.`, 'validUntil');
-  }
 }
 
 /** EXPIRED is never recorded: a certificate or licence lapses on its own once its last day has passed. */

@@ -4,10 +4,13 @@ import { GRAPH_SOURCE_SYSTEM, GRAPH_WRITER, sourceOf } from '../../src/shared/pr
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import { lockFor, nextId, writeInTransaction } from '../../src/shared/transactions.js';
 import { cityByCode } from '../../src/shared/demo/places.js';
-import { dateOrder, notInFuture, placeFilter, workerIdArg } from '../../src/shared/validation.js';
+import { dateOrder, notInFuture, placeFilter, validityPeriod, workerIdArg } from '../../src/shared/validation.js';
 import { AutoStandSchema, DrivingLicenceSchema, PsvBadgeSchema, VehiclePermitSchema } from './entities.js';
 import type { Resolvers } from './generated/resolvers.js';
-import { LICENCE_YEARS, PERMIT_YEARS, autoStandIdArg, badgeLicence, licenceNumberArg, licencePrefix, permitStand, rtoArg, validityPeriod, validityStatus, vehicleClassesArg, vehicleRegistrationArg } from './rules.js';
+import {
+  LICENCE_YEARS, PERMIT_YEARS, autoStandIdArg, badgeLicence, licenceNumberArg, licencePrefix, permitStand, rtoArg,
+  validityStatus, vehicleClassesArg, vehicleRegistrationArg,
+} from './rules.js';
 import { today } from '../../src/shared/dates.js';
 
 const AGENCY = 'transport';
@@ -37,7 +40,7 @@ export const resolvers: Resolvers = {
       const workerId = workerIdArg(input.workerId);
       const vehicleClasses = vehicleClassesArg(input.vehicleClasses);
       const issuingRto = rtoArg(input.issuingRto);
-      validityPeriod(input.issuedOn, input.validUntil, LICENCE_YEARS);
+      validityPeriod(input.issuedOn, input.validUntil, LICENCE_YEARS, 'driving licence');
       await workers.requireWorkers([workerId]);
       return writeInTransaction(em, async (tx) => {
         await lockFor(tx, `licence:${workerId}`);
@@ -92,7 +95,7 @@ export const resolvers: Resolvers = {
       const vehicleRegistration = vehicleRegistrationArg(input.vehicleRegistration);
       const autoStandId = input.autoStandId ? autoStandIdArg(input.autoStandId, 'autoStandId') : null;
       permitStand(input.permitType, autoStandId);
-      validityPeriod(input.issuedOn, input.validUntil, PERMIT_YEARS);
+      validityPeriod(input.issuedOn, input.validUntil, PERMIT_YEARS, 'vehicle permit');
       await workers.requireWorkers([workerId]);
       return writeInTransaction(em, async (tx) => {
         if (autoStandId && !(await tx.findOne(AutoStandSchema, { id: autoStandId }))) throw notFound('auto stand', autoStandId);

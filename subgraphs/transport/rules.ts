@@ -1,9 +1,8 @@
 /** Transport's licensing rules, as plain functions a unit test can call. */
 import { badInput } from '../../src/shared/errors.js';
 import { CITIES } from '../../src/shared/demo/places.js';
-import { dateOrder, notInFuture } from '../../src/shared/validation.js';
 import type { VehicleClass } from './entities.js';
-import { addYears, today } from '../../src/shared/dates.js';
+import { today } from '../../src/shared/dates.js';
 
 export type ValidityStatus = 'VALID' | 'EXPIRED' | 'SUSPENDED';
 
@@ -42,15 +41,6 @@ export function rtoArg(value: string, field = 'issuingRto'): string {
 export function vehicleClassesArg(classes: VehicleClass[], field = 'vehicleClasses'): VehicleClass[] {
   if (!classes.length) throw badInput('A licence must authorise at least one vehicle class.', field);
   return [...new Set(classes)];
-}
-
-/** Issued today or earlier, ending after it starts, and no longer than the law allows. */
-export function validityPeriod(issuedOn: string, validUntil: string, maxYears: number): void {
-  notInFuture(issuedOn, 'issuedOn');
-  dateOrder(issuedOn, validUntil, 'issuedOn', 'validUntil');
-  if (validUntil > addYears(issuedOn, maxYears)) {
-    throw badInput(`validUntil (${validUntil}) is more than ${maxYears} years after issuedOn (${issuedOn}).`, 'validUntil');
-  }
 }
 
 /** Accepts `AP16TX1234`, `AP 16 TX 1234` or `ap-16-tx-1234`; returns the first form. */

@@ -59,3 +59,17 @@ export function sourceOf(agency: string, record: ProvenanceFields & { id?: strin
 /** Who a write through the graph is attributed to, until callers authenticate (issue 3). */
 export const GRAPH_WRITER = 'worker-graph';
 export const GRAPH_SOURCE_SYSTEM = 'Worker Graph';
+
+/**
+ * Provenance of a record bulk-imported from an agency's own system: recorded at 10:00 IST on
+ * `on`, and last changed on `changedOn` when that is later.
+ */
+export function importedProvenance(recordedBy: string, sourceSystem: string, on: string, changedOn = on) {
+  return {
+    sourceSystem,
+    recordedAt: new Date(`${on}T10:00:00+05:30`),
+    recordedBy,
+    updatedAt: new Date(`${changedOn}T10:00:00+05:30`),
+    updatedBy: changedOn === on ? null : recordedBy,
+  };
+}

@@ -7,6 +7,7 @@ import { advanceSequence } from '../../src/shared/transactions.js';
 import { AnganwadiCentreSchema, IcdsEnrolmentSchema, type IcdsEnrolment } from './entities.js';
 import { LACTATION_MONTHS } from './rules.js';
 import { addDays, addMonths, addYears, ageOn } from '../../src/shared/dates.js';
+import { importedProvenance } from '../../src/shared/provenance.js';
 
 const RECORDED_BY = 'icds-demo-import';
 const SOURCE_SYSTEM = 'Poshan Tracker';
@@ -48,7 +49,6 @@ function demoCentre(population: DemoPopulation, city: DemoCity, ward: number, n:
   const rng = population.random(`icds-centre-${city.code}`, (ward - 1) * CENTRES_PER_WARD + n);
   // A locality spans several wards, so its centres are numbered across all of them.
   const numberInLocality = Math.floor((ward - 1) / city.localities.length) * CENTRES_PER_WARD + n;
-  const recordedAt = new Date('2024-04-01T10:00:00+05:30');
   return {
     id,
     name: `${wardLocality(city, ward)} AWC ${numberInLocality}`,
@@ -56,11 +56,7 @@ function demoCentre(population: DemoPopulation, city: DemoCity, ward: number, n:
     cityCode: city.code,
     wardCode: wardCode(city.code, ward),
     anganwadiWorkerName: `${rng.pick(SURNAMES)} ${rng.pick(FEMALE_NAMES)}`,
-    sourceSystem: SOURCE_SYSTEM,
-    recordedAt,
-    recordedBy: RECORDED_BY,
-    updatedAt: recordedAt,
-    updatedBy: null,
+    ...importedProvenance(RECORDED_BY, SOURCE_SYSTEM, '2024-04-01'),
   };
 }
 
@@ -87,11 +83,7 @@ function demoHousehold(population: DemoPopulation, worker: DemoWorker): DemoEnro
     status: 'ACTIVE',
     exitedOn: null,
     pmmvyInstalmentsPaid: null,
-    sourceSystem: SOURCE_SYSTEM,
-    recordedAt: new Date(`${fields.enrolledOn}T10:00:00+05:30`),
-    recordedBy: RECORDED_BY,
-    updatedAt: new Date(`${fields.enrolledOn}T10:00:00+05:30`),
-    updatedBy: null,
+    ...importedProvenance(RECORDED_BY, SOURCE_SYSTEM, fields.enrolledOn),
     ...fields,
   });
 

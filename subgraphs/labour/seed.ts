@@ -5,6 +5,7 @@ import type { DemoPopulation, DemoWorker } from '../../src/shared/demo/populatio
 import { advanceSequence } from '../../src/shared/transactions.js';
 import { SocialSecurityEnrolmentSchema, WorkerSchema, type SocialSecurityEnrolment } from './entities.js';
 import { addDays, ageOn } from '../../src/shared/dates.js';
+import { importedProvenance } from '../../src/shared/provenance.js';
 
 const RECORDED_BY = 'labour-demo-import';
 
@@ -13,7 +14,6 @@ export async function seed(em: EntityManager, population: DemoPopulation, progre
   const bulk = new BulkWriter(em);
   let enrolments = 0;
   for (const worker of population.workers()) {
-    const recordedAt = new Date(`${worker.registeredOn}T10:00:00+05:30`);
     await bulk.add(WorkerSchema, {
       id: worker.id,
       name: worker.name,
@@ -28,11 +28,7 @@ export async function seed(em: EntityManager, population: DemoPopulation, progre
       wardCode: wardCode(worker.city.code, worker.ward),
       registeredOn: worker.registeredOn,
       eShramUan: worker.eShramUan,
-      sourceSystem: worker.eShramUan ? 'e-Shram' : 'MEPMA door-to-door survey',
-      recordedAt,
-      recordedBy: RECORDED_BY,
-      updatedAt: recordedAt,
-      updatedBy: null,
+      ...importedProvenance(RECORDED_BY, worker.eShramUan ? 'e-Shram' : 'MEPMA door-to-door survey', worker.registeredOn),
     });
     for (const enrolment of demoEnrolments(population, worker)) {
       enrolments += 1;
@@ -54,18 +50,13 @@ function demoEnrolments(population: DemoPopulation, worker: DemoWorker): Omit<So
     const enrolledOn = addDays(worker.registeredOn, rng.int(0, 120));
     const age = ageOn(worker.dateOfBirth, enrolledOn);
     if (age < minAge || age > maxAge || !rng.chance(probability)) return;
-    const recordedAt = new Date(`${enrolledOn}T11:00:00+05:30`);
     out.push({
       workerId: worker.id,
       scheme,
       status: rng.chance(0.08) ? 'LAPSED' : 'ACTIVE',
       enrolledOn,
       schemeReference: `${scheme.replace('_', '')}/${worker.city.code}/${rng.digits(8)}`,
-      sourceSystem: scheme === 'BOCW' ? 'AP BOCW Welfare Board' : 'Jan Suraksha portal',
-      recordedAt,
-      recordedBy: RECORDED_BY,
-      updatedAt: recordedAt,
-      updatedBy: null,
+      ...importedProvenance(RECORDED_BY, scheme === 'BOCW' ? 'AP BOCW Welfare Board' : 'Jan Suraksha portal', enrolledOn),
     });
   };
   add('PMSBY', 18, 70, 0.6);

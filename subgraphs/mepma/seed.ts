@@ -4,6 +4,7 @@ import { wardCode } from '../../src/shared/demo/places.js';
 import { CIG_SIZE, type DemoPopulation, type Occupation } from '../../src/shared/demo/population.js';
 import { advanceSequence } from '../../src/shared/transactions.js';
 import { addDays } from '../../src/shared/dates.js';
+import { importedProvenance } from '../../src/shared/provenance.js';
 import {
   BankLinkageSchema, CigMembershipSchema, CigSchema, CreditLinkageSchema, SavingsDepositSchema,
   type CreditLinkage,
@@ -46,16 +47,6 @@ const LOAN_PURPOSES: Record<Occupation, string[]> = {
 
 const LOAN_STATUS_SHARE: Record<CreditLinkage['status'], number> = { SANCTIONED: 8, DISBURSED: 55, REPAID: 20, OVERDUE: 17 };
 
-function provenance(sourceSystem: string, on: string, changedOn = on) {
-  return {
-    sourceSystem,
-    recordedAt: new Date(`${on}T10:00:00+05:30`),
-    recordedBy: RECORDED_BY,
-    updatedAt: new Date(`${changedOn}T10:00:00+05:30`),
-    updatedBy: changedOn === on ? null : RECORDED_BY,
-  };
-}
-
 const SAVINGS_MONTHS = 6;
 
 const padded = (n: number) => String(n).padStart(7, '0');
@@ -77,7 +68,7 @@ export async function seed(em: EntityManager, population: DemoPopulation, progre
       cityCode: cig.city.code,
       wardCode: wardCode(cig.city.code, cig.ward),
       formedOn: cig.formedOn,
-      ...provenance(CIG_SYSTEM, cig.formedOn),
+      ...importedProvenance(RECORDED_BY, CIG_SYSTEM, cig.formedOn),
     });
 
     const rng = population.random('mepma-bank', cig.index);
@@ -91,7 +82,7 @@ export async function seed(em: EntityManager, population: DemoPopulation, progre
         branchIfsc: `${BANKS[bank]}${rng.digits(6)}`,
         accountLast4: rng.digits(4),
         linkedOn,
-        ...provenance(BANK_SYSTEM, linkedOn),
+        ...importedProvenance(RECORDED_BY, BANK_SYSTEM, linkedOn),
       });
     }
     // Savings are recorded at the monthly meetings of the six months after linkage.
@@ -109,7 +100,7 @@ export async function seed(em: EntityManager, population: DemoPopulation, progre
         role: worker.cigRole,
         joinedOn: worker.joinedCigOn,
         leftOn,
-        ...provenance(CIG_SYSTEM, worker.joinedCigOn, leftOn ?? worker.joinedCigOn),
+        ...importedProvenance(RECORDED_BY, CIG_SYSTEM, worker.joinedCigOn, leftOn ?? worker.joinedCigOn),
       });
       // Incomes are irregular: a member present at a meeting deposits ₹100–500 when they can spare it.
       const savingsRng = population.random('mepma-savings', worker.index);
@@ -122,7 +113,7 @@ export async function seed(em: EntityManager, population: DemoPopulation, progre
           workerId: worker.id,
           amount: savingsRng.int(2, 10) * 50,
           depositedOn,
-          ...provenance(BANK_SYSTEM, depositedOn),
+          ...importedProvenance(RECORDED_BY, BANK_SYSTEM, depositedOn),
         });
       }
     }
@@ -137,7 +128,7 @@ export async function seed(em: EntityManager, population: DemoPopulation, progre
         sanctionedOn,
         purpose: rng.pick(LOAN_PURPOSES[cig.occupation]),
         status: rng.weighted(LOAN_STATUS_SHARE),
-        ...provenance(BANK_SYSTEM, sanctionedOn),
+        ...importedProvenance(RECORDED_BY, BANK_SYSTEM, sanctionedOn),
       });
     }
     if (cig.index % 200 === 0) progress?.(cig.index * CIG_SIZE);

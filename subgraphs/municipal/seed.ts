@@ -5,6 +5,7 @@ import { CIG_SIZE, type DemoCig, type DemoPopulation, type DemoWorker } from '..
 import { type Random } from '../../src/shared/demo/random.js';
 import { advanceSequence } from '../../src/shared/transactions.js';
 import { addDays, addYears, today } from '../../src/shared/dates.js';
+import { importedProvenance } from '../../src/shared/provenance.js';
 import {
   SanitationWorkerIdSchema, TradeLicenceSchema, VendingCertificateSchema, VendingZoneSchema, WardSchema,
   type RecordedStatus, type TradeCategory, type VendingZone,
@@ -57,7 +58,7 @@ export async function seed(em: EntityManager, population: DemoPopulation, progre
         name: `Ward ${number} — ${locality}`,
         locality,
         cityCode: city.code,
-        ...provenance('CDMA ward register', '2024-04-01'),
+        ...importedProvenance(RECORDED_BY, 'CDMA ward register', '2024-04-01'),
       });
     }
   }
@@ -120,7 +121,7 @@ function vendingZones(population: DemoPopulation) {
       const ward = population.random(`municipal-no-vending-${city.code}`, i).int(1, city.wardCount);
       byName.set(key(city.code, name), {
         id: nextZoneId(city.code), name, cityCode: city.code, wardCode: wardCode(city.code, ward),
-        zoneType: 'NO_VENDING', capacity: 0, vendors: 0, ...provenance('Town Vending Committee register', '2024-06-01'),
+        zoneType: 'NO_VENDING', capacity: 0, vendors: 0, ...importedProvenance(RECORDED_BY, 'Town Vending Committee register', '2024-06-01'),
       });
     });
   }
@@ -129,7 +130,7 @@ function vendingZones(population: DemoPopulation) {
     const zoneKey = key(cig.city.code, cig.workLocation);
     const zone = byName.get(zoneKey) ?? {
       id: nextZoneId(cig.city.code), name: cig.workLocation, cityCode: cig.city.code, wardCode: wardCode(cig.city.code, cig.ward),
-      zoneType: 'VENDING' as const, capacity: 0, vendors: 0, ...provenance('Town Vending Committee register', '2024-06-01'),
+      zoneType: 'VENDING' as const, capacity: 0, vendors: 0, ...importedProvenance(RECORDED_BY, 'Town Vending Committee register', '2024-06-01'),
     };
     zone.vendors += Math.min(CIG_SIZE, population.workerCount - (cig.index - 1) * CIG_SIZE);
     byName.set(zoneKey, zone);
@@ -164,7 +165,7 @@ function vendingCertificate(population: DemoPopulation, worker: DemoWorker, zone
     issuedOn,
     validUntil,
     status: recordedStatus(rng),
-    ...provenance('Town Vending Committee register', issuedOn),
+    ...importedProvenance(RECORDED_BY, 'Town Vending Committee register', issuedOn),
   };
 }
 
@@ -187,7 +188,7 @@ function tradeLicence(population: DemoPopulation, worker: DemoWorker, asOf: stri
     issuedOn,
     validUntil: addDays(addYears(issuedOn, 1), -1),
     status: recordedStatus(rng),
-    ...provenance('CDMA trade licence system', issuedOn),
+    ...importedProvenance(RECORDED_BY, 'CDMA trade licence system', issuedOn),
   };
 }
 
@@ -201,18 +202,13 @@ function sanitationWorkerId(population: DemoPopulation, worker: DemoWorker) {
     employer: rng.chance(0.6) ? `${worker.city.name} Municipal Corporation` : rng.pick(SANITATION_CONTRACTORS),
     wardCode: wardCode(worker.city.code, worker.ward),
     issuedOn,
-    ...provenance('ULB public health section', issuedOn),
+    ...importedProvenance(RECORDED_BY, 'ULB public health section', issuedOn),
   };
 }
 
 function recordedStatus(rng: Random): RecordedStatus {
   const roll = rng.next();
   return roll < 0.02 ? 'CANCELLED' : roll < 0.05 ? 'SUSPENDED' : 'ACTIVE';
-}
-
-function provenance(sourceSystem: string, on: string) {
-  const recordedAt = new Date(`${on}T11:00:00+05:30`);
-  return { sourceSystem, recordedAt, recordedBy: RECORDED_BY, updatedAt: recordedAt, updatedBy: null };
 }
 
 function serial(n: number): string {

@@ -10,6 +10,7 @@ import {
 } from './entities.js';
 import { PERMIT_YEARS, licencePrefix } from './rules.js';
 import { addDays, addYears, today } from '../../src/shared/dates.js';
+import { importedProvenance } from '../../src/shared/provenance.js';
 
 const RECORDED_BY = 'transport-demo-import';
 /** Registration series letters, as RTOs use them (no I, O or Q). */
@@ -33,11 +34,11 @@ export async function seed(em: EntityManager, population: DemoPopulation, progre
       count.licences += 1;
       const { licence } = register;
       const licenceNumber = `${licencePrefix(licence.issuingRto, licence.issuedOn)}${serial(count.licences)}`;
-      await bulk.add(DrivingLicenceSchema, { ...licence, licenceNumber, ...provenance('Sarathi', licence.issuedOn) });
+      await bulk.add(DrivingLicenceSchema, { ...licence, licenceNumber, ...importedProvenance(RECORDED_BY, 'Sarathi', licence.issuedOn) });
       if (register.badge) {
         count.badges += 1;
         const badgeNumber = `PSV-${serial(count.badges)}`;
-        await bulk.add(PsvBadgeSchema, { ...register.badge, badgeNumber, licenceNumber, ...provenance('Sarathi', register.badge.issuedOn) });
+        await bulk.add(PsvBadgeSchema, { ...register.badge, badgeNumber, licenceNumber, ...importedProvenance(RECORDED_BY, 'Sarathi', register.badge.issuedOn) });
       }
     }
     if (register.permit) {
@@ -48,7 +49,7 @@ export async function seed(em: EntityManager, population: DemoPopulation, progre
         vehicleRegistration: registration(worker.city.rtoCode, count.permits),
         // Every TRANSPORT CIG has its stand: seedAutoStands saw them all.
         autoStandId: stands.get(standKey(worker.cig))!,
-        ...provenance('Vahan', register.permit.issuedOn),
+        ...importedProvenance(RECORDED_BY, 'Vahan', register.permit.issuedOn),
       });
     }
     if (worker.index % 1000 === 0) progress?.(worker.index);
@@ -76,7 +77,7 @@ async function seedAutoStands(bulk: BulkWriter, population: DemoPopulation): Pro
       cityCode: cig.city.code,
       wardCode: wardCode(cig.city.code, cig.ward),
       capacity: population.random('transport-stand', cig.index).int(15, 60),
-      ...provenance('RTA auto stand register', cig.formedOn),
+      ...importedProvenance(RECORDED_BY, 'RTA auto stand register', cig.formedOn),
     });
   }
   return stands;
@@ -165,11 +166,6 @@ function serial(n: number): string {
 function registration(rto: string, n: number): string {
   const series = SERIES[Math.floor((n - 1) / 9999) % SERIES.length];
   return `${rto}T${series}${String(((n - 1) % 9999) + 1).padStart(4, '0')}`;
-}
-
-function provenance(system: string, on: string) {
-  const recordedAt = new Date(`${on}T10:00:00+05:30`);
-  return { sourceSystem: system, recordedAt, recordedBy: RECORDED_BY, updatedAt: recordedAt, updatedBy: null };
 }
 
 export async function hasData(em: EntityManager): Promise<boolean> {

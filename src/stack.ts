@@ -10,7 +10,11 @@ import type { RunningHttpServer } from './shared/http-server.js';
 import { serveSubgraph, type AgencySubgraph } from './shared/subgraph.js';
 import { SUPERGRAPH_FILE } from './shared/supergraph.js';
 import { labourWorkerDirectory } from './shared/worker-directory.js';
+import { loadAccessKeys, type AccessKeys } from './shared/access/keys.js';
+import { configuredPurposes } from './shared/access/purposes.js';
 import { readSupergraph, startGateway } from '../gateway/server.js';
+import { AuditLog } from '../gateway/audit/log.js';
+import { AUDIT_SUBGRAPH, serveAuditSubgraph } from '../gateway/audit/index.js';
 import { agencies } from '../subgraphs/index.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
@@ -27,6 +31,9 @@ export interface StackOptions {
   fresh?: boolean;
   /** Demo data to load into empty databases; `false` loads none. */
   demo?: DemoSize | false;
+  /** Keys to trust and sign with; by default the configured ones or the development keys in KEYS_DIR. */
+  keys?: AccessKeys;
+  auditPort?: number;
   log?: (line: string) => void;
 }
 
@@ -34,6 +41,8 @@ export interface RunningStack {
   gatewayUrl: string;
   subgraphs: Map<AgencyName, { agency: AgencySubgraph<any>; database: AgencyOrm; server: RunningHttpServer }>;
   gateway: RunningHttpServer;
+  audit: { log: AuditLog; server: RunningHttpServer };
+  keys: AccessKeys;
   stop(): Promise<void>;
 }
 
@@ -41,11 +50,15 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const log = options.log ?? (() => {});
   const host = options.host ?? config.host;
   const databases = await locateDatabases({ embedded: options.embedded, databaseUrl: options.databaseUrl });
+  const keys = options.keys ?? (await loadAccessKeys(config.keysDir));
   const subgraphs: RunningStack['subgraphs'] = new Map();
   let gateway: RunningHttpServer | undefined;
+  let audit: RunningStack['audit'] | undefined;
 
   const stop = async () => {
     await gateway?.stop();
+    await audit?.server.stop();
+    await audit?.log.close();
     for (const { server, database } of subgraphs.values()) {
       await server.stop();
       await database.orm.close();
@@ -53,8 +66,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     await databases.close();
   };
 
-  // Agencies confirm workers with Labour's subgraph wherever it ended up listening.
-  const workers = labourWorkerDirectory(() => subgraphs.get('labour')?.server.url ?? config.labourSubgraphUrl);
+  // Agencies confirm workers with Labour's subgraph wherever it ended up listening, as the caller.
+  const labourUrl = () => subgraphs.get('labour')?.server.url ?? config.labourSubgraphUrl;
 
   try {
     // Each agency is prepared on its own: its own database, migrations and demo data.
@@ -65,23 +78,34 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         const database = await openAgencyOrm({ url, entities: agency.entities, migrations: agency.migrations });
         if (options.demo !== false) await seedIfEmpty(agency, database.orm.em.fork() as EntityManager, options.demo ?? config.demo, log);
         const port = options.subgraphPorts ? options.subgraphPorts(agency.name) : subgraphPort(agency.name);
-        const server = await serveSubgraph(agency, database, { port, host }, workers);
+        const server = await serveSubgraph(agency, database, { port, host }, keys, (caller) =>
+          labourWorkerDirectory({ labourUrl, keys, asker: agency.name, caller }),
+        );
         subgraphs.set(agency.name, { agency, database, server });
         log(`  ${agency.title.padEnd(22)} ${server.url}`);
       }),
     );
+    if (options.fresh) await recreateDatabase(databases.urlFor('gateway'));
+    const auditLog = await AuditLog.open(databases.urlFor('gateway'));
+    audit = { log: auditLog, server: await serveAuditSubgraph(auditLog, keys, { port: options.auditPort ?? config.auditPort, host }) };
     gateway = await startGateway({
       supergraphSdl: readSupergraph(SUPERGRAPH_FILE),
-      subgraphUrls: Object.fromEntries([...subgraphs].map(([name, { server }]) => [name, server.url])),
+      subgraphUrls: {
+        ...Object.fromEntries([...subgraphs].map(([name, { server }]) => [name, server.url])),
+        [AUDIT_SUBGRAPH]: audit.server.url,
+      },
       timeoutMs: config.subgraphTimeoutMs,
       port: options.gatewayPort ?? config.gatewayPort,
       host,
+      keys,
+      purposes: configuredPurposes(),
+      audit: auditLog,
     });
   } catch (error) {
     await stop().catch(() => {});
     throw error;
   }
-  return { gatewayUrl: gateway.url, subgraphs, gateway, stop };
+  return { gatewayUrl: gateway.url, subgraphs, gateway, audit: audit!, keys, stop };
 }
 
 async function seedIfEmpty(agency: AgencySubgraph<any>, em: EntityManager, demo: DemoSize, log: (line: string) => void) {

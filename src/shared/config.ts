@@ -24,6 +24,10 @@ export const config = {
   gatewayPort: int('PORT', 4000),
   /** Subgraphs listen on 4001–4005 in the order of AGENCIES unless SUBGRAPH_BASE_PORT moves them. */
   subgraphBasePort: int('SUBGRAPH_BASE_PORT', 4001),
+  /** The gateway's access-log subgraph, which only the gateway calls. */
+  auditPort: int('AUDIT_PORT', 4006),
+  /** Development keys (caller-token issuer, internal seal) are created here on first start. */
+  keysDir: path.resolve(repoRoot, env.KEYS_DIR ?? '.data/keys'),
   /** How long the gateway waits for one agency before answering without it. */
   subgraphTimeoutMs: int('SUBGRAPH_TIMEOUT_MS', 5000),
   /** A shared server for all agencies (one database each); per-agency URLs win over it. */

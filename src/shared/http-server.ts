@@ -19,7 +19,8 @@ export type ExtraRoute = (req: http.IncomingMessage, res: http.ServerResponse) =
  */
 export async function serveGraphQL<TContext extends BaseContext>(options: {
   apollo: ApolloServer<TContext>;
-  context: (req: http.IncomingMessage) => Promise<TContext>;
+  /** Builds a request's context; `rawBody` is the body exactly as sent (signatures cover it). */
+  context: (req: http.IncomingMessage, rawBody: string) => Promise<TContext>;
   port: number;
   host: string;
   routes?: ExtraRoute[];
@@ -47,8 +48,8 @@ export async function serveGraphQL<TContext extends BaseContext>(options: {
       res.end('Not found. GraphQL is served at /graphql.');
       return;
     }
-    const body = await readBody(req);
-    if (body === TOO_LARGE) {
+    const raw = await readBody(req);
+    if (raw === TOO_LARGE) {
       res.writeHead(413, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ errors: [{ message: 'Request body too large', extensions: { code: 'BAD_REQUEST' } }] }));
       return;
@@ -58,8 +59,8 @@ export async function serveGraphQL<TContext extends BaseContext>(options: {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
     const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method?.toUpperCase() ?? 'GET', headers, search: url.search, body },
-      context: () => options.context(req),
+      httpGraphQLRequest: { method: req.method?.toUpperCase() ?? 'GET', headers, search: url.search, body: parseBody(req, raw) },
+      context: () => options.context(req, raw),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
@@ -90,7 +91,7 @@ export async function serveGraphQL<TContext extends BaseContext>(options: {
 
 const TOO_LARGE = Symbol('too large');
 
-async function readBody(req: http.IncomingMessage): Promise<unknown> {
+async function readBody(req: http.IncomingMessage): Promise<string | typeof TOO_LARGE> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -98,7 +99,10 @@ async function readBody(req: http.IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY_BYTES) return TOO_LARGE;
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseBody(req: http.IncomingMessage, text: string): unknown {
   if (!text) return undefined;
   const type = req.headers['content-type'] ?? '';
   if (type.includes('application/json')) {

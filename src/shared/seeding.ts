@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DemoPopulation } from './demo/population.js';
+import { pauseHistory } from './history.js';
 import type { AgencySubgraph } from './subgraph.js';
 
 export interface DemoSize {
@@ -9,7 +10,8 @@ export interface DemoSize {
 
 /**
  * Loads one agency's share of the demo population in a single transaction: a load that fails
- * half-way leaves the database empty, and the next start simply tries again.
+ * half-way leaves the database empty, and the next start simply tries again. The change history
+ * is paused for it: imported records say where they came from in their `source`.
  */
 export async function seedAgency(
   agency: AgencySubgraph<any>,
@@ -18,6 +20,9 @@ export async function seedAgency(
   progress?: (done: number) => void,
 ): Promise<number> {
   const started = Date.now();
-  await em.transactional((tx) => agency.seed(tx as EntityManager, new DemoPopulation(demo.seed, demo.workers), progress));
+  await em.transactional(async (tx) => {
+    await pauseHistory(tx as EntityManager);
+    await agency.seed(tx as EntityManager, new DemoPopulation(demo.seed, demo.workers), progress);
+  });
   return Date.now() - started;
 }

@@ -1,18 +1,24 @@
 import { UniqueConstraintViolationException, ForeignKeyConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { conflict, badInput } from './errors.js';
+import { markWriter, type Writer } from './history.js';
 
 /**
- * Runs a write in one transaction. A unique or foreign-key violation that slipped past the
- * resolver's own checks (two requests racing) becomes the same error the check would have given.
+ * Runs a write in one transaction, marked with who makes it and why so the agency's change
+ * history records them. A unique or foreign-key violation that slipped past the resolver's own
+ * checks (two requests racing) becomes the same error the check would have given.
  */
 export async function writeInTransaction<T>(
   em: EntityManager,
+  writer: Writer,
   work: (tx: EntityManager) => Promise<T>,
   onDuplicate = 'That record already exists.',
 ): Promise<T> {
   try {
-    return await em.transactional((tx) => work(tx as EntityManager));
+    return await em.transactional(async (tx) => {
+      await markWriter(tx as EntityManager, writer);
+      return work(tx as EntityManager);
+    });
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) throw conflict(onDuplicate);
     if (error instanceof ForeignKeyConstraintViolationException) throw badInput('The record refers to something that does not exist.');

@@ -8,7 +8,7 @@ import { NCO_CODE } from '../../src/shared/demo/population.js';
 import { cityArg, digitsArg, notInFuture, phoneArg, placeFilter, textArg, wardArg, workerIdArg } from '../../src/shared/validation.js';
 import { SocialSecurityEnrolmentSchema, WorkerSchema, type Worker } from './entities.js';
 import type { Resolvers } from './generated/resolvers.js';
-import { idReferenceTokenArg, maskPhone, registrationAge, schemeEligibility } from './rules.js';
+import { idReferenceTokenArg, registrationAge, schemeEligibility } from './rules.js';
 import type { Context } from './context.js';
 import type { FilterQuery } from '@mikro-orm/core';
 import { today } from '../../src/shared/dates.js';
@@ -126,7 +126,6 @@ export const resolvers: Resolvers = {
 
   Worker: {
     __resolveReference: (reference, { loaders }) => loaders.workerById.load(reference.id),
-    phone: (worker) => maskPhone(worker.phone),
     idReference: (worker) => ({ token: worker.idToken, last4: worker.idLast4 }),
     city: (worker) => ({ code: worker.cityCode, name: cityByCode(worker.cityCode)?.name ?? worker.cityCode }),
     ward: (worker) => ({ code: worker.wardCode }),

@@ -3,11 +3,6 @@ import { ageOn } from '../../src/shared/dates.js';
 import { badInput } from '../../src/shared/errors.js';
 import type { Occupation } from '../../src/shared/demo/population.js';
 
-/** `******1234`: enough for a person to confirm a number, not enough to call it. */
-export function maskPhone(phone: string): string {
-  return `******${phone.slice(-4)}`;
-}
-
 /** An Aadhaar Data Vault reference, never an Aadhaar number (12 digits) itself. */
 export function idReferenceTokenArg(value: string): string {
   const token = value.trim();

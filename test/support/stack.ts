@@ -4,22 +4,65 @@
  */
 import { startStack, type RunningStack } from '../../src/stack';
 import type { AgencyName } from '../../src/shared/config';
+import { generateAccessKeys, signCallerToken, type AccessKeys, type TokenRequest } from '../../src/shared/access/keys';
+import { PURPOSE_HEADER } from '../../gateway/access';
 
 export const TEST_SEED = 2024;
 export const TEST_WORKERS = 500;
 
-export async function startTestStack(suite: string, options: { workers?: number } = {}): Promise<RunningStack> {
+/** Who a test request comes from; anything left out is filled from the suite's default caller. */
+export type CallerSpec = Partial<TokenRequest>;
+
+export interface TestStack extends RunningStack {
+  /** The Authorization and purpose headers a client of this caller would send. */
+  headersFor(caller?: CallerSpec): Promise<Record<string, string>>;
+  /** Sends one operation through the gateway as `caller` (the suite's default caller if omitted). */
+  query<T = any>(query: string, variables?: Record<string, unknown>, caller?: CallerSpec): Promise<GraphQLResponse<T>>;
+}
+
+/**
+ * The suite's default caller is a national officer of `as.agency` holding the write scope: each
+ * agency's tests write that agency's records. Access rules get tests of their own.
+ */
+export async function startTestStack(suite: string, options: { workers?: number; as?: CallerSpec } = {}): Promise<TestStack> {
   const base = process.env.DATABASE_URL;
   if (!base) throw new Error('DATABASE_URL is not set: run the tests through jest, whose global setup provides one.');
   const url = new URL(base);
   url.pathname = `${url.pathname.replace(/^\//, '') || 'wgtest'}_${suite}`;
-  return startStack({
+  const keys = await generateAccessKeys();
+  const stack = await startStack({
     databaseUrl: url.toString(),
     fresh: true,
     gatewayPort: 0,
     subgraphPorts: () => 0,
+    auditPort: 0,
+    keys,
     demo: { seed: TEST_SEED, workers: options.workers ?? TEST_WORKERS },
   });
+  const defaults: TokenRequest = {
+    agency: 'labour',
+    subject: `${suite}-tester`,
+    role: 'officer',
+    jurisdiction: 'national',
+    scopes: ['read', 'write'],
+    purpose: 'Service delivery',
+    ...options.as,
+  };
+  const headersFor = (caller: CallerSpec = {}) => authHeaders(keys, { ...defaults, ...caller });
+  return {
+    ...stack,
+    headersFor,
+    query: async (query, variables, caller) => graphql(stack.gatewayUrl, query, variables, await headersFor(caller)),
+  };
+}
+
+/** A signed token for `caller`, sent with the purpose as a header as a department's client would. */
+export async function authHeaders(keys: AccessKeys, caller: TokenRequest): Promise<Record<string, string>> {
+  const { purpose, ...claims } = caller;
+  return {
+    authorization: `Bearer ${await signCallerToken(keys, claims)}`,
+    ...(purpose ? { [PURPOSE_HEADER]: purpose } : {}),
+  };
 }
 
 export interface GraphQLResponse<T = any> {

@@ -1,0 +1,23 @@
+/**
+ * The access log as a subgraph of its own, so auditors read it through the graph like any
+ * agency's data, behind the same seal and the same `@access` enforcement.
+ */
+import type { AccessKeys } from '../../src/shared/access/keys.js';
+import type { RunningHttpServer } from '../../src/shared/http-server.js';
+import { loadSchema, serveFederatedSubgraph } from '../../src/shared/subgraph.js';
+import type { Context } from './context.js';
+import type { AuditLog } from './log.js';
+import { resolvers } from './resolvers.js';
+
+export const AUDIT_SUBGRAPH = 'audit';
+
+export function serveAuditSubgraph(log: AuditLog, keys: AccessKeys, listen: { port: number; host: string }): Promise<RunningHttpServer> {
+  return serveFederatedSubgraph<Context>({
+    name: AUDIT_SUBGRAPH,
+    typeDefs: loadSchema(__dirname),
+    resolvers,
+    keys,
+    listen,
+    context: (caller) => ({ caller, disclosed: new Set(), em: log.fork() }),
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * Writes the access-log entry for every request that reaches GraphQL execution, after the
+ * gateway's field check. No entry, no answer: when the entry cannot be written the response is
+ * replaced by AUDIT_UNAVAILABLE. A mutation gets an entry before it runs as well, so a change
+ * can never happen unlogged.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import type { AccessPolicy } from '../../src/shared/access/policy.js';
+import { ErrorCode } from '../../src/shared/errors.js';
+import { checkFieldAccess } from '../access.js';
+import type { GatewayContext } from '../data-source.js';
+import type { AccessRecord, AuditLog, Outcome } from './log.js';
+
+export function auditUnavailable(): GraphQLError {
+  return new GraphQLError('The access log could not be written, so the answer is withheld. Try again shortly.', {
+    extensions: { code: ErrorCode.AUDIT_UNAVAILABLE, http: { status: 503 } },
+  });
+}
+
+export function documentHash(source: string | undefined): string | null {
+  return source ? createHash('sha256').update(source).digest('hex') : null;
+}
+
+export function callerOf(context: GatewayContext): AccessRecord['caller'] {
+  const { agency, subject, role, jurisdiction } = context.caller;
+  return { agency, subject, role, jurisdiction };
+}
+
+export function guardPlugin(audit: AuditLog, policies: () => Map<string, AccessPolicy>): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      const started = performance.now();
+      const base = {
+        requestId: randomUUID(),
+        at: new Date(),
+        caller: callerOf(contextValue),
+        purpose: contextValue.caller.purpose,
+        operationType: null as string | null,
+        operationName: null as string | null,
+        documentHash: null as string | null,
+      };
+      const record = (outcome: Outcome, errorCodes: string[]): AccessRecord => ({
+        ...base,
+        workerIds: [...contextValue.workerIds].sort(),
+        subgraphs: [...contextValue.subgraphs].sort(),
+        outcome,
+        errorCodes,
+        durationMs: Math.round(performance.now() - started),
+      });
+      return {
+        async didResolveOperation({ document, operation, source, schema }) {
+          base.operationType = operation?.operation ?? null;
+          base.operationName = operation?.name?.value ?? null;
+          base.documentHash = documentHash(source);
+          checkFieldAccess(document, schema, policies(), contextValue.caller);
+          if (operation?.operation === 'mutation') {
+            await audit.append(record('started', [])).catch((error: unknown) => {
+              console.error('[audit] could not write the access log', error);
+              throw auditUnavailable();
+            });
+          }
+        },
+        async willSendResponse({ response, source }) {
+          base.documentHash ??= documentHash(source);
+          const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
+          const codes = [...new Set((result?.errors ?? []).map((error) => String(error.extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR)))];
+          try {
+            await audit.append(record(outcomeOf(result?.data, codes), codes));
+          } catch (error) {
+            console.error('[audit] could not write the access log', error);
+            const { message, extensions } = auditUnavailable();
+            response.body = { kind: 'single', singleResult: { errors: [{ message, extensions: { code: extensions.code } }] } };
+            response.http.status = 503;
+          }
+        },
+      };
+    },
+  };
+}
+
+function outcomeOf(data: unknown, codes: string[]): Outcome {
+  if (!codes.length) return 'ok';
+  if (codes.includes(ErrorCode.AUDIT_UNAVAILABLE)) return 'refused';
+  if (data) return 'partial';
+  return codes.includes(ErrorCode.FORBIDDEN) ? 'denied' : 'error';
+}

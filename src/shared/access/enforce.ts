@@ -1,0 +1,65 @@
+/**
+ * The owning subgraph's enforcement of its `@access` policies: every field with a policy is
+ * wrapped so a caller the policy does not allow gets the masked value or a FORBIDDEN error,
+ * whatever path the query took to reach it (a root field, a nested list, `_entities`). The same
+ * pass notes which workers' records the answer disclosed, for the gateway's audit log.
+ */
+import {
+  defaultFieldResolver,
+  getNamedType,
+  isLeafType,
+  isNonNullType,
+  isObjectType,
+  type DocumentNode,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+} from 'graphql';
+import { forbidden, requireScope, type Caller } from './caller.js';
+import { decide, describeAllowed, maskValue, policiesIn } from './policy.js';
+
+export interface AccessContext {
+  caller: Caller;
+  /** Ids of the workers whose records this answer carries. */
+  disclosed: Set<string>;
+}
+
+export function enforceAccess(schema: GraphQLSchema, typeDefs: DocumentNode): GraphQLSchema {
+  const policies = policiesIn(typeDefs);
+  const mutationType = schema.getMutationType();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('_')) continue;
+    const isRoot = type === schema.getQueryType() || type === mutationType;
+    for (const field of Object.values(type.getFields())) {
+      const where = `${type.name}.${field.name}`;
+      const policy = policies.get(where);
+      const isMutation = type === mutationType;
+      if (isMutation && !policy) throw new Error(`${where} has no @access policy: every mutation must say who may call it.`);
+      if (policy && !policy.mask && !isRoot && isNonNullType(field.type)) {
+        throw new Error(`${where} can be denied by its @access policy, so it must be nullable (a denial would null its parent).`);
+      }
+      if (policy?.mask && !isLeafType(getNamedType(field.type))) {
+        throw new Error(`${where}: only scalar fields can be masked; put the policy on the fields inside.`);
+      }
+      if (!policy && isRoot) continue;
+      const resolve: GraphQLFieldResolver<unknown, AccessContext> = field.resolve ?? defaultFieldResolver;
+      const noteWorker = !isRoot;
+      const isWorker = type.name === 'Worker';
+      field.resolve = (source, args, context, info) => {
+        if (noteWorker) {
+          const workerId = isWorker ? (source as { id?: unknown }).id : (source as { workerId?: unknown }).workerId;
+          if (typeof workerId === 'string') context.disclosed.add(workerId);
+        }
+        if (!policy) return resolve(source, args, context, info);
+        const decision = decide(policy, context.caller);
+        if (decision === 'deny') {
+          throw forbidden(`${where} is visible only to ${describeAllowed(policy)}.`, { field: where });
+        }
+        if (isMutation) requireScope(context.caller, 'write');
+        const value = resolve(source, args, context, info);
+        if (decision === 'full') return value;
+        return value instanceof Promise ? value.then((v) => maskValue(v, policy.mask!)) : maskValue(value, policy.mask!);
+      };
+    }
+  }
+  return schema;
+}

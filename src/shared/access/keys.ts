@@ -1,0 +1,218 @@
+/**
+ * The keys Worker Graph trusts, and the two kinds of signed token it handles:
+ *
+ * - Caller tokens: bearer JWTs issued by an identity provider, verified by the gateway against
+ *   a configured JWKS (AUTH_JWKS_FILE or AUTH_JWKS_URL). With neither set, a development issuer
+ *   key pair is created under KEYS_DIR on first start, so `npm start` can print a demo token.
+ * - Internal tokens: the gateway's seal on the caller's verified claims, sent to each subgraph in
+ *   the `x-worker-graph-caller` header. Bound to one subgraph (audience), one request body (its
+ *   SHA-256) and one minute, so a copied header cannot be reused for another query or agency.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  type JWK,
+  type JWTVerifyGetKey,
+  type KeyLike,
+} from 'jose';
+import { GraphQLError } from 'graphql';
+import { ErrorCode } from '../errors.js';
+import { isJurisdiction, ROLES, type Caller, type Role } from './caller.js';
+
+export const INTERNAL_HEADER = 'x-worker-graph-caller';
+const ALGORITHM = 'EdDSA';
+const INTERNAL_TTL = '60s';
+
+export interface AccessKeys {
+  /** Verifies callers' bearer tokens. */
+  callerKeys: JWTVerifyGetKey;
+  issuer: string;
+  audience: string;
+  /** The development issuer's private key: only present when no real JWKS is configured. */
+  devIssuer?: { key: KeyLike; kid: string };
+  /** Seals forwarded claims (gateway; subgraphs asking Labour about a worker). */
+  internalSigningKey: KeyLike;
+  /** What a subgraph checks the seal with. */
+  internalVerifyKey: KeyLike;
+}
+
+export function unauthenticated(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+}
+
+/** Keys that live only in memory: each test stack gets its own. */
+export async function generateAccessKeys(issuer = 'worker-graph-dev', audience = 'worker-graph'): Promise<AccessKeys> {
+  const dev = await generateKeyPair(ALGORITHM, { crv: 'Ed25519', extractable: true });
+  const internal = await generateKeyPair(ALGORITHM, { crv: 'Ed25519', extractable: true });
+  const publicJwk = { ...(await exportJWK(dev.publicKey)), kid: 'dev-1', alg: ALGORITHM, use: 'sig' };
+  return {
+    callerKeys: createLocalJWKSet({ keys: [publicJwk] }),
+    issuer,
+    audience,
+    devIssuer: { key: dev.privateKey, kid: 'dev-1' },
+    internalSigningKey: internal.privateKey,
+    internalVerifyKey: internal.publicKey,
+  };
+}
+
+/**
+ * The keys `npm start` uses: a configured JWKS for caller tokens when AUTH_JWKS_FILE or
+ * AUTH_JWKS_URL is set, otherwise a development issuer kept in `dir`; the internal key from
+ * INTERNAL_KEY_FILE, otherwise one kept in `dir`. Files are created on first use.
+ */
+export async function loadAccessKeys(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<AccessKeys> {
+  const issuer = env.AUTH_ISSUER ?? 'worker-graph-dev';
+  const audience = env.AUTH_AUDIENCE ?? 'worker-graph';
+  const internalPrivate = env.INTERNAL_KEY_FILE ? readJwk(env.INTERNAL_KEY_FILE) : await keyFile(path.join(dir, 'internal.private.jwk.json'));
+  const internal = {
+    internalSigningKey: (await importJWK(internalPrivate, ALGORITHM)) as KeyLike,
+    internalVerifyKey: (await importJWK(publicPart(internalPrivate), ALGORITHM)) as KeyLike,
+  };
+  if (env.AUTH_JWKS_URL) return { callerKeys: createRemoteJWKSet(new URL(env.AUTH_JWKS_URL)), issuer, audience, ...internal };
+  if (env.AUTH_JWKS_FILE) return { callerKeys: createLocalJWKSet(readJwk(env.AUTH_JWKS_FILE) as { keys: JWK[] }), issuer, audience, ...internal };
+  const devPrivate = await keyFile(path.join(dir, 'dev-issuer.private.jwk.json'));
+  const kid = devPrivate.kid!;
+  writeFileSync(path.join(dir, 'dev-issuer.jwks.json'), JSON.stringify({ keys: [publicPart(devPrivate)] }, null, 2));
+  return {
+    callerKeys: createLocalJWKSet({ keys: [publicPart(devPrivate)] }),
+    issuer,
+    audience,
+    devIssuer: { key: (await importJWK(devPrivate, ALGORITHM)) as KeyLike, kid },
+    ...internal,
+  };
+}
+
+function readJwk(file: string): JWK & { keys?: JWK[] } {
+  return JSON.parse(readFileSync(file, 'utf8')) as JWK;
+}
+
+/** Reads a private JWK, creating an Ed25519 one (readable by its owner only) when missing. */
+async function keyFile(file: string): Promise<JWK> {
+  if (existsSync(file)) return readJwk(file);
+  const { privateKey } = await generateKeyPair(ALGORITHM, { crv: 'Ed25519', extractable: true });
+  const jwk = { ...(await exportJWK(privateKey)), kid: `${path.basename(file, '.private.jwk.json')}-${Date.now()}`, alg: ALGORITHM, use: 'sig' };
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, JSON.stringify(jwk, null, 2), { mode: 0o600 });
+  return jwk;
+}
+
+function publicPart(jwk: JWK): JWK {
+  const { d: _private, ...rest } = jwk;
+  return rest;
+}
+
+export interface TokenRequest {
+  agency: string;
+  subject: string;
+  role: Role;
+  jurisdiction: string;
+  scopes: string[];
+  purpose?: string;
+  /** A jose duration such as `8h`; default 8 hours, one working day. */
+  expiresIn?: string;
+}
+
+/** Signs a caller token with the development issuer (demo token, `npm run token`, tests). */
+export async function signCallerToken(keys: AccessKeys, request: TokenRequest): Promise<string> {
+  if (!keys.devIssuer) throw new Error('Tokens are issued by the configured identity provider (AUTH_JWKS_FILE/URL), not by this hub.');
+  const { agency, role, jurisdiction, scopes, purpose } = request;
+  return new SignJWT({ agency, role, jurisdiction, scope: scopes.join(' '), ...(purpose ? { purpose } : {}) })
+    .setProtectedHeader({ alg: ALGORITHM, kid: keys.devIssuer.kid, typ: 'JWT' })
+    .setSubject(request.subject)
+    .setIssuer(keys.issuer)
+    .setAudience(keys.audience)
+    .setIssuedAt()
+    .setExpirationTime(request.expiresIn ?? '8h')
+    .sign(keys.devIssuer.key);
+}
+
+/** The caller a bearer token names, or UNAUTHENTICATED saying what is wrong with it. */
+export async function verifyCallerToken(keys: AccessKeys, authorization: string | undefined): Promise<Omit<Caller, 'purpose'> & { purpose?: string }> {
+  if (!authorization) throw unauthenticated('Send a bearer token: `Authorization: Bearer <JWT>`.');
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+  if (!match) throw unauthenticated('The Authorization header must be `Bearer <JWT>`.');
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(match[1]!, keys.callerKeys, { issuer: keys.issuer, audience: keys.audience, clockTolerance: 30 }));
+  } catch (error) {
+    throw unauthenticated(`The token was refused: ${describeJoseError(error)}.`);
+  }
+  const { agency, role, jurisdiction, scope, purpose, sub } = payload;
+  if (typeof sub !== 'string' || !sub) throw unauthenticated('The token names no subject (`sub`).');
+  if (typeof agency !== 'string' || !/^[a-z][a-z0-9-]*$/.test(agency)) throw unauthenticated('The token names no agency (`agency`).');
+  if (!ROLES.includes(role as Role)) throw unauthenticated(`The token's role must be one of ${ROLES.join(', ')}.`);
+  if (typeof jurisdiction !== 'string' || !isJurisdiction(jurisdiction)) {
+    throw unauthenticated('The token\'s jurisdiction must be `national`, `state:<code>`, `district:<name>` or `city:<ULB code>`.');
+  }
+  return {
+    agency,
+    subject: sub,
+    role: role as Role,
+    jurisdiction,
+    scopes: typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [],
+    ...(typeof purpose === 'string' ? { purpose } : {}),
+  };
+}
+
+function describeJoseError(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'it has expired';
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+      return 'its signature does not match a trusted key';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      return `its "${(error as { claim?: string }).claim}" claim is not accepted here`;
+    case 'ERR_JWS_INVALID':
+    case 'ERR_JWT_INVALID':
+      return 'it is not a well-formed JWT';
+    default:
+      return 'it could not be verified';
+  }
+}
+
+export function bodyHash(body: string): string {
+  return createHash('sha256').update(body).digest('base64url');
+}
+
+/** Seals a verified caller for one subgraph and one request body. */
+export async function signInternal(keys: AccessKeys, caller: Caller, audience: string, body: string, issuer = 'gateway'): Promise<string> {
+  const { agency, role, jurisdiction, scopes, purpose } = caller;
+  return new SignJWT({ agency, role, jurisdiction, scopes, purpose, bh: bodyHash(body) })
+    .setProtectedHeader({ alg: ALGORITHM })
+    .setSubject(caller.subject)
+    .setIssuer(issuer)
+    .setAudience(audience)
+    .setIssuedAt()
+    .setExpirationTime(INTERNAL_TTL)
+    .sign(keys.internalSigningKey);
+}
+
+/** The caller a subgraph is serving, or UNAUTHENTICATED: nothing is read without the gateway's seal. */
+export async function verifyInternal(keys: AccessKeys, header: string | undefined, audience: string, body: string): Promise<Caller> {
+  if (!header) throw unauthenticated('This subgraph answers only the Worker Graph gateway: call the gateway instead.');
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(header, keys.internalVerifyKey, { audience, algorithms: [ALGORITHM] }));
+  } catch (error) {
+    throw unauthenticated(`The gateway's seal was refused: ${describeJoseError(error)}.`);
+  }
+  if (payload.bh !== bodyHash(body)) throw unauthenticated("The gateway's seal was made for another request.");
+  return {
+    agency: payload.agency as string,
+    subject: payload.sub as string,
+    role: payload.role as Role,
+    jurisdiction: payload.jurisdiction as string,
+    scopes: payload.scopes as string[],
+    purpose: payload.purpose as string,
+  };
+}

@@ -2,11 +2,15 @@
  * `npm run bench`: starts the hub on the current databases (seed a size first with
  * `npm run seed -- --workers 100000`) and measures, through the gateway over HTTP:
  * a cross-agency worker by id, a 100-worker roster with every agency's fields, and a phone
- * look-up. Prints requests per second, p50/p99 latency and SQL statements per request.
+ * look-up. Every request carries a signed token and a purpose, is checked against the access
+ * policies, sealed for each agency and written to the access log, as in production. Prints
+ * requests per second, p50/p99 latency and SQL statements per request.
  *
  *   npm run bench -- [--requests 400] [--concurrency 8]
  */
 import { startStack, type RunningStack } from '../src/stack.js';
+import { generateAccessKeys, signCallerToken, type AccessKeys } from '../src/shared/access/keys.js';
+import type { Role } from '../src/shared/access/caller.js';
 
 const WORKER_FIELDS = `
   id name phone occupation city { code name } ward { code name }
@@ -20,6 +24,13 @@ interface Scenario {
   name: string;
   query: string;
   variables: (i: number) => Record<string, unknown>;
+  /** The caller's headers: a token and a declared purpose. */
+  headers: Record<string, string>;
+}
+
+async function callerHeaders(keys: AccessKeys, agency: string, role: Role, jurisdiction: string, purpose: string) {
+  const token = await signCallerToken(keys, { agency, subject: 'bench', role, jurisdiction, scopes: ['read'] });
+  return { authorization: `Bearer ${token}`, 'x-purpose': purpose };
 }
 
 function option(name: string, fallback: number): number {
@@ -40,7 +51,7 @@ async function measure(stack: RunningStack, scenario: Scenario, requests: number
         const t0 = performance.now();
         const response = await fetch(stack.gatewayUrl, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...scenario.headers },
           body: JSON.stringify({ query: scenario.query, variables: scenario.variables(i) }),
         });
         const body = (await response.json()) as { errors?: unknown[] };
@@ -66,7 +77,8 @@ async function measure(stack: RunningStack, scenario: Scenario, requests: number
 async function main() {
   const requests = option('requests', 400);
   const concurrency = option('concurrency', 8);
-  const stack = await startStack({ demo: false, gatewayPort: 0, subgraphPorts: () => 0 });
+  const keys = await generateAccessKeys();
+  const stack = await startStack({ demo: false, gatewayPort: 0, subgraphPorts: () => 0, auditPort: 0, keys });
   try {
     const labour = stack.subgraphs.get('labour')!.database.orm.em.fork();
     const sample = await labour.getConnection().execute<{ id: string; phone: string; city_code: string }[]>(
@@ -75,15 +87,24 @@ async function main() {
     if (!sample.length) throw new Error('No workers in the database: run `npm start` once or `npm run seed` first.');
     const [{ n: workerCount }] = await labour.getConnection().execute<{ n: number }[]>('select count(*)::int as n from worker');
     const pick = (i: number) => sample[i % sample.length];
+    // Every agency's fields, household data included, are an auditor's to read nationally.
+    const auditor = await callerHeaders(keys, 'labour', 'auditor', 'national', 'Audit');
+    const cityOfficer = await callerHeaders(keys, 'labour', 'officer', 'city:VJA', 'Grievance');
 
     const scenarios: Scenario[] = [
-      { name: 'worker by id (all agencies)', query: `query($id: ID!) { worker(id: $id) { ${WORKER_FIELDS} } }`, variables: (i) => ({ id: pick(i).id }) },
+      { name: 'worker by id (all agencies)', query: `query($id: ID!) { worker(id: $id) { ${WORKER_FIELDS} } }`, variables: (i) => ({ id: pick(i).id }), headers: auditor },
       {
         name: '100-worker roster (all agencies)',
         query: `query($after: String, $city: ID) { workers(first: 100, after: $after, filter: { city: $city }) { edges { node { ${WORKER_FIELDS} } } } }`,
         variables: (i) => ({ city: pick(i).city_code }),
+        headers: auditor,
       },
-      { name: 'phone look-up', query: `query($phone: String) { findWorkers(phone: $phone) { id name occupation } }`, variables: (i) => ({ phone: pick(i).phone }) },
+      {
+        name: 'phone look-up (city officer)',
+        query: `query($phone: String) { findWorkers(phone: $phone) { id name occupation } }`,
+        variables: (i) => ({ phone: pick(i).phone }),
+        headers: cityOfficer,
+      },
     ];
     console.log(`Benchmark on ${workerCount.toLocaleString('en-IN')} workers: ${requests} requests per scenario, ${concurrency} at a time.\n`);
     // One short warm-up so the JIT and connection pools are not what is measured.

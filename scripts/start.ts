@@ -1,13 +1,30 @@
 /** `npm start`: the whole hub on this machine, with demo data on first start. */
 import { startStack } from '../src/stack.js';
+import { signCallerToken } from '../src/shared/access/keys.js';
 import { config } from '../src/shared/config.js';
 
 async function main() {
   console.log(config.databaseUrl ? 'Using the PostgreSQL server in DATABASE_URL.' : `Starting embedded PostgreSQL (data in ${config.embeddedPostgres.dataDir})...`);
   const stack = await startStack({ log: (line) => console.log(line) });
-  console.log(`\nWorker Graph gateway ready at ${stack.gatewayUrl.replace('127.0.0.1', 'localhost')}`);
-  console.log('Try: curl -s localhost:4000/graphql -H "content-type: application/json" \\');
-  console.log(`       -d '{"query":"{ worker(id: \\"W-0000001\\") { name occupation city { name } } }"}'`);
+  const url = stack.gatewayUrl.replace('127.0.0.1', 'localhost');
+  console.log(`\nWorker Graph gateway ready at ${url}`);
+  if (stack.keys.devIssuer) {
+    // A day's token for a state-level Labour officer, signed by the development issuer in KEYS_DIR.
+    const token = await signCallerToken(stack.keys, {
+      agency: 'labour',
+      subject: 'labour-officer-demo',
+      role: 'officer',
+      jurisdiction: 'state:AP',
+      scopes: ['read', 'write'],
+      purpose: 'Service delivery',
+      expiresIn: '24h',
+    });
+    console.log('\nDemo token (Labour officer, state:AP, purpose "Service delivery", valid 24 h):');
+    console.log(`export WG_TOKEN=${token}`);
+    console.log('Others: npm run -s token -- --agency mepma --role officer --jurisdiction city:VJA --purpose "CIG follow-up"');
+    console.log(`\nTry: curl -s ${url} -H "content-type: application/json" -H "authorization: Bearer $WG_TOKEN" \\`);
+    console.log(`       -d '{"query":"{ worker(id: \\"W-0000001\\") { name phone occupation city { name } } }"}'`);
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -5,15 +5,16 @@
  */
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
-import type { RunningStack } from '../src/stack';
 import { startGateway } from '../gateway/server';
+import { configuredPurposes } from '../src/shared/access/purposes';
 import { compose, readSupergraphConfig, SUPERGRAPH_FILE } from '../src/shared/supergraph';
-import { countStatements, errorCodes, graphql, startTestStack, tableOf } from './support/stack';
+import { countStatements, errorCodes, graphql, startTestStack, tableOf, type TestStack } from './support/stack';
 
-let stack: RunningStack;
+let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack('federation');
+  // A national auditor may read every agency's fields, household data included.
+  stack = await startTestStack('federation', { as: { agency: 'labour', role: 'auditor', scopes: ['read', 'audit'], purpose: 'Audit' } });
 });
 afterAll(() => stack?.stop());
 
@@ -36,7 +37,7 @@ test('one worker query returns every agency\'s records, each from the agency tha
   // A transport worker whose household also has anganwadi enrolments shows the most agencies at once.
   const [licensed] = await rows('transport', `select worker_id from driving_licence order by worker_id limit 1`);
   const id = licensed.worker_id;
-  const res = await graphql(stack.gatewayUrl, `query($id: ID!) { worker(id: $id) { ${WORKER_FIELDS} } }`, { id });
+  const res = await stack.query(`query($id: ID!) { worker(id: $id) { ${WORKER_FIELDS} } }`, { id });
   expect(res.errors).toBeUndefined();
   const worker = res.data.worker;
 
@@ -62,8 +63,7 @@ test('one worker query returns every agency\'s records, each from the agency tha
 test('a household\'s anganwadi enrolments and a vendor\'s certificate come through the same query', async () => {
   const [household] = await rows('icds', `select worker_id, count(*)::int as n from icds_enrolment group by worker_id order by worker_id limit 1`);
   const [vendor] = await rows('municipal', `select worker_id, certificate_number from vending_certificate order by worker_id limit 1`);
-  const res = await graphql(
-    stack.gatewayUrl,
+  const res = await stack.query(
     `query($a: ID!, $b: ID!) { a: worker(id: $a) { ${WORKER_FIELDS} } b: worker(id: $b) { ${WORKER_FIELDS} } }`,
     { a: household.worker_id, b: vendor.worker_id },
   );
@@ -74,7 +74,7 @@ test('a household\'s anganwadi enrolments and a vendor\'s certificate come throu
 
 test('a roster of 100 workers with every agency\'s fields costs at most one SQL statement per table per agency', async () => {
   const counts = await countStatements(stack, async () => {
-    const res = await graphql(stack.gatewayUrl, `{ workers(first: 100) { edges { node { ${WORKER_FIELDS} } } } }`);
+    const res = await stack.query(`{ workers(first: 100) { edges { node { ${WORKER_FIELDS} } } } }`);
     expect(res.errors).toBeUndefined();
     expect(res.data.workers.edges).toHaveLength(100);
   });
@@ -97,11 +97,15 @@ test('a stopped agency costs only its own fields: partial data and an error nami
     supergraphSdl: readFileSync(SUPERGRAPH_FILE, 'utf8'),
     subgraphUrls: { ...urls(), transport: dead },
     timeoutMs: 2000,
-    port: 0,
-    host: '127.0.0.1',
+    ...sameAccess(),
   });
   try {
-    const res = await graphql(gateway.url, `query($id: ID!) { worker(id: $id) { name drivingLicences { licenceNumber } cigMemberships { role } } }`, { id: licensed.worker_id });
+    const res = await graphql(
+      gateway.url,
+      `query($id: ID!) { worker(id: $id) { name drivingLicences { licenceNumber } cigMemberships { role } } }`,
+      { id: licensed.worker_id },
+      await stack.headersFor(),
+    );
     expect(res.status).toBe(200);
     expect(res.data.worker.name).toEqual(expect.any(String));
     expect(res.data.worker.cigMemberships).toEqual(expect.any(Array));
@@ -120,12 +124,11 @@ test('a slow agency is cut off at its timeout and the rest of the answer still a
     supergraphSdl: readFileSync(SUPERGRAPH_FILE, 'utf8'),
     subgraphUrls: { ...urls(), mepma: url },
     timeoutMs: 300,
-    port: 0,
-    host: '127.0.0.1',
+    ...sameAccess(),
   });
   try {
     const started = Date.now();
-    const res = await graphql(gateway.url, `{ worker(id: "W-0000001") { name cigMemberships { role } } }`);
+    const res = await graphql(gateway.url, `{ worker(id: "W-0000001") { name cigMemberships { role } } }`, {}, await stack.headersFor());
     expect(Date.now() - started).toBeLessThan(5000);
     expect(res.data.worker.name).toEqual(expect.any(String));
     expect(res.data.worker.cigMemberships).toBeNull();
@@ -138,7 +141,7 @@ test('a slow agency is cut off at its timeout and the rest of the answer still a
 });
 
 test('an agency rejecting bad input is not mistaken for an outage', async () => {
-  const res = await graphql(stack.gatewayUrl, `query($d: Date) { findWorkers(idLast4: "1234", dateOfBirth: $d) { id } }`, { d: '2001-02-30' });
+  const res = await stack.query(`query($d: Date) { findWorkers(idLast4: "1234", dateOfBirth: $d) { id } }`, { d: '2001-02-30' });
   expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
   expect(JSON.stringify(res)).not.toMatch(/stacktrace|node_modules/);
 });
@@ -150,7 +153,12 @@ test('the committed supergraph is what the agencies\' schema files compose to', 
 });
 
 function urls(): Record<string, string> {
-  return Object.fromEntries([...stack.subgraphs].map(([name, { server }]) => [name, server.url]));
+  return { ...Object.fromEntries([...stack.subgraphs].map(([name, { server }]) => [name, server.url])), audit: stack.audit.server.url };
+}
+
+/** A second gateway trusting the same keys and writing the same access log. */
+function sameAccess() {
+  return { port: 0, host: '127.0.0.1', keys: stack.keys, purposes: configuredPurposes(), audit: stack.audit.log };
 }
 
 /** A URL on which nothing listens. */

@@ -3,17 +3,15 @@
  * gains from ICDS, enrolling and exiting beneficiaries, and what bad input gets back (with
  * nothing written).
  */
-import type { RunningStack } from '../src/stack';
 import { CITIES } from '../src/shared/demo/places';
-import { countStatements, errorCodes, graphql, startTestStack, tableOf } from './support/stack';
+import { countStatements, errorCodes, startTestStack, tableOf, type CallerSpec, type TestStack } from './support/stack';
 import { addDays, addMonths, addYears, today } from '../src/shared/dates';
 
-let stack: RunningStack;
-let url: string;
+let stack: TestStack;
 
+// The suite writes as a national ICDS officer; access rules have their own tests below.
 beforeAll(async () => {
-  stack = await startTestStack('icds');
-  url = stack.gatewayUrl;
+  stack = await startTestStack('icds', { as: { agency: 'icds' } });
 });
 afterAll(() => stack?.stop());
 
@@ -82,7 +80,7 @@ describe("a worker's household at the anganwadi", () => {
     const [{ worker_id: workerId }] = await sql(`select worker_id from icds_enrolment group by worker_id order by count(*) desc, worker_id limit 1`);
     const rows = await sql(`select * from icds_enrolment where worker_id = ? order by enrolled_on, id`, [workerId]);
     const [worker] = await labourSql(`select name from worker where id = ?`, [workerId]);
-    const res = await graphql(url, `query($id: ID!) { worker(id: $id) { id name icdsEnrolments { ${ENROLMENT_FIELDS} } } }`, { id: workerId });
+    const res = await stack.query(`query($id: ID!) { worker(id: $id) { id name icdsEnrolments { ${ENROLMENT_FIELDS} } } }`, { id: workerId });
     expect(res.errors).toBeUndefined();
     expect(res.data.worker).toEqual({ id: workerId, name: worker.name, icdsEnrolments: rows.map(fromRow) });
     expect(rows.length).toBeGreaterThan(1);
@@ -90,7 +88,7 @@ describe("a worker's household at the anganwadi", () => {
 
   test('a worker with no young family has an empty list, not an error', async () => {
     const { workerId } = await householdWithoutEnrolments();
-    const res = await graphql(url, `query($id: ID!) { worker(id: $id) { id icdsEnrolments { id } } }`, { id: workerId });
+    const res = await stack.query(`query($id: ID!) { worker(id: $id) { id icdsEnrolments { id } } }`, { id: workerId });
     expect(res).toMatchObject({ data: { worker: { id: workerId, icdsEnrolments: [] } } });
     expect(res.errors).toBeUndefined();
   });
@@ -121,7 +119,7 @@ describe("a worker's household at the anganwadi", () => {
     const ROSTER = `{ workers(first: 100) { edges { node { id name icdsEnrolments { beneficiaryName centre { name ward { code } city { code } } } } } } }`;
     let res: any;
     const counts = await countStatements(stack, async () => {
-      res = await graphql(url, ROSTER);
+      res = await stack.query(ROSTER);
     });
     expect(res.errors).toBeUndefined();
     const ids = res.data.workers.edges.map((e: any) => e.node.id);
@@ -149,7 +147,7 @@ describe('anganwadi centres', () => {
 
   test('a centre by id shows its AWC code, ward and anganwadi worker', async () => {
     const [row] = await sql(`select * from anganwadi_centre order by id desc limit 1`);
-    const res = await graphql(url, `query($id: ID!) { anganwadiCentre(id: $id) { id name awcCode city { code name } ward { code } anganwadiWorkerName source { agency system recordId } } }`, { id: row.id });
+    const res = await stack.query(`query($id: ID!) { anganwadiCentre(id: $id) { id name awcCode city { code name } ward { code } anganwadiWorkerName source { agency system recordId } } }`, { id: row.id });
     expect(res.errors).toBeUndefined();
     expect(res.data.anganwadiCentre).toEqual({
       id: row.id,
@@ -164,10 +162,10 @@ describe('anganwadi centres', () => {
   });
 
   test('an unknown centre is NOT_FOUND and a malformed id BAD_USER_INPUT', async () => {
-    const unknown = await graphql(url, `{ anganwadiCentre(id: "AWC-VJA-9999") { id } }`);
+    const unknown = await stack.query(`{ anganwadiCentre(id: "AWC-VJA-9999") { id } }`);
     expect(unknown.data.anganwadiCentre).toBeNull();
     expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
-    const malformed = await graphql(url, `{ anganwadiCentre(id: "Governorpet AWC 2") { id } }`);
+    const malformed = await stack.query(`{ anganwadiCentre(id: "Governorpet AWC 2") { id } }`);
     expect(errorCodes(malformed)).toEqual(['BAD_USER_INPUT']);
   });
 
@@ -177,7 +175,7 @@ describe('anganwadi centres', () => {
     const seen: string[] = [];
     let after: string | null = null;
     do {
-      const res: any = await graphql(url, PAGE, { filter: { city }, first: 30, after });
+      const res: any = await stack.query(PAGE, { filter: { city }, first: 30, after });
       expect(res.errors).toBeUndefined();
       expect(res.data.anganwadiCentres.totalCount).toBe(expected.length);
       for (const edge of res.data.anganwadiCentres.edges) {
@@ -192,17 +190,17 @@ describe('anganwadi centres', () => {
   test("a ward's centres", async () => {
     const [{ ward_code: ward }] = await sql(`select ward_code from anganwadi_centre order by id limit 1`);
     const expected = (await sql(`select id, name from anganwadi_centre where ward_code = ? order by id`, [ward])).map((r) => ({ id: r.id, name: r.name }));
-    const res = await graphql(url, PAGE, { filter: { ward } });
+    const res = await stack.query(PAGE, { filter: { ward } });
     expect(res.data.anganwadiCentres.totalCount).toBe(expected.length);
     expect(res.data.anganwadiCentres.edges.map((e: any) => ({ id: e.node.id, name: e.node.name }))).toEqual(expected);
     expect(res.data.anganwadiCentres.edges.every((e: any) => e.node.ward.code === ward)).toBe(true);
   });
 
   test('first out of range, a forged cursor, an unknown city and a ward of another city are refused', async () => {
-    expect(errorCodes(await graphql(url, PAGE, { first: 101 }))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await graphql(url, PAGE, { after: 'not-a-cursor' }))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await graphql(url, PAGE, { filter: { city: 'XYZ' } }))).toEqual(['BAD_USER_INPUT']);
-    const otherCity = await graphql(url, PAGE, { filter: { city: 'VJA', ward: 'GVMC-W03' } });
+    expect(errorCodes(await stack.query(PAGE, { first: 101 }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(PAGE, { after: 'not-a-cursor' }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(PAGE, { filter: { city: 'XYZ' } }))).toEqual(['BAD_USER_INPUT']);
+    const otherCity = await stack.query(PAGE, { filter: { city: 'VJA', ward: 'GVMC-W03' } });
     expect(errorCodes(otherCity)).toEqual(['BAD_USER_INPUT']);
     expect(otherCity.errors![0].extensions!.field).toBe('filter.ward');
   });
@@ -212,7 +210,7 @@ describe('one enrolment', () => {
   test('by id, with the worker it belongs to (named by Labour) and its centre', async () => {
     const [row] = await sql(`select e.*, c.name as centre_name from icds_enrolment e join anganwadi_centre c on c.id = e.centre_id where e.beneficiary_type = 'PREGNANT_WOMAN' order by e.id limit 1`);
     const [worker] = await labourSql(`select name from worker where id = ?`, [row.worker_id]);
-    const res = await graphql(url, `query($id: ID!) { icdsEnrolment(id: $id) { ${ENROLMENT_FIELDS} worker { id name } centre { name } } }`, { id: row.id });
+    const res = await stack.query(`query($id: ID!) { icdsEnrolment(id: $id) { ${ENROLMENT_FIELDS} worker { id name } centre { name } } }`, { id: row.id });
     expect(res.errors).toBeUndefined();
     expect(res.data.icdsEnrolment).toEqual({
       ...fromRow(row),
@@ -222,40 +220,40 @@ describe('one enrolment', () => {
   });
 
   test('an unknown enrolment is NOT_FOUND and a malformed id BAD_USER_INPUT', async () => {
-    const unknown = await graphql(url, `{ icdsEnrolment(id: "ICDS-9999999") { id } }`);
+    const unknown = await stack.query(`{ icdsEnrolment(id: "ICDS-9999999") { id } }`);
     expect(unknown.data.icdsEnrolment).toBeNull();
     expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
-    expect(errorCodes(await graphql(url, `{ icdsEnrolment(id: "42") { id } }`))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(`{ icdsEnrolment(id: "42") { id } }`))).toEqual(['BAD_USER_INPUT']);
   });
 });
 
 describe('enrolling household members', () => {
   test('a child, a pregnant wife and a new mother are enrolled and show on the worker', async () => {
     const household = await householdWithoutEnrolments();
-    const child = await graphql(url, ENROL, { input: member('CHILD', household) });
+    const child = await stack.query(ENROL, { input: member('CHILD', household) });
     expect(child.errors).toBeUndefined();
     expect(child.data.enrolHouseholdMember).toMatchObject({
       beneficiaryType: 'CHILD', beneficiaryName: 'Kolla Mounika', relationToWorker: 'CHILD', status: 'ACTIVE',
       dateOfBirth: addDays(enrolledOn, -400), enrolledOn, pmmvyInstalmentsPaid: null, centre: { id: household.centreId },
-      source: { agency: 'icds', system: 'Worker Graph', recordedBy: 'worker-graph' },
+      source: { agency: 'icds', system: 'Worker Graph', recordedBy: 'icds:icds-tester' },
     });
-    const pregnant = await graphql(url, ENROL, { input: member('PREGNANT_WOMAN', household) });
+    const pregnant = await stack.query(ENROL, { input: member('PREGNANT_WOMAN', household) });
     expect(pregnant.data.enrolHouseholdMember).toMatchObject({ expectedDeliveryDate: addDays(enrolledOn, 150), pmmvyInstalmentsPaid: 0 });
-    const mother = await graphql(url, ENROL, { input: member('LACTATING_MOTHER', household, { beneficiaryName: 'Kolla Haritha', relationToWorker: 'SELF' }) });
+    const mother = await stack.query(ENROL, { input: member('LACTATING_MOTHER', household, { beneficiaryName: 'Kolla Haritha', relationToWorker: 'SELF' }) });
     expect(mother.data.enrolHouseholdMember).toMatchObject({ deliveryDate: addDays(enrolledOn, -40), relationToWorker: 'SELF', pmmvyInstalmentsPaid: 0 });
 
     const rows = await sql(`select * from icds_enrolment where worker_id = ? order by id`, [household.workerId]);
     const ids = [child, pregnant, mother].map((r) => r.data.enrolHouseholdMember.id);
     expect(rows.map((r) => r.id)).toEqual(ids);
-    const worker = await graphql(url, `query($id: ID!) { worker(id: $id) { icdsEnrolments { ${ENROLMENT_FIELDS} } } }`, { id: household.workerId });
+    const worker = await stack.query(`query($id: ID!) { worker(id: $id) { icdsEnrolments { ${ENROLMENT_FIELDS} } } }`, { id: household.workerId });
     expect(worker.data.worker.icdsEnrolments).toEqual(rows.map(fromRow));
   });
 
   test('the same beneficiary, in any letter case, cannot hold two active enrolments', async () => {
     const household = await householdWithoutEnrolments();
-    expect((await graphql(url, ENROL, { input: member('CHILD', household) })).errors).toBeUndefined();
+    expect((await stack.query(ENROL, { input: member('CHILD', household) })).errors).toBeUndefined();
     const before = await enrolmentCount();
-    const again = await graphql(url, ENROL, { input: member('CHILD', household, { beneficiaryName: '  KOLLA   mounika ' }) });
+    const again = await stack.query(ENROL, { input: member('CHILD', household, { beneficiaryName: '  KOLLA   mounika ' }) });
     expect(errorCodes(again)).toEqual(['CONFLICT']);
     expect(again.errors![0].message).toMatch(/already enrolled \(ICDS-\d{7}/);
     expect(await enrolmentCount()).toBe(before);
@@ -282,7 +280,7 @@ describe('enrolling household members', () => {
   test.each(cases)('%s is refused, naming the field, and writes nothing', async (_, type, overrides, field) => {
     const household = await householdWithoutEnrolments();
     const before = await enrolmentCount();
-    const res = await graphql(url, ENROL, { input: member(type, household, overrides) });
+    const res = await stack.query(ENROL, { input: member(type, household, overrides) });
     expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
     expect(res.errors![0].extensions!.field).toBe(field);
     expect(await enrolmentCount()).toBe(before);
@@ -291,16 +289,16 @@ describe('enrolling household members', () => {
   test('the baseline of those cases is itself valid', async () => {
     const household = await householdWithoutEnrolments();
     for (const type of ['CHILD', 'PREGNANT_WOMAN', 'LACTATING_MOTHER'] as const) {
-      expect((await graphql(url, ENROL, { input: member(type, household, { beneficiaryName: `Baseline ${type}` }) })).errors).toBeUndefined();
+      expect((await stack.query(ENROL, { input: member(type, household, { beneficiaryName: `Baseline ${type}` }) })).errors).toBeUndefined();
     }
   });
 
   test('an unknown centre or worker is NOT_FOUND and writes nothing', async () => {
     const household = await householdWithoutEnrolments();
     const before = await enrolmentCount();
-    const noCentre = await graphql(url, ENROL, { input: member('CHILD', household, { centreId: 'AWC-VJA-9999' }) });
+    const noCentre = await stack.query(ENROL, { input: member('CHILD', household, { centreId: 'AWC-VJA-9999' }) });
     expect(errorCodes(noCentre)).toEqual(['NOT_FOUND']);
-    const noWorker = await graphql(url, ENROL, { input: member('CHILD', household, { workerId: 'W-9999999' }) });
+    const noWorker = await stack.query(ENROL, { input: member('CHILD', household, { workerId: 'W-9999999' }) });
     expect(errorCodes(noWorker)).toEqual(['NOT_FOUND']);
     expect(noWorker.errors![0].message).toContain('W-9999999');
     expect(await enrolmentCount()).toBe(before);
@@ -310,34 +308,313 @@ describe('enrolling household members', () => {
 describe('exiting an enrolment', () => {
   test('an exit is recorded once, not before enrolment, and frees the child to enrol again', async () => {
     const household = await householdWithoutEnrolments();
-    const enrolled = await graphql(url, ENROL, { input: member('CHILD', household) });
+    const enrolled = await stack.query(ENROL, { input: member('CHILD', household) });
     const id = enrolled.data.enrolHouseholdMember.id;
 
-    const early = await graphql(url, EXIT, { id, exitedOn: addDays(enrolledOn, -1) });
+    const early = await stack.query(EXIT, { id, exitedOn: addDays(enrolledOn, -1) });
     expect(errorCodes(early)).toEqual(['BAD_USER_INPUT']);
     expect(early.errors![0].extensions!.field).toBe('exitedOn');
-    const future = await graphql(url, EXIT, { id, exitedOn: addDays(today(), 1) });
+    const future = await stack.query(EXIT, { id, exitedOn: addDays(today(), 1) });
     expect(errorCodes(future)).toEqual(['BAD_USER_INPUT']);
     expect((await sql(`select status from icds_enrolment where id = ?`, [id]))[0].status).toBe('ACTIVE');
 
-    const exited = await graphql(url, EXIT, { id, exitedOn: addDays(enrolledOn, 5) });
+    const exited = await stack.query(EXIT, { id, exitedOn: addDays(enrolledOn, 5) });
     expect(exited.errors).toBeUndefined();
     const [row] = await sql(`select * from icds_enrolment where id = ?`, [id]);
     expect(exited.data.exitIcdsEnrolment).toEqual(fromRow(row));
-    expect(row).toMatchObject({ status: 'EXITED', exited_on: addDays(enrolledOn, 5), updated_by: 'worker-graph' });
+    expect(row).toMatchObject({ status: 'EXITED', exited_on: addDays(enrolledOn, 5), updated_by: 'icds:icds-tester' });
 
-    const again = await graphql(url, EXIT, { id, exitedOn: addDays(enrolledOn, 6) });
+    const again = await stack.query(EXIT, { id, exitedOn: addDays(enrolledOn, 6) });
     expect(errorCodes(again)).toEqual(['CONFLICT']);
     expect((await sql(`select exited_on from icds_enrolment where id = ?`, [id]))[0].exited_on).toBe(addDays(enrolledOn, 5));
 
-    const back = await graphql(url, ENROL, { input: member('CHILD', household, { enrolledOn: addDays(enrolledOn, 7) }) });
+    const back = await stack.query(ENROL, { input: member('CHILD', household, { enrolledOn: addDays(enrolledOn, 7) }) });
     expect(back.errors).toBeUndefined();
     const history = await sql(`select status from icds_enrolment where worker_id = ? order by id`, [household.workerId]);
     expect(history.map((r) => r.status)).toEqual(['EXITED', 'ACTIVE']);
   });
 
   test('an unknown enrolment is NOT_FOUND', async () => {
-    const res = await graphql(url, EXIT, { id: 'ICDS-9999999', exitedOn: enrolledOn });
+    const res = await stack.query(EXIT, { id: 'ICDS-9999999', exitedOn: enrolledOn });
     expect(errorCodes(res)).toEqual(['NOT_FOUND']);
+  });
+});
+
+describe('access and jurisdiction', () => {
+  const VJA_OFFICER: CallerSpec = { jurisdiction: 'city:VJA', subject: 'vja.cdpo' };
+  const AUDITOR: CallerSpec = { agency: 'labour', role: 'auditor', scopes: ['read'], purpose: 'Audit' };
+  const ANALYST: CallerSpec = { role: 'analyst', scopes: ['read'], purpose: 'Statistics' };
+  const CENTRES = `query($filter: AnganwadiCentreFilter, $after: String) { anganwadiCentres(filter: $filter, first: 100, after: $after) {
+    totalCount edges { node { id city { code } } } pageInfo { hasNextPage endCursor } } }`;
+
+  /** Every centre a caller is shown, page by page, and the totalCount each page reported. */
+  async function centresSeenBy(caller: CallerSpec, filter?: object) {
+    const ids: string[] = [];
+    const totals = new Set<number>();
+    let after: string | null = null;
+    do {
+      const res: any = await stack.query(CENTRES, { filter, after }, caller);
+      expect(res.errors).toBeUndefined();
+      totals.add(res.data.anganwadiCentres.totalCount);
+      ids.push(...res.data.anganwadiCentres.edges.map((e: any) => e.node.id));
+      after = res.data.anganwadiCentres.pageInfo.hasNextPage ? res.data.anganwadiCentres.pageInfo.endCursor : null;
+    } while (after);
+    return { ids, totals: [...totals] };
+  }
+
+  /** A seeded worker of `city` with no household enrolments yet. */
+  async function workerOf(city: string): Promise<string> {
+    const enrolled = (await sql(`select distinct worker_id from icds_enrolment`)).map((r) => r.worker_id);
+    const [worker] = await labourSql(`select id from worker where city_code = ? and id not in (?) order by id limit 1`, [city, enrolled]);
+    return worker.id;
+  }
+
+  async function centreOf(city: string): Promise<string> {
+    const [centre] = await sql(`select id from anganwadi_centre where city_code = ? order by id limit 1`, [city]);
+    return centre.id;
+  }
+
+  /** Enrols a child as the suite's national officer (who may enrol anywhere) and returns the enrolment id. */
+  async function enrolChild(workerId: string, centreId: string, caller?: CallerSpec): Promise<string> {
+    const res = await stack.query(ENROL, { input: member('CHILD', { workerId, centreId }) }, caller);
+    expect(res.errors).toBeUndefined();
+    return res.data.enrolHouseholdMember.id;
+  }
+
+  test.each([
+    ['city:VJA', ['VJA']],
+    ['district:NTR', ['VJA']],
+    ['district:Visakhapatnam', ['GVMC']],
+    ['state:AP', ['VJA', 'GVMC']],
+  ])('a %s officer lists the anganwadi centres of %j only, and counts only those', async (jurisdiction, cities) => {
+    const caller = { jurisdiction };
+    for (const city of CITIES) {
+      // Filtering on a city outside the jurisdiction finds nothing, rather than an error that would confirm it.
+      const [{ n }] = await sql(`select count(*)::int as n from anganwadi_centre where city_code = ?`, [city.code]);
+      const inCity = await centresSeenBy(caller, { city: city.code });
+      expect(inCity.totals).toEqual([cities.includes(city.code) ? n : 0]);
+    }
+    const everything = await centresSeenBy(caller);
+    const rows = await sql(`select id from anganwadi_centre where city_code in (?) order by id`, [cities]);
+    expect(everything.ids).toEqual(rows.map((r) => r.id));
+    expect(everything.totals).toEqual([rows.length]);
+  });
+
+  test('centres are public facilities: an analyst and another agency see them, within their jurisdiction', async () => {
+    const [{ n }] = await sql(`select count(*)::int as n from anganwadi_centre where city_code = 'GVMC'`);
+    for (const caller of [{ ...ANALYST, jurisdiction: 'city:GVMC' }, { agency: 'mepma', jurisdiction: 'city:GVMC' }]) {
+      const seen = await centresSeenBy(caller);
+      expect(seen.totals).toEqual([n]);
+      expect(seen.ids.every((id) => id.startsWith('AWC-GVMC-'))).toBe(true);
+    }
+  });
+
+  test('a city:VJA officer gets the same NOT_FOUND for a GVMC centre or enrolment as for one that does not exist', async () => {
+    const [centre] = await sql(`select id from anganwadi_centre where city_code = 'GVMC' order by id limit 1`);
+    const [enrolment] = await sql(`select e.id from icds_enrolment e join anganwadi_centre c on c.id = e.centre_id where c.city_code = 'GVMC' order by e.id limit 1`);
+    const [vjaEnrolment] = await sql(`select e.id, e.centre_id from icds_enrolment e join anganwadi_centre c on c.id = e.centre_id where c.city_code = 'VJA' order by e.id limit 1`);
+    const lookups = [
+      { query: `query($id: ID!) { anganwadiCentre(id: $id) { id } }`, field: 'anganwadiCentre', hidden: centre.id, unknown: 'AWC-GVMC-9999' },
+      { query: `query($id: ID!) { icdsEnrolment(id: $id) { id } }`, field: 'icdsEnrolment', hidden: enrolment.id, unknown: 'ICDS-9999999' },
+    ];
+    for (const lookup of lookups) {
+      const hidden = await stack.query(lookup.query, { id: lookup.hidden }, VJA_OFFICER);
+      const unknown = await stack.query(lookup.query, { id: lookup.unknown }, VJA_OFFICER);
+      expect(hidden.data[lookup.field]).toBeNull();
+      expect(errorCodes(hidden)).toEqual(['NOT_FOUND']);
+      expect(hidden.errors![0].message.replace(lookup.hidden, 'ID')).toEqual(unknown.errors![0].message.replace(lookup.unknown, 'ID'));
+      // A state officer and a district officer of Visakhapatnam see the same record.
+      for (const jurisdiction of ['state:AP', 'district:Visakhapatnam']) {
+        const seen = await stack.query(lookup.query, { id: lookup.hidden }, { jurisdiction });
+        expect(seen.errors).toBeUndefined();
+        expect(seen.data[lookup.field]).toEqual({ id: lookup.hidden });
+      }
+    }
+    const own = await stack.query(`query($id: ID!) { icdsEnrolment(id: $id) { id centre { id } } }`, { id: vjaEnrolment.id }, VJA_OFFICER);
+    expect(own.data.icdsEnrolment).toEqual({ id: vjaEnrolment.id, centre: { id: vjaEnrolment.centre_id } });
+  });
+
+  test("a worker's enrolments show a VJA officer only those at VJA centres, a state officer both cities'", async () => {
+    const workerId = await workerOf('VJA');
+    const atVja = await enrolChild(workerId, await centreOf('VJA'));
+    // The household moved for a while: the same worker's older child is enrolled at a GVMC centre.
+    const atGvmc = (await stack.query(ENROL, { input: member('CHILD', { workerId, centreId: await centreOf('GVMC') }, { beneficiaryName: 'Kolla Ravi' }) })).data.enrolHouseholdMember.id;
+    const ENROLMENTS = `query($id: ID!) { worker(id: $id) { icdsEnrolments { id centre { city { code } } } } }`;
+
+    const vja = await stack.query(ENROLMENTS, { id: workerId }, VJA_OFFICER);
+    expect(vja.errors).toBeUndefined();
+    expect(vja.data.worker.icdsEnrolments).toEqual([{ id: atVja, centre: { city: { code: 'VJA' } } }]);
+    const ntr = await stack.query(ENROLMENTS, { id: workerId }, { jurisdiction: 'district:NTR' });
+    expect(ntr.data.worker.icdsEnrolments).toEqual(vja.data.worker.icdsEnrolments);
+    const state = await stack.query(ENROLMENTS, { id: workerId }, { jurisdiction: 'state:AP' });
+    expect(state.data.worker.icdsEnrolments.map((e: any) => e.id).sort()).toEqual([atVja, atGvmc].sort());
+  });
+
+  test('a VJA roster with every enrolment holds only enrolments at VJA centres, still one statement per table', async () => {
+    let res: any;
+    const counts = await countStatements(stack, async () => {
+      res = await stack.query(`{ workers(first: 100) { edges { node { id icdsEnrolments { id centre { id city { code } } } } } } }`, {}, VJA_OFFICER);
+    });
+    expect(res.errors).toBeUndefined();
+    const nodes = res.data.workers.edges.map((e: any) => e.node);
+    const returned = nodes.flatMap((n: any) => n.icdsEnrolments.map((e: any) => e.id)).sort();
+    const expected = (await sql(`select e.id from icds_enrolment e join anganwadi_centre c on c.id = e.centre_id
+      where e.worker_id in (?) and c.city_code = 'VJA'`, [nodes.map((n: any) => n.id)])).map((r) => r.id).sort();
+    expect(returned).toEqual(expected);
+    expect(returned.length).toBeGreaterThan(0);
+    for (const node of nodes) for (const enrolment of node.icdsEnrolments) expect(enrolment.centre.city.code).toBe('VJA');
+    const perTable: Record<string, number> = {};
+    for (const statement of counts.icds.statements) perTable[tableOf(statement)] = (perTable[tableOf(statement)] ?? 0) + 1;
+    expect(perTable).toEqual({ icds_enrolment: 1, anganwadi_centre: 1 });
+  });
+
+  test('a VJA officer cannot enrol at a GVMC centre (FORBIDDEN), a GVMC worker (NOT_FOUND) or exit a GVMC enrolment (NOT_FOUND); nothing is written', async () => {
+    const vjaWorker = await workerOf('VJA');
+    const gvmcWorker = await workerOf('GVMC');
+    const atGvmcCentre = await stack.query(ENROL, { input: member('CHILD', { workerId: vjaWorker, centreId: await centreOf('GVMC') }) }, VJA_OFFICER);
+    expect(errorCodes(atGvmcCentre)).toEqual(['FORBIDDEN']);
+    expect(atGvmcCentre.errors![0].message).toContain('GVMC');
+    const gvmcHousehold = await stack.query(ENROL, { input: member('CHILD', { workerId: gvmcWorker, centreId: await centreOf('VJA') }) }, VJA_OFFICER);
+    expect(errorCodes(gvmcHousehold)).toEqual(['NOT_FOUND']);
+    expect(gvmcHousehold.errors![0].message).toContain(gvmcWorker);
+    expect(await sql(`select id from icds_enrolment where worker_id in (?)`, [[vjaWorker, gvmcWorker]])).toEqual([]);
+
+    const gvmcEnrolment = await enrolChild(gvmcWorker, await centreOf('GVMC'));
+    const exit = await stack.query(EXIT, { id: gvmcEnrolment, exitedOn: enrolledOn }, VJA_OFFICER);
+    const unknown = await stack.query(EXIT, { id: 'ICDS-9999999', exitedOn: enrolledOn }, VJA_OFFICER);
+    expect(errorCodes(exit)).toEqual(['NOT_FOUND']);
+    expect(exit.errors![0].message.replace(gvmcEnrolment, 'ID')).toEqual(unknown.errors![0].message.replace('ICDS-9999999', 'ID'));
+    expect(await sql(`select status, exited_on, updated_by from icds_enrolment where id = ?`, [gvmcEnrolment]))
+      .toEqual([{ status: 'ACTIVE', exited_on: null, updated_by: null }]);
+  });
+
+  test('officers of another agency, analysts and tokens without the write scope cannot enrol or exit (FORBIDDEN)', async () => {
+    const workerId = await workerOf('VJA');
+    const centreId = await centreOf('VJA');
+    const enrolment = await enrolChild(await workerOf('GVMC'), await centreOf('GVMC'));
+    const refused: CallerSpec[] = [{ agency: 'mepma' }, { agency: 'labour' }, { ...ANALYST, agency: 'icds' }, { scopes: ['read'] }];
+    for (const caller of refused) {
+      const before = await enrolmentCount();
+      const enrol = await stack.query(ENROL, { input: member('CHILD', { workerId, centreId }) }, caller);
+      expect(errorCodes(enrol)).toEqual(['FORBIDDEN']);
+      const exit = await stack.query(EXIT, { id: enrolment, exitedOn: enrolledOn }, caller);
+      expect(errorCodes(exit)).toEqual(['FORBIDDEN']);
+      expect(await enrolmentCount()).toBe(before);
+      expect((await sql(`select status from icds_enrolment where id = ?`, [enrolment]))[0].status).toBe('ACTIVE');
+    }
+  });
+
+  describe('field policies: household enrolments are for ICDS staff and auditors', () => {
+    const HOUSEHOLD = `query($id: ID!) { worker(id: $id) { id icdsEnrolments { id beneficiaryName } } }`;
+    const ONE = `query($id: ID!) { icdsEnrolment(id: $id) { id beneficiaryName } }`;
+
+    test('a MEPMA officer, a Labour officer and an analyst (even of ICDS) are refused the whole operation, naming the field', async () => {
+      const [row] = await sql(`select id, worker_id from icds_enrolment order by id limit 1`);
+      const refused: CallerSpec[] = [{ agency: 'mepma' }, { agency: 'labour' }, ANALYST, { ...ANALYST, agency: 'mepma' }];
+      for (const caller of refused) {
+        const household = await stack.query(HOUSEHOLD, { id: row.worker_id }, caller);
+        expect(household.status).toBe(403);
+        expect(errorCodes(household)).toEqual(['FORBIDDEN']);
+        expect(household.errors![0].extensions!.fields).toEqual(['Worker.icdsEnrolments']);
+        expect(household.data ?? null).toBeNull();
+        const one = await stack.query(ONE, { id: row.id }, caller);
+        expect(errorCodes(one)).toEqual(['FORBIDDEN']);
+        expect(one.errors![0].extensions!.fields).toEqual(['Query.icdsEnrolment']);
+        expect(one.data ?? null).toBeNull();
+      }
+    });
+
+    test('ICDS officers and services, and auditors of any agency, read them in full', async () => {
+      const [row] = await sql(`select id, worker_id, beneficiary_name from icds_enrolment order by id limit 1`);
+      const allowed: CallerSpec[] = [{}, { role: 'service', subject: 'poshan-tracker' }, AUDITOR, { agency: 'mepma', role: 'auditor', scopes: ['read'], purpose: 'Audit' }];
+      for (const caller of allowed) {
+        const household = await stack.query(HOUSEHOLD, { id: row.worker_id }, caller);
+        expect(household.errors).toBeUndefined();
+        expect(household.data.worker.icdsEnrolments).toContainEqual({ id: row.id, beneficiaryName: row.beneficiary_name });
+        const one = await stack.query(ONE, { id: row.id }, caller);
+        expect(one.data.icdsEnrolment).toEqual({ id: row.id, beneficiaryName: row.beneficiary_name });
+      }
+    });
+  });
+
+  describe('change history', () => {
+    const HISTORY = `query($id: ID!) { icdsEnrolment(id: $id) { id history { at by purpose action changes { field oldValue newValue } } } }`;
+
+    test('an auditor reads who enrolled a child and who exited them, for what purpose, and what changed', async () => {
+      const workerId = await workerOf('VJA');
+      const centreId = await centreOf('VJA');
+      const enrolled = await stack.query(ENROL, { input: member('CHILD', { workerId, centreId }) }, VJA_OFFICER);
+      expect(enrolled.errors).toBeUndefined();
+      const { id, source } = enrolled.data.enrolHouseholdMember;
+      expect(source).toMatchObject({ recordedBy: 'icds:vja.cdpo', updatedBy: null });
+      const exitedOn = addDays(enrolledOn, 5);
+      const exited = await stack.query(EXIT, { id, exitedOn }, { ...VJA_OFFICER, subject: 'vja.supervisor' });
+      expect(exited.errors).toBeUndefined();
+      expect(exited.data.exitIcdsEnrolment.source).toMatchObject({ recordedBy: 'icds:vja.cdpo', updatedBy: 'icds:vja.supervisor' });
+
+      const res = await stack.query(HISTORY, { id }, AUDITOR);
+      expect(res.errors).toBeUndefined();
+      const [created, exit] = res.data.icdsEnrolment.history;
+      expect(res.data.icdsEnrolment.history).toHaveLength(2);
+      expect(created).toMatchObject({ by: 'icds:vja.cdpo', purpose: 'service-delivery', action: 'CREATED' });
+      expect(created.changes).toEqual(expect.arrayContaining([
+        { field: 'id', oldValue: null, newValue: id },
+        { field: 'workerId', oldValue: null, newValue: workerId },
+        { field: 'centreId', oldValue: null, newValue: centreId },
+        { field: 'beneficiaryName', oldValue: null, newValue: 'Kolla Mounika' },
+        { field: 'dateOfBirth', oldValue: null, newValue: addDays(enrolledOn, -400) },
+        { field: 'status', oldValue: null, newValue: 'ACTIVE' },
+      ]));
+      // Provenance columns are the change's own `at` and `by`, not changes of their own.
+      expect(created.changes.map((c: any) => c.field)).not.toContain('recordedBy');
+      expect(exit).toMatchObject({ by: 'icds:vja.supervisor', purpose: 'service-delivery', action: 'UPDATED' });
+      expect(exit.changes).toHaveLength(2);
+      expect(exit.changes).toEqual(expect.arrayContaining([
+        { field: 'status', oldValue: 'ACTIVE', newValue: 'EXITED' },
+        { field: 'exitedOn', oldValue: null, newValue: exitedOn },
+      ]));
+      expect(new Date(created.at) <= new Date(exit.at)).toBe(true);
+
+      // ICDS's own officers read the same history; a GVMC auditor does not see the enrolment at all.
+      const own = await stack.query(HISTORY, { id }, VJA_OFFICER);
+      expect(own.data.icdsEnrolment.history).toEqual(res.data.icdsEnrolment.history);
+      const elsewhere = await stack.query(HISTORY, { id }, { ...AUDITOR, jurisdiction: 'city:GVMC' });
+      expect(errorCodes(elsewhere)).toEqual(['NOT_FOUND']);
+    });
+
+    test("a centre's history: none for the imported demo centres, a change made outside the graph names the database user", async () => {
+      const [centre] = await sql(`select id, anganwadi_worker_name from anganwadi_centre where city_code = 'GVMC' order by id desc limit 1`);
+      const CENTRE_HISTORY = `query($id: ID!) { anganwadiCentre(id: $id) { history { by purpose action changes { field oldValue newValue } } } }`;
+      const before = await stack.query(CENTRE_HISTORY, { id: centre.id }, AUDITOR);
+      expect(before.errors).toBeUndefined();
+      expect(before.data.anganwadiCentre.history).toEqual([]);
+
+      await sql(`update anganwadi_centre set anganwadi_worker_name = 'Gorle Padmavathi' where id = ?`, [centre.id]);
+      const after = await stack.query(CENTRE_HISTORY, { id: centre.id }, AUDITOR);
+      expect(after.data.anganwadiCentre.history).toEqual([{
+        by: expect.stringMatching(/^database:/), purpose: null, action: 'UPDATED',
+        changes: [{ field: 'anganwadiWorkerName', oldValue: centre.anganwadi_worker_name, newValue: 'Gorle Padmavathi' }],
+      }]);
+    });
+
+    test('analysts and other agencies\' officers may not read history (FORBIDDEN), though analysts may read the centre itself', async () => {
+      const [centre] = await sql(`select id from anganwadi_centre order by id limit 1`);
+      const QUERY = `query($id: ID!) { anganwadiCentre(id: $id) { id history { action } } }`;
+      for (const caller of [{ ...ANALYST, agency: 'icds' }, ANALYST, { agency: 'mepma' }] as CallerSpec[]) {
+        const res = await stack.query(QUERY, { id: centre.id }, caller);
+        expect(errorCodes(res)).toEqual(['FORBIDDEN']);
+        expect(res.errors![0].extensions!.fields).toEqual(['AnganwadiCentre.history']);
+        const plain = await stack.query(`query($id: ID!) { anganwadiCentre(id: $id) { id } }`, { id: centre.id }, caller);
+        expect(plain.data.anganwadiCentre).toEqual({ id: centre.id });
+      }
+    });
+
+    test('record_change is append-only', async () => {
+      const [{ n }] = await sql(`select count(*)::int as n from record_change`);
+      expect(n).toBeGreaterThan(0);
+      await expect(sql(`update record_change set changed_by = 'someone else'`)).rejects.toThrow(/append-only/);
+      await expect(sql(`truncate record_change`)).rejects.toThrow(/append-only/);
+      await expect(sql(`delete from record_change`)).rejects.toThrow(/append-only/);
+    });
   });
 });

@@ -2,15 +2,15 @@
  * Labour through the real gateway: identity look-ups, paging, registration and enrolment, and
  * what bad input gets back (with nothing written).
  */
-import type { RunningStack } from '../src/stack';
-import { errorCodes, graphql, startTestStack } from './support/stack';
+import { INTERNAL_HEADER, signInternal } from '../src/shared/access/keys';
+import type { Caller } from '../src/shared/access/caller';
+import { labourWorkerDirectory } from '../src/shared/worker-directory';
+import { countStatements, errorCodes, startTestStack, tableOf, type CallerSpec, type TestStack } from './support/stack';
 
-let stack: RunningStack;
-let url: string;
+let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack('labour');
-  url = stack.gatewayUrl;
+  stack = await startTestStack('labour', { as: { agency: 'labour' } });
 });
 afterAll(() => stack?.stop());
 
@@ -43,14 +43,14 @@ function newWorker(overrides: Record<string, unknown> = {}) {
 }
 
 describe('finding workers', () => {
-  test('a worker by id shows identity, masked phone and where the record came from', async () => {
+  test('a worker by id shows a Labour officer identity, phone and where the record came from', async () => {
     const [row] = await sql(`select * from worker where id = 'W-0000007'`);
-    const res = await graphql(url, `{ worker(id: "W-0000007") { id name phone dateOfBirth city { code name } ward { code } idReference { token last4 } source { agency recordId } } }`);
+    const res = await stack.query(`{ worker(id: "W-0000007") { id name phone dateOfBirth city { code name } ward { code } idReference { token last4 } source { agency recordId } } }`);
     expect(res.errors).toBeUndefined();
     expect(res.data.worker).toMatchObject({
       id: 'W-0000007',
       name: row.name,
-      phone: `******${row.phone.slice(-4)}`,
+      phone: row.phone,
       dateOfBirth: row.date_of_birth,
       city: { code: row.city_code },
       ward: { code: row.ward_code },
@@ -60,10 +60,10 @@ describe('finding workers', () => {
   });
 
   test('an unknown worker id is NOT_FOUND and a malformed one BAD_USER_INPUT', async () => {
-    const unknown = await graphql(url, `{ worker(id: "W-9999999") { id } }`);
+    const unknown = await stack.query(`{ worker(id: "W-9999999") { id } }`);
     expect(unknown.data.worker).toBeNull();
     expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
-    const malformed = await graphql(url, `{ worker(id: "42; drop table worker") { id } }`);
+    const malformed = await stack.query(`{ worker(id: "42; drop table worker") { id } }`);
     expect(errorCodes(malformed)).toEqual(['BAD_USER_INPUT']);
     expect(JSON.stringify(malformed)).not.toMatch(/stack|at .*\.ts/);
   });
@@ -71,24 +71,24 @@ describe('finding workers', () => {
   test('a front-line officer finds a worker by phone in any common format', async () => {
     const [row] = await sql(`select id, phone from worker where id = 'W-0000042'`);
     for (const phone of [row.phone, `+91 ${row.phone.slice(0, 5)} ${row.phone.slice(5)}`, `0${row.phone}`]) {
-      const res = await graphql(url, `query($phone: String) { findWorkers(phone: $phone) { id } }`, { phone });
+      const res = await stack.query(`query($phone: String) { findWorkers(phone: $phone) { id } }`, { phone });
       expect(res.data.findWorkers).toEqual([{ id: 'W-0000042' }]);
     }
   });
 
   test('or by ID-reference last four digits with date of birth', async () => {
     const [row] = await sql(`select id, id_last4, date_of_birth from worker where id = 'W-0000100'`);
-    const res = await graphql(url, `query($l: String, $d: Date) { findWorkers(idLast4: $l, dateOfBirth: $d) { id } }`, { l: row.id_last4, d: row.date_of_birth });
+    const res = await stack.query(`query($l: String, $d: Date) { findWorkers(idLast4: $l, dateOfBirth: $d) { id } }`, { l: row.id_last4, d: row.date_of_birth });
     expect(res.data.findWorkers.map((w: { id: string }) => w.id)).toContain('W-0000100');
   });
 
   test('a look-up with no usable key, or half of one, says what to send', async () => {
-    const none = await graphql(url, `{ findWorkers(name: "Lakshmi") { id } }`);
+    const none = await stack.query(`{ findWorkers(name: "Lakshmi") { id } }`);
     expect(errorCodes(none)).toEqual(['BAD_USER_INPUT']);
-    const half = await graphql(url, `{ findWorkers(idLast4: "1234") { id } }`);
+    const half = await stack.query(`{ findWorkers(idLast4: "1234") { id } }`);
     expect(errorCodes(half)).toEqual(['BAD_USER_INPUT']);
     expect(half.errors![0].message).toMatch(/dateOfBirth/);
-    const badPhone = await graphql(url, `{ findWorkers(phone: "12345") { id } }`);
+    const badPhone = await stack.query(`{ findWorkers(phone: "12345") { id } }`);
     expect(errorCodes(badPhone)).toEqual(['BAD_USER_INPUT']);
   });
 });
@@ -106,7 +106,7 @@ describe('paging through workers', () => {
     let after: string | null = null;
     let pages = 0;
     do {
-      const res: any = await graphql(url, PAGE, { filter, first: 7, after });
+      const res: any = await stack.query(PAGE, { filter, first: 7, after });
       expect(res.errors).toBeUndefined();
       expect(res.data.workers.totalCount).toBe(expected.length);
       for (const edge of res.data.workers.edges) {
@@ -122,28 +122,28 @@ describe('paging through workers', () => {
 
   test('filtering by ward, and an empty last page', async () => {
     const [{ ward_code: ward, n }] = await sql(`select ward_code, count(*)::int as n from worker group by ward_code order by n desc limit 1`);
-    const res = await graphql(url, PAGE, { filter: { ward }, first: 100 });
+    const res = await stack.query(PAGE, { filter: { ward }, first: 100 });
     expect(res.data.workers.totalCount).toBe(n);
     expect(res.data.workers.edges.every((e: any) => e.node.ward.code === ward)).toBe(true);
-    const nothing = await graphql(url, PAGE, { filter: { city: 'GVMC', ward: 'GVMC-W98', occupation: 'HOME_BASED' }, first: 5 });
+    const nothing = await stack.query(PAGE, { filter: { city: 'GVMC', ward: 'GVMC-W98', occupation: 'HOME_BASED' }, first: 5 });
     expect(nothing.data.workers).toEqual({ totalCount: 0, edges: [], pageInfo: { hasNextPage: false, endCursor: null } });
   });
 
   test('first out of range, a forged cursor and an unknown city are refused', async () => {
-    for (const first of [0, -1, 101]) expect(errorCodes(await graphql(url, PAGE, { first }))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await graphql(url, PAGE, { after: 'not-a-cursor' }))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await graphql(url, PAGE, { filter: { city: 'XYZ' } }))).toEqual(['BAD_USER_INPUT']);
+    for (const first of [0, -1, 101]) expect(errorCodes(await stack.query(PAGE, { first }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(PAGE, { after: 'not-a-cursor' }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(PAGE, { filter: { city: 'XYZ' } }))).toEqual(['BAD_USER_INPUT']);
   });
 });
 
 describe('registering and enrolling', () => {
-  test('a new worker is registered with the next id and written by Worker Graph', async () => {
+  test('a new worker is registered with the next id, recorded by the officer who registered them', async () => {
     const input = newWorker();
-    const res = await graphql(url, REGISTER, { input });
+    const res = await stack.query(REGISTER, { input });
     expect(res.errors).toBeUndefined();
     const worker = res.data.registerWorker;
-    expect(worker).toMatchObject({ phone: `******${input.phone.slice(-4)}`, city: { code: 'VJA' }, ward: { code: 'VJA-W12' }, ncoCode: '9111' });
-    expect(worker.source).toEqual({ agency: 'labour', system: 'Worker Graph', recordedBy: 'worker-graph' });
+    expect(worker).toMatchObject({ phone: input.phone.replace(/^\+91 /, '').replace(' ', ''), city: { code: 'VJA' }, ward: { code: 'VJA-W12' }, ncoCode: '9111' });
+    expect(worker.source).toEqual({ agency: 'labour', system: 'Worker Graph', recordedBy: 'labour:labour-tester' });
     const [row] = await sql(`select phone, id_token from worker where id = ?`, [worker.id]);
     expect(row).toEqual({ phone: input.phone.replace(/^\+91 /, '').replace(' ', ''), id_token: input.idReferenceToken });
   });
@@ -162,7 +162,7 @@ describe('registering and enrolling', () => {
     if (input.phone === 'EXISTING') input.phone = existing.phone;
     if (input.idReferenceToken === 'EXISTING') input.idReferenceToken = existing.id_token;
     const [before] = await sql(`select count(*)::int as n from worker`);
-    const res = await graphql(url, REGISTER, { input });
+    const res = await stack.query(REGISTER, { input });
     expect(errorCodes(res)).toEqual([code]);
     expect(res.errors![0].message.length).toBeGreaterThan(10);
     const [after] = await sql(`select count(*)::int as n from worker`);
@@ -170,29 +170,315 @@ describe('registering and enrolling', () => {
   });
 
   test('a worker is enrolled in a scheme once; a second active enrolment is a conflict', async () => {
-    const reg = await graphql(url, REGISTER, { input: newWorker() });
+    const reg = await stack.query(REGISTER, { input: newWorker() });
     const workerId = reg.data.registerWorker.id;
     const ENROL = `mutation($input: EnrolInSchemeInput!) { enrolInScheme(input: $input) { id scheme status enrolledOn source { agency } } }`;
     const input = { workerId, scheme: 'PMSBY', enrolledOn: '2025-06-01', schemeReference: 'PMSBY/VJA/00000001' };
-    const first = await graphql(url, ENROL, { input });
+    const first = await stack.query(ENROL, { input });
     expect(first.data.enrolInScheme).toMatchObject({ scheme: 'PMSBY', status: 'ACTIVE', source: { agency: 'labour' } });
-    const again = await graphql(url, ENROL, { input });
+    const again = await stack.query(ENROL, { input });
     expect(errorCodes(again)).toEqual(['CONFLICT']);
-    const bocw = await graphql(url, ENROL, { input: { ...input, scheme: 'BOCW' } });
+    const bocw = await stack.query(ENROL, { input: { ...input, scheme: 'BOCW' } });
     expect(errorCodes(bocw)).toEqual(['BAD_USER_INPUT']);
-    const unknown = await graphql(url, ENROL, { input: { ...input, workerId: 'W-9999999' } });
+    const unknown = await stack.query(ENROL, { input: { ...input, workerId: 'W-9999999' } });
     expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
     const rows = await sql(`select scheme from social_security_enrolment where worker_id = ?`, [workerId]);
     expect(rows).toEqual([{ scheme: 'PMSBY' }]);
-    const worker = await graphql(url, `query($id: ID!) { worker(id: $id) { socialSecurityEnrolments { scheme } } }`, { id: workerId });
+    const worker = await stack.query(`query($id: ID!) { worker(id: $id) { socialSecurityEnrolments { scheme } } }`, { id: workerId });
     expect(worker.data.worker.socialSecurityEnrolments).toEqual([{ scheme: 'PMSBY' }]);
   });
 
   test('an update changes only what is given and records who changed it', async () => {
-    const res = await graphql(url, `mutation { updateWorker(id: "W-0000010", input: { ward: "${(await sql(`select city_code from worker where id='W-0000010'`))[0].city_code}-W05" }) { ward { code } source { updatedBy } } }`);
+    const res = await stack.query(`mutation { updateWorker(id: "W-0000010", input: { ward: "${(await sql(`select city_code from worker where id='W-0000010'`))[0].city_code}-W05" }) { ward { code } source { updatedBy } } }`);
     expect(res.errors).toBeUndefined();
-    expect(res.data.updateWorker.source.updatedBy).toBe('worker-graph');
-    const empty = await graphql(url, `mutation { updateWorker(id: "W-0000010", input: {}) { id } }`);
+    expect(res.data.updateWorker.source.updatedBy).toBe('labour:labour-tester');
+    const empty = await stack.query(`mutation { updateWorker(id: "W-0000010", input: {}) { id } }`);
     expect(errorCodes(empty)).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
+describe('access and jurisdiction', () => {
+  const VJA_CLERK: CallerSpec = { jurisdiction: 'city:VJA', subject: 'vja.clerk' };
+  const AUDITOR: CallerSpec = { agency: 'labour', role: 'auditor', scopes: ['read'], purpose: 'Audit' };
+  const ANALYST: CallerSpec = { agency: 'labour', role: 'analyst', scopes: ['read'], purpose: 'Statistics' };
+  const MEPMA_OFFICER: CallerSpec = { agency: 'mepma', purpose: 'CIG follow-up' };
+  const WORKERS = `query($filter: WorkerFilter, $after: String) { workers(filter: $filter, first: 100, after: $after) {
+    totalCount edges { node { id city { code } } } pageInfo { hasNextPage endCursor } } }`;
+  const ENROL = `mutation($input: EnrolInSchemeInput!) { enrolInScheme(input: $input) { id source { recordedBy } } }`;
+  const UPDATE = `mutation($id: ID!, $input: UpdateWorkerInput!) { updateWorker(id: $id, input: $input) { id phone source { recordedBy updatedBy } } }`;
+
+  /** Every worker a caller is shown, page by page, and the totalCount each page reported. */
+  async function workersSeenBy(caller: CallerSpec, filter?: object) {
+    const ids: string[] = [];
+    const totals = new Set<number>();
+    let after: string | null = null;
+    do {
+      const res: any = await stack.query(WORKERS, { filter, after }, caller);
+      expect(res.errors).toBeUndefined();
+      totals.add(res.data.workers.totalCount);
+      ids.push(...res.data.workers.edges.map((e: any) => e.node.id));
+      after = res.data.workers.pageInfo.hasNextPage ? res.data.workers.pageInfo.endCursor : null;
+    } while (after);
+    return { ids, totals: [...totals] };
+  }
+
+  async function seededWorker(city: string) {
+    const [worker] = await sql(`select * from worker where city_code = ? order by id limit 1`, [city]);
+    return worker;
+  }
+
+  async function rowCounts() {
+    const [row] = await sql(`select (select count(*)::int from worker) as workers,
+      (select count(*)::int from social_security_enrolment) as enrolments,
+      (select count(*)::int from record_change) as changes`);
+    return row;
+  }
+
+  test.each([
+    ['city:VJA', ['VJA']],
+    ['district:NTR', ['VJA']],
+    ['district:Visakhapatnam', ['GVMC']],
+    ['state:AP', ['VJA', 'GVMC']],
+  ])('a %s officer lists the workers of %j only, and counts only those', async (jurisdiction, cities) => {
+    const caller = { jurisdiction };
+    const everything = await workersSeenBy(caller);
+    const rows = await sql(`select id from worker where city_code in (?) order by id`, [cities]);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(everything.ids).toEqual(rows.map((r) => r.id));
+    expect(everything.totals).toEqual([rows.length]);
+
+    for (const city of ['VJA', 'GVMC']) {
+      // Filtering on a city outside the jurisdiction finds nothing, rather than an error that would confirm it.
+      const [{ n }] = await sql(`select count(*)::int as n from worker where city_code = ?`, [city]);
+      const inCity = await workersSeenBy(caller, { city });
+      expect(inCity.totals).toEqual([cities.includes(city) ? n : 0]);
+    }
+  });
+
+  test('a city:VJA officer gets the same NOT_FOUND for a GVMC worker as for one that does not exist; a state officer sees them', async () => {
+    const gvmc = await seededWorker('GVMC');
+    const vja = await seededWorker('VJA');
+    const ONE = `query($id: ID!) { worker(id: $id) { id name } }`;
+    const hidden = await stack.query(ONE, { id: gvmc.id }, VJA_CLERK);
+    const unknown = await stack.query(ONE, { id: 'W-9999999' }, VJA_CLERK);
+    expect(hidden.data.worker).toBeNull();
+    expect(errorCodes(hidden)).toEqual(['NOT_FOUND']);
+    expect(hidden.errors![0].message.replace(gvmc.id, 'ID')).toEqual(unknown.errors![0].message.replace('W-9999999', 'ID'));
+    expect((await stack.query(ONE, { id: vja.id }, VJA_CLERK)).data.worker).toEqual({ id: vja.id, name: vja.name });
+    for (const jurisdiction of ['state:AP', 'district:Visakhapatnam']) {
+      expect((await stack.query(ONE, { id: gvmc.id }, { jurisdiction })).data.worker).toEqual({ id: gvmc.id, name: gvmc.name });
+    }
+    expect(errorCodes(await stack.query(ONE, { id: gvmc.id }, { jurisdiction: 'district:NTR' }))).toEqual(['NOT_FOUND']);
+
+    // Front-line look-ups: the same phone or ID digits find nobody outside the jurisdiction.
+    const FIND = `query($phone: String, $l: String, $d: Date) { byPhone: findWorkers(phone: $phone) { id } byId: findWorkers(idLast4: $l, dateOfBirth: $d) { id } }`;
+    const vars = { phone: gvmc.phone, l: gvmc.id_last4, d: gvmc.date_of_birth };
+    const vjaFind = await stack.query(FIND, vars, VJA_CLERK);
+    expect(vjaFind.errors).toBeUndefined();
+    expect(vjaFind.data).toEqual({ byPhone: [], byId: [] });
+    const stateFind = await stack.query(FIND, vars, { jurisdiction: 'state:AP' });
+    expect(stateFind.data.byPhone).toEqual([{ id: gvmc.id }]);
+    expect(stateFind.data.byId).toContainEqual({ id: gvmc.id });
+  });
+
+  test('a VJA roster shows only VJA workers and their enrolments, one statement per Labour table', async () => {
+    let res: any;
+    const counts = await countStatements(stack, async () => {
+      res = await stack.query(`{ workers(first: 100) { edges { node { id city { code } socialSecurityEnrolments { id } history { action } } } } }`, {}, {
+        ...VJA_CLERK,
+      });
+    });
+    expect(res.errors).toBeUndefined();
+    const nodes = res.data.workers.edges.map((e: any) => e.node);
+    expect(nodes.length).toBeGreaterThan(0);
+    expect(nodes.every((n: any) => n.city.code === 'VJA')).toBe(true);
+    const ids = nodes.map((n: any) => n.id);
+    const enrolments = (await sql(`select e.id from social_security_enrolment e join worker w on w.id = e.worker_id
+      where e.worker_id in (?) and w.city_code = 'VJA' order by e.id`, [ids])).map((r) => r.id);
+    expect(enrolments.length).toBeGreaterThan(0);
+    expect(nodes.flatMap((n: any) => n.socialSecurityEnrolments.map((e: any) => e.id)).sort()).toEqual(enrolments);
+    const perTable: Record<string, number> = {};
+    for (const statement of counts.labour.statements) perTable[tableOf(statement)] = (perTable[tableOf(statement)] ?? 0) + 1;
+    expect(perTable).toMatchObject({ worker: 1, social_security_enrolment: 1, record_change: 1 });
+  });
+
+  test('other agencies asking Labour about a worker (`_entities`) are answered within their caller\'s jurisdiction', async () => {
+    const gvmc = await seededWorker('GVMC');
+    const vja = await seededWorker('VJA');
+    const [gvmcEnrolment] = await sql(`select e.id from social_security_enrolment e join worker w on w.id = e.worker_id where w.city_code = 'GVMC' order by e.id limit 1`);
+    const [vjaEnrolment] = await sql(`select e.id from social_security_enrolment e join worker w on w.id = e.worker_id where w.city_code = 'VJA' order by e.id limit 1`);
+    const caller: Caller = { agency: 'mepma', subject: 'vja.crp', role: 'officer', jurisdiction: 'city:VJA', scopes: ['read', 'write'], purpose: 'cig-follow-up' };
+    const labourUrl = () => stack.subgraphs.get('labour')!.server.url;
+
+    const body = JSON.stringify({
+      query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on Worker { id } ... on SocialSecurityEnrolment { id } } }`,
+      variables: { r: [
+        { __typename: 'Worker', id: gvmc.id }, { __typename: 'Worker', id: vja.id },
+        { __typename: 'SocialSecurityEnrolment', id: gvmcEnrolment.id }, { __typename: 'SocialSecurityEnrolment', id: vjaEnrolment.id },
+      ] },
+    });
+    const response = await fetch(labourUrl(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [INTERNAL_HEADER]: await signInternal(stack.keys, caller, 'labour', body, 'subgraph:mepma') },
+      body,
+    });
+    const result = (await response.json()) as any;
+    expect(result.data._entities).toEqual([null, { id: vja.id }, null, { id: vjaEnrolment.id }]);
+
+    // The directory every agency confirms workers with, before a write, says NOT_FOUND alike.
+    const directory = (who: Caller) => labourWorkerDirectory({ labourUrl, keys: stack.keys, asker: 'mepma', caller: who });
+    await expect(directory(caller).requireWorkers([vja.id])).resolves.toBeUndefined();
+    await expect(directory(caller).requireWorkers([vja.id, gvmc.id])).rejects.toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+    await expect(directory({ ...caller, jurisdiction: 'state:AP' }).requireWorkers([vja.id, gvmc.id])).resolves.toBeUndefined();
+  });
+
+  test('a VJA officer cannot register a worker in GVMC (FORBIDDEN) nor change or enrol a GVMC worker (NOT_FOUND); nothing is written', async () => {
+    const gvmc = await seededWorker('GVMC');
+    let before = await rowCounts();
+    const register = await stack.query(REGISTER, { input: newWorker({ city: 'GVMC', ward: 'GVMC-W03' }) }, VJA_CLERK);
+    expect(errorCodes(register)).toEqual(['FORBIDDEN']);
+    expect(register.errors![0].message).toContain('GVMC');
+    expect(await rowCounts()).toEqual(before);
+
+    before = await rowCounts();
+    const update = await stack.query(UPDATE, { id: gvmc.id, input: { occupation: 'GIG', phone: '9000012345' } }, VJA_CLERK);
+    const unknownUpdate = await stack.query(UPDATE, { id: 'W-9999999', input: { occupation: 'GIG' } }, VJA_CLERK);
+    expect(errorCodes(update)).toEqual(['NOT_FOUND']);
+    expect(update.errors![0].message.replace(gvmc.id, 'ID')).toEqual(unknownUpdate.errors![0].message.replace('W-9999999', 'ID'));
+    const enrol = await stack.query(ENROL, { input: { workerId: gvmc.id, scheme: 'PMSBY', enrolledOn: '2025-06-01', schemeReference: 'PMSBY/GVMC/1' } }, VJA_CLERK);
+    expect(errorCodes(enrol)).toEqual(['NOT_FOUND']);
+    expect(await rowCounts()).toEqual(before);
+    const [after] = await sql(`select * from worker where id = ?`, [gvmc.id]);
+    expect(after).toEqual(gvmc);
+
+    // A district officer whose district holds the city registers there.
+    const ntr = await stack.query(REGISTER, { input: newWorker() }, { jurisdiction: 'district:NTR', subject: 'ntr.clerk' });
+    expect(ntr.errors).toBeUndefined();
+    expect(ntr.data.registerWorker.source.recordedBy).toBe('labour:ntr.clerk');
+  });
+
+  test('a duplicate phone outside the jurisdiction is a CONFLICT that does not name the other worker', async () => {
+    const gvmc = await seededWorker('GVMC');
+    const res = await stack.query(REGISTER, { input: newWorker({ phone: gvmc.phone }) }, VJA_CLERK);
+    expect(errorCodes(res)).toEqual(['CONFLICT']);
+    expect(res.errors![0].message).not.toContain(gvmc.id);
+    const national = await stack.query(REGISTER, { input: newWorker({ phone: gvmc.phone }) });
+    expect(national.errors![0].message).toContain(gvmc.id);
+  });
+
+  test('officers of other agencies, analysts, auditors and tokens without the write scope cannot write (FORBIDDEN)', async () => {
+    const vja = await seededWorker('VJA');
+    const refused: CallerSpec[] = [MEPMA_OFFICER, { agency: 'municipal' }, ANALYST, AUDITOR, { scopes: ['read'] }];
+    for (const caller of refused) {
+      const before = await rowCounts();
+      const register = await stack.query(REGISTER, { input: newWorker() }, caller);
+      expect(errorCodes(register)).toEqual(['FORBIDDEN']);
+      const update = await stack.query(UPDATE, { id: vja.id, input: { occupation: 'GIG' } }, caller);
+      expect(errorCodes(update)).toEqual(['FORBIDDEN']);
+      expect(await rowCounts()).toEqual(before);
+    }
+    expect((await sql(`select occupation from worker where id = ?`, [vja.id]))[0].occupation).toBe(vja.occupation);
+  });
+
+  test('field policies: full phone for Labour, the last four digits for other agencies, initials and masks for dashboards', async () => {
+    const vja = await seededWorker('VJA');
+    const ONE = `query($id: ID!) { worker(id: $id) { name phone eShramUan idReference { token last4 } } }`;
+    const maskedPhone = `******${vja.phone.slice(-4)}`;
+    const initials = vja.name.split(/\s+/).map((word: string) => `${word[0].toUpperCase()}.`).join(' ');
+
+    const labour = await stack.query(ONE, { id: vja.id });
+    expect(labour.errors).toBeUndefined();
+    expect(labour.data.worker).toEqual({ name: vja.name, phone: vja.phone, eShramUan: vja.eshram_uan, idReference: { token: vja.id_token, last4: vja.id_last4 } });
+
+    const mepma = await stack.query(ONE, { id: vja.id }, MEPMA_OFFICER);
+    expect(mepma.errors).toBeUndefined();
+    expect(mepma.data.worker).toEqual({
+      name: vja.name, phone: maskedPhone, eShramUan: vja.eshram_uan && `********${vja.eshram_uan.slice(-4)}`,
+      idReference: { token: '********', last4: vja.id_last4 },
+    });
+    expect(mepma.data.worker.phone).toMatch(/^\*{6}\d{4}$/);
+
+    const analyst = await stack.query(ONE, { id: vja.id }, ANALYST);
+    expect(analyst.errors).toBeUndefined();
+    expect(analyst.data.worker).toMatchObject({ name: initials, phone: maskedPhone, idReference: { token: '********', last4: '********' } });
+    expect(analyst.data.worker.name).not.toEqual(vja.name);
+
+    // Dashboards do not look people up; officers of any agency do.
+    const FIND = `query($phone: String) { findWorkers(phone: $phone) { id } }`;
+    const refused = await stack.query(FIND, { phone: vja.phone }, ANALYST);
+    expect(errorCodes(refused)).toContain('FORBIDDEN');
+    expect(refused.data?.findWorkers ?? null).toBeNull();
+    expect((await stack.query(FIND, { phone: vja.phone }, MEPMA_OFFICER)).data.findWorkers).toEqual([{ id: vja.id }]);
+    expect((await stack.query(FIND, { phone: vja.phone }, AUDITOR)).data.findWorkers).toEqual([{ id: vja.id }]);
+  });
+
+  test('history: an auditor reads who registered, changed and enrolled a worker, for what purpose, with the phone masked', async () => {
+    const input = newWorker();
+    const registered = await stack.query(REGISTER, { input }, VJA_CLERK);
+    expect(registered.errors).toBeUndefined();
+    const { id } = registered.data.registerWorker;
+    expect(registered.data.registerWorker.source.recordedBy).toBe('labour:vja.clerk');
+    const oldPhone = input.phone.replace(/^\+91 /, '').replace(' ', '');
+    const newPhone = `9${oldPhone.slice(1)}`;
+
+    const updated = await stack.query(UPDATE, { id, input: { phone: newPhone, occupation: 'CARE' } }, VJA_CLERK);
+    expect(updated.errors).toBeUndefined();
+    expect(updated.data.updateWorker.source).toEqual({ recordedBy: 'labour:vja.clerk', updatedBy: 'labour:vja.clerk' });
+    const enrolled = await stack.query(ENROL, { input: { workerId: id, scheme: 'PMSBY', enrolledOn: '2025-06-01', schemeReference: 'PMSBY/VJA/HIST0001' } }, VJA_CLERK);
+    expect(enrolled.errors).toBeUndefined();
+    expect(enrolled.data.enrolInScheme.source.recordedBy).toBe('labour:vja.clerk');
+
+    const HISTORY = `query($id: ID!) { worker(id: $id) {
+      history { at by purpose action changes { field oldValue newValue } }
+      socialSecurityEnrolments { history { by purpose action changes { field newValue } } } } }`;
+    const res = await stack.query(HISTORY, { id }, AUDITOR);
+    expect(res.errors).toBeUndefined();
+    const { history, socialSecurityEnrolments } = res.data.worker;
+    expect(history).toHaveLength(2);
+    const [created, changed] = history;
+    expect(created).toMatchObject({ by: 'labour:vja.clerk', purpose: 'service-delivery', action: 'CREATED' });
+    expect(created.changes).toEqual(expect.arrayContaining([
+      { field: 'id', oldValue: null, newValue: id },
+      // Auditors read names and ID digits in full, but phone and vault token only as their fields show them.
+      { field: 'name', oldValue: null, newValue: input.name },
+      { field: 'phone', oldValue: null, newValue: `******${oldPhone.slice(-4)}` },
+      { field: 'idToken', oldValue: null, newValue: '********' },
+      { field: 'idLast4', oldValue: null, newValue: input.idLast4 },
+      { field: 'cityCode', oldValue: null, newValue: 'VJA' },
+    ]));
+    expect(created.changes.map((c: any) => c.field)).not.toContain('recordedBy');
+    expect(changed).toEqual({
+      at: expect.any(String), by: 'labour:vja.clerk', purpose: 'service-delivery', action: 'UPDATED',
+      changes: expect.arrayContaining([
+        { field: 'phone', oldValue: `******${oldPhone.slice(-4)}`, newValue: `******${newPhone.slice(-4)}` },
+        { field: 'occupation', oldValue: 'DOMESTIC', newValue: 'CARE' },
+      ]),
+    });
+    expect(changed.changes).toHaveLength(2);
+    expect(JSON.stringify(history)).not.toContain(oldPhone);
+    expect(JSON.stringify(history)).not.toContain(input.idReferenceToken);
+    expect(socialSecurityEnrolments[0].history).toEqual([{
+      by: 'labour:vja.clerk', purpose: 'service-delivery', action: 'CREATED',
+      changes: expect.arrayContaining([{ field: 'scheme', newValue: 'PMSBY' }, { field: 'workerId', newValue: id }]),
+    }]);
+
+    // Labour's own officers read the values in full; analysts and other agencies are refused.
+    const own = await stack.query(HISTORY, { id }, VJA_CLERK);
+    expect(own.data.worker.history[1].changes).toContainEqual({ field: 'phone', oldValue: oldPhone, newValue: newPhone });
+    expect(own.data.worker.history[0].changes).toContainEqual({ field: 'idToken', oldValue: null, newValue: input.idReferenceToken });
+    for (const caller of [ANALYST, MEPMA_OFFICER]) {
+      const refused = await stack.query(`query($id: ID!) { worker(id: $id) { id history { action } } }`, { id }, caller);
+      expect(errorCodes(refused)).toContain('FORBIDDEN');
+      expect(refused.data?.worker?.history ?? null).toBeNull();
+    }
+  });
+
+  test('demo workers, imported with history paused, have none; record_change is append-only', async () => {
+    const [vja] = await sql(`select id from worker where city_code = 'VJA' and updated_by is null
+      and 'worker:' || id not in (select record_key from record_change) order by id limit 1`);
+    const res = await stack.query(`query($id: ID!) { worker(id: $id) { history { action } } }`, { id: vja.id }, AUDITOR);
+    expect(res.data.worker.history).toEqual([]);
+    await expect(sql(`update record_change set changed_by = 'someone else'`)).rejects.toThrow(/append-only/);
+    await expect(sql(`delete from record_change`)).rejects.toThrow(/append-only/);
   });
 });

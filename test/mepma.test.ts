@@ -3,15 +3,15 @@
  * bank linkage, savings and loans; forming groups and keeping their books; what bad input gets
  * back (with nothing written); and what a roster costs in SQL.
  */
-import type { RunningStack } from '../src/stack';
-import { countStatements, errorCodes, graphql, startTestStack, tableOf } from './support/stack';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Caller } from '../src/shared/access/caller';
+import { createLoaders } from '../subgraphs/mepma/loaders';
+import { countStatements, errorCodes, startTestStack, tableOf, type CallerSpec, type TestStack } from './support/stack';
 
-let stack: RunningStack;
-let url: string;
+let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack('mepma');
-  url = stack.gatewayUrl;
+  stack = await startTestStack('mepma', { as: { agency: 'mepma' } });
 });
 afterAll(() => stack?.stop());
 
@@ -55,7 +55,7 @@ describe("a worker's CIG, through the gateway", () => {
        from cig_membership m join cig c on c.id = m.cig_id where m.worker_id = 'W-0000007'`,
     );
     const [worker] = await labourSql(`select name from worker where id = 'W-0000007'`);
-    const res = await graphql(url, `{ worker(id: "W-0000007") { id name cigMemberships { role joinedOn cig { id name occupation workLocation } } } }`);
+    const res = await stack.query(`{ worker(id: "W-0000007") { id name cigMemberships { role joinedOn cig { id name occupation workLocation } } } }`);
     expect(res.errors).toBeUndefined();
     expect(res.data.worker).toEqual({
       id: 'W-0000007',
@@ -79,7 +79,7 @@ describe("a worker's CIG, through the gateway", () => {
     const recent = await sql(`select id, worker_id, amount, deposited_on from savings_deposit where cig_id = ? order by deposited_on desc, id desc limit 3`, [cigId]);
     const loans = await sql(`select * from credit_linkage where cig_id = ? order by sanctioned_on desc, id desc`, [cigId]);
 
-    const res = await graphql(url, CIG_DETAIL, { id: cigId });
+    const res = await stack.query(CIG_DETAIL, { id: cigId });
     expect(res.errors).toBeUndefined();
     expect(total).toBeGreaterThan(0);
     expect(res.data.cig).toEqual({
@@ -117,28 +117,28 @@ describe("a worker's CIG, through the gateway", () => {
   test('members who left appear only when former members are asked for', async () => {
     const [former] = await sql(`select cig_id, worker_id, left_on from cig_membership where left_on is not null order by id limit 1`);
     const [{ n: active }] = await sql(`select count(*)::int as n from cig_membership where cig_id = ? and left_on is null`, [former.cig_id]);
-    const current = await graphql(url, CIG_DETAIL, { id: former.cig_id });
+    const current = await stack.query(CIG_DETAIL, { id: former.cig_id });
     expect(current.data.cig.memberCount).toBe(active);
     expect(current.data.cig.members.map((m: any) => m.worker.id)).not.toContain(former.worker_id);
-    const all = await graphql(url, CIG_DETAIL, { id: former.cig_id, former: true });
+    const all = await stack.query(CIG_DETAIL, { id: former.cig_id, former: true });
     expect(all.data.cig.members).toHaveLength(active + 1);
     expect(all.data.cig.members.find((m: any) => m.worker.id === former.worker_id).leftOn).toBe(former.left_on);
   });
 
   test('a CIG not yet linked to a bank has no linkage, savings or loans', async () => {
     const [{ id }] = await sql(`select id from cig where id not in (select cig_id from bank_linkage) order by id limit 1`);
-    const res = await graphql(url, CIG_DETAIL, { id });
+    const res = await stack.query(CIG_DETAIL, { id });
     expect(res.data.cig).toMatchObject({ bankLinkage: null, totalSavings: 0, savings: [], loans: [] });
   });
 
   test('an unknown CIG id is NOT_FOUND and a malformed one BAD_USER_INPUT', async () => {
-    const unknown = await graphql(url, `{ cig(id: "CIG-999999") { id } }`);
+    const unknown = await stack.query(`{ cig(id: "CIG-999999") { id } }`);
     expect(unknown.data.cig).toBeNull();
     expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
-    const malformed = await graphql(url, `{ cig(id: "W-0000001") { id } }`);
+    const malformed = await stack.query(`{ cig(id: "W-0000001") { id } }`);
     expect(errorCodes(malformed)).toEqual(['BAD_USER_INPUT']);
     const [{ id }] = await sql(`select id from cig order by id limit 1`);
-    const tooMany = await graphql(url, `query($id: ID!) { cig(id: $id) { savings(first: 101) { id } } }`, { id });
+    const tooMany = await stack.query(`query($id: ID!) { cig(id: $id) { savings(first: 101) { id } } }`, { id });
     expect(errorCodes(tooMany)).toEqual(['BAD_USER_INPUT']);
   });
 });
@@ -157,7 +157,7 @@ describe('paging through CIGs', () => {
     const seen: string[] = [];
     let after: string | null = null;
     do {
-      const res: any = await graphql(url, PAGE, { filter: { city, workLocationKind: kind }, first: 4, after });
+      const res: any = await stack.query(PAGE, { filter: { city, workLocationKind: kind }, first: 4, after });
       expect(res.errors).toBeUndefined();
       expect(res.data.cigs.totalCount).toBe(expected.length);
       for (const edge of res.data.cigs.edges) {
@@ -173,18 +173,18 @@ describe('paging through CIGs', () => {
     const [{ ward_code: ward, occupation, n }] = await sql(
       `select ward_code, occupation, count(*)::int as n from cig group by 1, 2 order by n desc, 1 limit 1`,
     );
-    const res = await graphql(url, PAGE, { filter: { ward, occupation }, first: 100 });
+    const res = await stack.query(PAGE, { filter: { ward, occupation }, first: 100 });
     expect(res.data.cigs.totalCount).toBe(n);
     expect(res.data.cigs.edges.every((e: any) => e.node.ward.code === ward && e.node.occupation === occupation)).toBe(true);
-    const nothing = await graphql(url, PAGE, { filter: { occupation: 'HOME_BASED' }, first: 5 });
+    const nothing = await stack.query(PAGE, { filter: { occupation: 'HOME_BASED' }, first: 5 });
     expect(nothing.data.cigs).toEqual({ totalCount: 0, edges: [], pageInfo: { hasNextPage: false, endCursor: null } });
   });
 
   test('first out of range, a forged cursor, an unknown city and a ward of another city are refused', async () => {
-    for (const first of [0, 101]) expect(errorCodes(await graphql(url, PAGE, { first }))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await graphql(url, PAGE, { after: 'not-a-cursor' }))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await graphql(url, PAGE, { filter: { city: 'XYZ' } }))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await graphql(url, PAGE, { filter: { city: 'VJA', ward: 'GVMC-W03' } }))).toEqual(['BAD_USER_INPUT']);
+    for (const first of [0, 101]) expect(errorCodes(await stack.query(PAGE, { first }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(PAGE, { after: 'not-a-cursor' }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(PAGE, { filter: { city: 'XYZ' } }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(PAGE, { filter: { city: 'VJA', ward: 'GVMC-W03' } }))).toEqual(['BAD_USER_INPUT']);
   });
 });
 
@@ -198,7 +198,7 @@ describe('what a roster costs', () => {
   test("a roster of 100 workers with their CIGs costs MEPMA one statement per table", async () => {
     let res: any;
     const counts = await countStatements(stack, async () => {
-      res = await graphql(url, `{ workers(first: 100) { edges { node { name cigMemberships {
+      res = await stack.query(`{ workers(first: 100) { edges { node { name cigMemberships {
         role savingsBalance cig { name bankLinkage { bankName } totalSavings loans { amount status } } } } } } }`);
     });
     expect(res.errors).toBeUndefined();
@@ -212,7 +212,7 @@ describe('what a roster costs', () => {
   test('a page of 100 CIGs with members, bank linkage, savings totals and loans: one statement per table', async () => {
     let res: any;
     const counts = await countStatements(stack, async () => {
-      res = await graphql(url, `{ cigs(first: 100) { edges { node { id memberCount
+      res = await stack.query(`{ cigs(first: 100) { edges { node { id memberCount
         members { role savingsBalance worker { name } } bankLinkage { bankName } totalSavings loans { amount } } } } }`);
     });
     expect(res.errors).toBeUndefined();
@@ -223,7 +223,7 @@ describe('what a roster costs', () => {
   test("every CIG's latest deposits on a page cost one statement", async () => {
     let res: any;
     const counts = await countStatements(stack, async () => {
-      res = await graphql(url, `{ cigs(first: 100) { edges { node { savings(first: 2) { amount depositedOn } } } } }`);
+      res = await stack.query(`{ cigs(first: 100) { edges { node { savings(first: 2) { amount depositedOn } } } } }`);
     });
     const [{ n: shown }] = await sql(`select sum(least(n, 2))::int as n from (select count(*) as n from savings_deposit group by cig_id) per_cig`);
     expect(res.data.cigs.edges.reduce((sum: number, e: any) => sum + e.node.savings.length, 0)).toBe(shown);
@@ -231,29 +231,31 @@ describe('what a roster costs', () => {
   });
 });
 
-describe('forming a CIG and keeping its books', () => {
-  let registrations = 0;
+let registrations = 0;
 
-  /** Registers a worker with Labour who belongs to no CIG yet. */
-  async function newWorker(): Promise<string> {
-    registrations += 1;
-    const res = await graphql(url, `mutation($input: RegisterWorkerInput!) { registerWorker(input: $input) { id } }`, {
-      input: {
-        name: 'Bandaru Rambabu',
-        gender: 'MALE',
-        dateOfBirth: '1985-08-15',
-        phone: `77001${String(registrations).padStart(5, '0')}`,
-        idReferenceToken: `ADV-MEPMA-${String(registrations).padStart(4, '0')}`,
-        idLast4: '5678',
-        occupation: 'TRANSPORT',
-        city: 'VJA',
-        ward: 'VJA-W05',
-        registeredOn: '2025-05-01',
-      },
-    });
-    expect(res.errors).toBeUndefined();
-    return res.data.registerWorker.id;
-  }
+/** Registers a worker with Labour who belongs to no CIG yet. */
+async function newWorker(city = 'VJA'): Promise<string> {
+  registrations += 1;
+  // Labour registers workers; MEPMA's officers only organise them.
+  const res = await stack.query(`mutation($input: RegisterWorkerInput!) { registerWorker(input: $input) { id } }`, {
+    input: {
+      name: 'Bandaru Rambabu',
+      gender: 'MALE',
+      dateOfBirth: '1985-08-15',
+      phone: `77001${String(registrations).padStart(5, '0')}`,
+      idReferenceToken: `ADV-MEPMA-${String(registrations).padStart(4, '0')}`,
+      idLast4: '5678',
+      occupation: 'TRANSPORT',
+      city,
+      ward: `${city}-W05`,
+      registeredOn: '2025-05-01',
+    },
+  }, { agency: 'labour' });
+  expect(res.errors).toBeUndefined();
+  return res.data.registerWorker.id;
+}
+
+describe('forming a CIG and keeping its books', () => {
 
   const FORM = `mutation($input: FormCigInput!) { formCig(input: $input) {
     id name workLocation workLocationKind city { code } ward { code } formedOn memberCount members { role joinedOn worker { id } } source { agency system recordedBy } } }`;
@@ -280,7 +282,7 @@ describe('forming a CIG and keeping its books', () => {
   /** Sends a mutation that must fail with `code`, and checks that nothing was written. */
   async function refused(mutation: string, input: unknown, code: string): Promise<string> {
     const before = await rowCounts();
-    const res = await graphql(url, mutation, { input });
+    const res = await stack.query(mutation, { input });
     expect(errorCodes(res)).toEqual([code]);
     expect(await rowCounts()).toEqual(before);
     return res.errors![0].message;
@@ -295,7 +297,7 @@ describe('forming a CIG and keeping its books', () => {
 
   test('three auto drivers form a CIG at their stand, and it shows on their worker record', async () => {
     [president, secretary, member, treasurer, newcomer] = [await newWorker(), await newWorker(), await newWorker(), await newWorker(), await newWorker()];
-    const res = await graphql(url, FORM, {
+    const res = await stack.query(FORM, {
       input: cigInput([{ workerId: president, role: 'PRESIDENT' }, { workerId: secretary, role: 'SECRETARY' }, { workerId: member, role: 'MEMBER' }]),
     });
     expect(res.errors).toBeUndefined();
@@ -303,7 +305,7 @@ describe('forming a CIG and keeping its books', () => {
     cigId = cig.id;
     expect(cig).toMatchObject({
       workLocation: 'Patamata Auto Stand', workLocationKind: 'AUTO_STAND', city: { code: 'VJA' }, ward: { code: 'VJA-W05' }, memberCount: 3,
-      source: { agency: 'mepma', system: 'Worker Graph', recordedBy: 'worker-graph' },
+      source: { agency: 'mepma', system: 'Worker Graph', recordedBy: 'mepma:mepma-tester' },
     });
     expect(cig.members).toEqual([
       { role: 'PRESIDENT', joinedOn: '2025-06-01', worker: { id: president } },
@@ -316,7 +318,7 @@ describe('forming a CIG and keeping its books', () => {
     expect(rows).toEqual([
       { worker_id: president, role: 'PRESIDENT' }, { worker_id: secretary, role: 'SECRETARY' }, { worker_id: member, role: 'MEMBER' },
     ]);
-    const worker = await graphql(url, `query($id: ID!) { worker(id: $id) { name cigMemberships { role cig { id workLocation } } } }`, { id: president });
+    const worker = await stack.query(`query($id: ID!) { worker(id: $id) { name cigMemberships { role cig { id workLocation } } } }`, { id: president });
     expect(worker.data.worker).toEqual({ name: 'Bandaru Rambabu', cigMemberships: [{ role: 'PRESIDENT', cig: { id: cigId, workLocation: 'Patamata Auto Stand' } }] });
   });
 
@@ -347,7 +349,7 @@ describe('forming a CIG and keeping its books', () => {
   });
 
   test('a treasurer joins later; the same worker twice, a taken office or a date before formation are refused', async () => {
-    const res = await graphql(url, ADD, { input: { cigId, workerId: treasurer, role: 'TREASURER', joinedOn: '2025-07-01' } });
+    const res = await stack.query(ADD, { input: { cigId, workerId: treasurer, role: 'TREASURER', joinedOn: '2025-07-01' } });
     expect(res.errors).toBeUndefined();
     expect(res.data.addCigMember).toMatchObject({ role: 'TREASURER', joinedOn: '2025-07-01', leftOn: null, cig: { id: cigId }, worker: { id: treasurer } });
 
@@ -371,7 +373,7 @@ describe('forming a CIG and keeping its books', () => {
     await refused(LINK, { ...account, linkedOn: '2025-05-01' }, 'BAD_USER_INPUT');
     await refused(LINK, { ...account, cigId: 'CIG-999999' }, 'NOT_FOUND');
 
-    const res = await graphql(url, LINK, { input: account });
+    const res = await stack.query(LINK, { input: account });
     expect(res.errors).toBeUndefined();
     expect(res.data.linkBankAccount).toEqual({ bankName: 'Union Bank of India', branchIfsc: 'UBIN0812345', accountLast4: '0042', linkedOn: '2025-06-20' });
     await refused(LINK, { ...account, bankName: 'Indian Bank', branchIfsc: 'IDIB000V001' }, 'CONFLICT');
@@ -379,7 +381,7 @@ describe('forming a CIG and keeping its books', () => {
 
   test('members deposit savings; the balance and the group total follow', async () => {
     for (const [workerId, amount, depositedOn] of [[president, 300, '2025-07-20'], [president, 200, '2025-08-20'], [secretary, 500, '2025-07-20']] as const) {
-      const res = await graphql(url, SAVE, { input: { cigId, workerId, amount, depositedOn } });
+      const res = await stack.query(SAVE, { input: { cigId, workerId, amount, depositedOn } });
       expect(res.errors).toBeUndefined();
       expect(res.data.recordSavings).toMatchObject({ amount, depositedOn, worker: { id: workerId }, source: { agency: 'mepma' } });
     }
@@ -390,7 +392,7 @@ describe('forming a CIG and keeping its books', () => {
     await refused(SAVE, { cigId, workerId: treasurer, amount: 100, depositedOn: '2025-06-25' }, 'BAD_USER_INPUT');
     await refused(SAVE, { cigId, workerId: newcomer, amount: 100, depositedOn: '2025-08-21' }, 'NOT_FOUND');
 
-    const res = await graphql(url, `query($id: ID!) { cig(id: $id) { totalSavings savings(first: 2) { amount depositedOn } members { worker { id } savingsBalance } } }`, { id: cigId });
+    const res = await stack.query(`query($id: ID!) { cig(id: $id) { totalSavings savings(first: 2) { amount depositedOn } members { worker { id } savingsBalance } } }`, { id: cigId });
     const [{ total }] = await sql(`select sum(amount)::int as total from savings_deposit where cig_id = ?`, [cigId]);
     expect(res.data.cig.totalSavings).toBe(total);
     expect(total).toBe(1000);
@@ -402,7 +404,7 @@ describe('forming a CIG and keeping its books', () => {
 
   test('a loan is recorded for a bank-linked CIG only, up to ten lakh', async () => {
     const loan = { cigId, lender: 'Union Bank of India', amount: 200_000, sanctionedOn: '2025-09-10', purpose: 'Down payment on electric autos' };
-    const res = await graphql(url, LOAN, { input: loan });
+    const res = await stack.query(LOAN, { input: loan });
     expect(res.errors).toBeUndefined();
     expect(res.data.recordCreditLinkage).toMatchObject({ lender: 'Union Bank of India', amount: 200_000, status: 'SANCTIONED' });
     const [row] = await sql(`select cig_id, amount, status from credit_linkage where id = ?`, [res.data.recordCreditLinkage.id]);
@@ -418,24 +420,336 @@ describe('forming a CIG and keeping its books', () => {
   test('a member leaves: the membership stays as history and the worker may form another CIG', async () => {
     await refused(REMOVE, { cigId, workerId: member, leftOn: '2025-05-01' }, 'BAD_USER_INPUT');
     await refused(REMOVE, { cigId, workerId: newcomer, leftOn: '2025-09-01' }, 'NOT_FOUND');
-    const res = await graphql(url, REMOVE, { input: { cigId, workerId: member, leftOn: '2025-09-01' } });
+    const res = await stack.query(REMOVE, { input: { cigId, workerId: member, leftOn: '2025-09-01' } });
     expect(res.errors).toBeUndefined();
-    expect(res.data.removeCigMember).toMatchObject({ role: 'MEMBER', leftOn: '2025-09-01', source: { updatedBy: 'worker-graph' } });
+    expect(res.data.removeCigMember).toMatchObject({ role: 'MEMBER', leftOn: '2025-09-01', source: { updatedBy: 'mepma:mepma-tester' } });
     await refused(REMOVE, { cigId, workerId: member, leftOn: '2025-09-02' }, 'NOT_FOUND');
 
-    const cig = await graphql(url, `query($id: ID!) { cig(id: $id) { memberCount members { worker { id } } all: members(includeFormer: true) { worker { id } leftOn } } }`, { id: cigId });
+    const cig = await stack.query(`query($id: ID!) { cig(id: $id) { memberCount members { worker { id } } all: members(includeFormer: true) { worker { id } leftOn } } }`, { id: cigId });
     expect(cig.data.cig.memberCount).toBe(3);
     expect(cig.data.cig.members.map((m: any) => m.worker.id)).not.toContain(member);
     expect(cig.data.cig.all.find((m: any) => m.worker.id === member).leftOn).toBe('2025-09-01');
 
-    const next = await graphql(url, FORM, {
+    const next = await stack.query(FORM, {
       input: cigInput([{ workerId: member, role: 'PRESIDENT' }, { workerId: newcomer, role: 'TREASURER' }], { name: 'Benz Circle Auto Drivers CIG', workLocation: 'Benz Circle Auto Stand', formedOn: '2025-10-01' }),
     });
     expect(next.errors).toBeUndefined();
-    const worker = await graphql(url, `query($id: ID!) { worker(id: $id) { cigMemberships { role joinedOn leftOn cig { id } } } }`, { id: member });
+    const worker = await stack.query(`query($id: ID!) { worker(id: $id) { cigMemberships { role joinedOn leftOn cig { id } } } }`, { id: member });
     expect(worker.data.worker.cigMemberships).toEqual([
       { role: 'PRESIDENT', joinedOn: '2025-10-01', leftOn: null, cig: { id: next.data.formCig.id } },
       { role: 'MEMBER', joinedOn: '2025-06-01', leftOn: '2025-09-01', cig: { id: cigId } },
     ]);
+  });
+});
+
+describe('access and jurisdiction', () => {
+  const VJA_OFFICER: CallerSpec = { jurisdiction: 'city:VJA', subject: 'vja.co' };
+  const AUDITOR: CallerSpec = { agency: 'labour', role: 'auditor', scopes: ['read'], purpose: 'Audit' };
+  const CIGS = `query($filter: CigFilter, $after: String) { cigs(filter: $filter, first: 100, after: $after) {
+    totalCount edges { node { id city { code } memberCount members { cig { city { code } } } } } pageInfo { hasNextPage endCursor } } }`;
+
+  /** Every CIG a caller is shown, page by page, and the totalCount each page reported. */
+  async function cigsSeenBy(caller: CallerSpec, filter?: object) {
+    const nodes: any[] = [];
+    const totals = new Set<number>();
+    let after: string | null = null;
+    do {
+      const res: any = await stack.query(CIGS, { filter, after }, caller);
+      expect(res.errors).toBeUndefined();
+      totals.add(res.data.cigs.totalCount);
+      nodes.push(...res.data.cigs.edges.map((e: any) => e.node));
+      after = res.data.cigs.pageInfo.hasNextPage ? res.data.cigs.pageInfo.endCursor : null;
+    } while (after);
+    return { nodes, totals: [...totals] };
+  }
+
+  /** A CIG of `city` with a bank account and an active member, for writes about it. */
+  async function bankedCig(city: string) {
+    const [row] = await sql(`select c.id, m.worker_id from cig c join bank_linkage b on b.cig_id = c.id
+      join cig_membership m on m.cig_id = c.id and m.left_on is null where c.city_code = ? order by c.id, m.id limit 1`, [city]);
+    return { cigId: row.id as string, workerId: row.worker_id as string };
+  }
+
+  test.each([
+    ['city:VJA', ['VJA']],
+    ['district:NTR', ['VJA']],
+    ['district:Visakhapatnam', ['GVMC']],
+    ['state:AP', ['VJA', 'GVMC']],
+  ])('a %s officer lists the CIGs of %j only, counts only those, and sees only their members', async (jurisdiction, cities) => {
+    const caller = { jurisdiction };
+    const everything = await cigsSeenBy(caller);
+    const rows = await sql(`select id from cig where city_code in (?) order by id`, [cities]);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(everything.nodes.map((n) => n.id)).toEqual(rows.map((r) => r.id));
+    expect(everything.totals).toEqual([rows.length]);
+    const active = await sql(`select cig_id, count(*)::int as n from cig_membership where left_on is null group by cig_id`);
+    for (const node of everything.nodes) {
+      expect(cities).toContain(node.city.code);
+      expect(node.memberCount).toBe(active.find((a) => a.cig_id === node.id)?.n ?? 0);
+      for (const member of node.members) expect(member.cig.city.code).toBe(node.city.code);
+    }
+    // Filtering on a city outside the jurisdiction finds nothing, rather than an error that would confirm it.
+    for (const city of ['VJA', 'GVMC']) {
+      const [{ n }] = await sql(`select count(*)::int as n from cig where city_code = ?`, [city]);
+      expect((await cigsSeenBy(caller, { city })).totals).toEqual([cities.includes(city) ? n : 0]);
+    }
+  });
+
+  test('a city:VJA officer gets the same NOT_FOUND for a GVMC CIG as for one that does not exist; a state officer sees it', async () => {
+    const [gvmc] = await sql(`select id from cig where city_code = 'GVMC' order by id limit 1`);
+    const [vja] = await sql(`select id from cig where city_code = 'VJA' order by id limit 1`);
+    const ONE = `query($id: ID!) { cig(id: $id) { id city { code } } }`;
+    const hidden = await stack.query(ONE, { id: gvmc.id }, VJA_OFFICER);
+    const unknown = await stack.query(ONE, { id: 'CIG-999999' }, VJA_OFFICER);
+    expect(hidden.data.cig).toBeNull();
+    expect(errorCodes(hidden)).toEqual(['NOT_FOUND']);
+    expect(hidden.errors![0].message.replace(gvmc.id, 'ID')).toBe(unknown.errors![0].message.replace('CIG-999999', 'ID'));
+    const own = await stack.query(ONE, { id: vja.id }, VJA_OFFICER);
+    expect(own.data.cig).toEqual({ id: vja.id, city: { code: 'VJA' } });
+    for (const jurisdiction of ['state:AP', 'district:Visakhapatnam']) {
+      const state = await stack.query(ONE, { id: gvmc.id }, { jurisdiction });
+      expect(state.errors).toBeUndefined();
+      expect(state.data.cig).toEqual({ id: gvmc.id, city: { code: 'GVMC' } });
+    }
+  });
+
+  test("a worker's memberships show a VJA officer only VJA CIGs, a state officer both cities'", async () => {
+    // A VJA worker who once belonged to a GVMC group (a state-wide officer may arrange that).
+    const [worker, gvmcPartner, vjaPartner] = [await newWorker('VJA'), await newWorker('GVMC'), await newWorker('VJA')];
+    const FORM = `mutation($input: FormCigInput!) { formCig(input: $input) { id } }`;
+    const formed = async (city: string, members: string[], formedOn: string) => {
+      const res = await stack.query(FORM, { input: {
+        name: `${city} Auto Drivers CIG`, occupation: 'TRANSPORT', workLocation: `${city} Auto Stand`, workLocationKind: 'AUTO_STAND',
+        city, ward: `${city}-W05`, formedOn, members: members.map((workerId) => ({ workerId, role: 'MEMBER' })),
+      } }, { jurisdiction: 'state:AP' });
+      expect(res.errors).toBeUndefined();
+      return res.data.formCig.id as string;
+    };
+    const gvmcCig = await formed('GVMC', [worker, gvmcPartner], '2025-03-01');
+    const left = await stack.query(`mutation($input: RemoveCigMemberInput!) { removeCigMember(input: $input) { id } }`,
+      { input: { cigId: gvmcCig, workerId: worker, leftOn: '2025-04-01' } }, { jurisdiction: 'state:AP' });
+    expect(left.errors).toBeUndefined();
+    const vjaCig = await formed('VJA', [worker, vjaPartner], '2025-05-01');
+
+    const MEMBERSHIPS = `query($id: ID!) { worker(id: $id) { cigMemberships { cig { id city { code } } } } }`;
+    const vja = await stack.query(MEMBERSHIPS, { id: worker }, VJA_OFFICER);
+    expect(vja.errors).toBeUndefined();
+    expect(vja.data.worker.cigMemberships).toEqual([{ cig: { id: vjaCig, city: { code: 'VJA' } } }]);
+    const state = await stack.query(MEMBERSHIPS, { id: worker }, { jurisdiction: 'state:AP' });
+    expect(state.data.worker.cigMemberships).toEqual([
+      { cig: { id: vjaCig, city: { code: 'VJA' } } }, { cig: { id: gvmcCig, city: { code: 'GVMC' } } },
+    ]);
+  });
+
+  test('a VJA roster with CIG memberships holds only VJA CIGs, still one statement per table', async () => {
+    let res: any;
+    const counts = await countStatements(stack, async () => {
+      res = await stack.query(`{ workers(filter: { city: "VJA" }, first: 100) { edges { node { id cigMemberships {
+        id cig { city { code } bankLinkage { bankName } totalSavings loans { amount } } } } } } }`, {}, VJA_OFFICER);
+    });
+    expect(res.errors).toBeUndefined();
+    const nodes = res.data.workers.edges.map((e: any) => e.node);
+    const shown = nodes.flatMap((n: any) => n.cigMemberships.map((m: any) => m.id)).sort();
+    const expected = (await sql(`select m.id from cig_membership m join cig c on c.id = m.cig_id where m.worker_id in (?) and c.city_code = 'VJA'`,
+      [nodes.map((n: any) => n.id)])).map((r) => r.id).sort();
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown).toEqual(expected);
+    for (const node of nodes) for (const m of node.cigMemberships) expect(m.cig.city.code).toBe('VJA');
+    const perTable: Record<string, number> = {};
+    for (const statement of counts.mepma.statements) perTable[tableOf(statement)] = (perTable[tableOf(statement)] ?? 0) + 1;
+    expect(perTable).toEqual({ cig: 1, cig_membership: 1, bank_linkage: 1, savings_deposit: 1, credit_linkage: 1 });
+  });
+
+  test('the loaders behind entity references find nothing outside the jurisdiction, one statement per batch', async () => {
+    const [gvmc] = await sql(`select c.id as cig_id, m.id as membership_id from cig c join cig_membership m on m.cig_id = c.id where c.city_code = 'GVMC' order by c.id limit 1`);
+    const [vja] = await sql(`select c.id as cig_id, m.id as membership_id from cig c join cig_membership m on m.cig_id = c.id where c.city_code = 'VJA' order by c.id limit 1`);
+    const database = stack.subgraphs.get('mepma')!.database;
+    const caller: Caller = { agency: 'mepma', subject: 'vja.co', role: 'officer', jurisdiction: 'city:VJA', scopes: ['read'], purpose: 'service-delivery' };
+    const loaders = createLoaders(database.orm.em.fork() as EntityManager, caller);
+    database.sqlLog.reset();
+    const cigs = await Promise.all([loaders.cigById.load(gvmc.cig_id), loaders.cigById.load(vja.cig_id)]);
+    const memberships = await Promise.all([loaders.membershipById.load(gvmc.membership_id), loaders.membershipById.load(vja.membership_id)]);
+    expect(cigs.map((c) => c?.id ?? null)).toEqual([null, vja.cig_id]);
+    expect(memberships.map((m) => m?.id ?? null)).toEqual([null, vja.membership_id]);
+    expect(database.sqlLog.count).toBe(2);
+  });
+
+  test('a VJA officer cannot form a CIG in GVMC (FORBIDDEN) or touch a GVMC CIG (NOT_FOUND), and nothing is written', async () => {
+    const [a, b] = [await newWorker('VJA'), await newWorker('VJA')];
+    const before = await rowCounts();
+    const formed = await stack.query(`mutation($input: FormCigInput!) { formCig(input: $input) { id } }`, { input: {
+      name: 'Gajuwaka Auto Drivers CIG', occupation: 'TRANSPORT', workLocation: 'Gajuwaka Auto Stand', workLocationKind: 'AUTO_STAND',
+      city: 'GVMC', ward: 'GVMC-W05', formedOn: '2025-06-01', members: [{ workerId: a, role: 'PRESIDENT' }, { workerId: b, role: 'MEMBER' }],
+    } }, VJA_OFFICER);
+    expect(errorCodes(formed)).toEqual(['FORBIDDEN']);
+    expect(formed.errors![0].message).toContain('GVMC');
+    expect(await rowCounts()).toEqual(before);
+
+    const { cigId, workerId } = await bankedCig('GVMC');
+    const writes: [string, string, Record<string, unknown>][] = [
+      ['addCigMember', 'AddCigMemberInput', { cigId, workerId: a, role: 'MEMBER', joinedOn: '2025-07-01' }],
+      ['removeCigMember', 'RemoveCigMemberInput', { cigId, workerId, leftOn: daysFromToday(0) }],
+      ['recordSavings', 'RecordSavingsInput', { cigId, workerId, amount: 100, depositedOn: daysFromToday(0) }],
+      ['linkBankAccount', 'LinkBankAccountInput', { cigId, bankName: 'Indian Bank', branchIfsc: 'IDIB000V001', accountLast4: '1234', linkedOn: daysFromToday(0) }],
+      ['recordCreditLinkage', 'RecordCreditLinkageInput', { cigId, lender: 'Indian Bank', amount: 50_000, sanctionedOn: daysFromToday(0), purpose: 'Repairs' }],
+    ];
+    for (const [mutation, inputType, input] of writes) {
+      const res = await stack.query(`mutation($input: ${inputType}!) { ${mutation}(input: $input) { __typename } }`, { input }, VJA_OFFICER);
+      expect([mutation, errorCodes(res)]).toEqual([mutation, ['NOT_FOUND']]);
+      expect(res.errors![0].message).toContain(cigId);
+      expect(await rowCounts()).toEqual(before);
+    }
+  });
+
+  test('a VJA officer cannot enrol a GVMC worker Labour does not show them (NOT_FOUND), and nothing is written', async () => {
+    const [a, outsider] = [await newWorker('VJA'), await newWorker('GVMC')];
+    const before = await rowCounts();
+    const res = await stack.query(`mutation($input: FormCigInput!) { formCig(input: $input) { id } }`, { input: {
+      name: 'Patamata Auto Drivers CIG', occupation: 'TRANSPORT', workLocation: 'Patamata Auto Stand', workLocationKind: 'AUTO_STAND',
+      city: 'VJA', ward: 'VJA-W05', formedOn: '2025-06-01', members: [{ workerId: a, role: 'PRESIDENT' }, { workerId: outsider, role: 'MEMBER' }],
+    } }, VJA_OFFICER);
+    expect(errorCodes(res)).toEqual(['NOT_FOUND']);
+    expect(res.errors![0].message).toContain(outsider);
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  test('officers of another agency, analysts and tokens without the write scope cannot write (FORBIDDEN)', async () => {
+    const { cigId, workerId } = await bankedCig('VJA');
+    const input = { cigId, workerId, amount: 100, depositedOn: daysFromToday(0) };
+    const refused: CallerSpec[] = [
+      { agency: 'labour' }, { agency: 'municipal' }, { role: 'analyst', scopes: ['read'], purpose: 'Statistics' }, { scopes: ['read'] },
+      { ...VJA_OFFICER, scopes: ['read'] },
+    ];
+    for (const caller of refused) {
+      const before = await rowCounts();
+      const res = await stack.query(`mutation($input: RecordSavingsInput!) { recordSavings(input: $input) { id } }`, { input }, caller);
+      expect(errorCodes(res)).toEqual(['FORBIDDEN']);
+      expect(await rowCounts()).toEqual(before);
+    }
+  });
+
+  test('the bank account digits: MEPMA officers and auditors read them, other agencies and analysts get them masked', async () => {
+    const [linkage] = await sql(`select b.cig_id, b.account_last4 from bank_linkage b join cig c on c.id = b.cig_id where c.city_code = 'VJA' order by b.id limit 1`);
+    const ACCOUNT = `query($id: ID!) { cig(id: $id) { bankLinkage { bankName accountLast4 } } }`;
+    const cases: [CallerSpec, string][] = [
+      [{}, linkage.account_last4],
+      [VJA_OFFICER, linkage.account_last4],
+      [{ role: 'service' }, linkage.account_last4],
+      [AUDITOR, linkage.account_last4],
+      [{ agency: 'icds', role: 'auditor', purpose: 'Audit' }, linkage.account_last4],
+      [{ agency: 'labour' }, '********'],
+      [{ agency: 'transport', jurisdiction: 'city:VJA' }, '********'],
+      [{ role: 'analyst', scopes: ['read'], purpose: 'Statistics' }, '********'],
+    ];
+    for (const [caller, expected] of cases) {
+      const res = await stack.query(ACCOUNT, { id: linkage.cig_id }, caller);
+      expect(res.errors).toBeUndefined();
+      expect([caller, res.data.cig.bankLinkage.accountLast4]).toEqual([caller, expected]);
+      expect(res.data.cig.bankLinkage.bankName).toEqual(expect.any(String));
+    }
+  });
+
+  describe('change history', () => {
+    let cigId: string;
+    let president: string;
+    let member: string;
+
+    const HISTORY = `{ at by purpose action changes { field oldValue newValue } }`;
+    const CIG_HISTORY = `query($id: ID!) { cig(id: $id) {
+      history ${HISTORY}
+      members(includeFormer: true) { worker { id } history ${HISTORY} }
+      bankLinkage { accountLast4 history ${HISTORY} }
+      savings { history ${HISTORY} }
+      loans { history ${HISTORY} } } }`;
+
+    beforeAll(async () => {
+      [president, member] = [await newWorker('VJA'), await newWorker('VJA')];
+      const write = async (mutation: string, inputType: string, input: Record<string, unknown>, select = '__typename') => {
+        const res = await stack.query(`mutation($input: ${inputType}!) { ${mutation}(input: $input) { ${select} } }`, { input }, VJA_OFFICER);
+        expect(res.errors).toBeUndefined();
+        return res.data[mutation];
+      };
+      const formed = await write('formCig', 'FormCigInput', {
+        name: 'Ramavarappadu Auto Drivers CIG', occupation: 'TRANSPORT', workLocation: 'Ramavarappadu Ring Auto Stand', workLocationKind: 'AUTO_STAND',
+        city: 'VJA', ward: 'VJA-W05', formedOn: '2025-06-01', members: [{ workerId: president, role: 'PRESIDENT' }, { workerId: member, role: 'MEMBER' }],
+      }, 'id source { recordedBy updatedBy }');
+      cigId = formed.id;
+      expect(formed.source).toEqual({ recordedBy: 'mepma:vja.co', updatedBy: null });
+      await write('linkBankAccount', 'LinkBankAccountInput', { cigId, bankName: 'Canara Bank', branchIfsc: 'CNRB0001234', accountLast4: '0042', linkedOn: '2025-06-10' });
+      await write('recordSavings', 'RecordSavingsInput', { cigId, workerId: president, amount: 250, depositedOn: '2025-06-15' });
+      await write('recordCreditLinkage', 'RecordCreditLinkageInput', { cigId, lender: 'Canara Bank', amount: 75_000, sanctionedOn: '2025-07-01', purpose: 'Auto repairs' });
+      const left = await write('removeCigMember', 'RemoveCigMemberInput', { cigId, workerId: member, leftOn: '2025-08-01' }, 'source { recordedBy updatedBy }');
+      expect(left.source).toEqual({ recordedBy: 'mepma:vja.co', updatedBy: 'mepma:vja.co' });
+    });
+
+    test('an auditor reads who created each record and who changed it, for what purpose', async () => {
+      const res = await stack.query(CIG_HISTORY, { id: cigId }, AUDITOR);
+      expect(res.errors).toBeUndefined();
+      const cig = res.data.cig;
+      const byVjaOfficer = { at: expect.any(String), by: 'mepma:vja.co', purpose: 'service-delivery' };
+
+      expect(cig.history).toEqual([{ ...byVjaOfficer, action: 'CREATED', changes: expect.arrayContaining([
+        { field: 'id', oldValue: null, newValue: cigId },
+        { field: 'cityCode', oldValue: null, newValue: 'VJA' },
+        { field: 'formedOn', oldValue: null, newValue: '2025-06-01' },
+      ]) }]);
+      // Provenance columns are the change's own `at` and `by`, not changes of their own.
+      expect(cig.history[0].changes.map((c: any) => c.field)).not.toContain('recordedBy');
+
+      const leaver = cig.members.find((m: any) => m.worker.id === member);
+      expect(leaver.history).toEqual([
+        { ...byVjaOfficer, action: 'CREATED', changes: expect.arrayContaining([{ field: 'workerId', oldValue: null, newValue: member }, { field: 'role', oldValue: null, newValue: 'MEMBER' }]) },
+        { ...byVjaOfficer, action: 'UPDATED', changes: [{ field: 'leftOn', oldValue: null, newValue: '2025-08-01' }] },
+      ]);
+      expect(new Date(leaver.history[0].at) <= new Date(leaver.history[1].at)).toBe(true);
+
+      // Auditors read the account digits in full, in the field and in its history alike.
+      expect(cig.bankLinkage.accountLast4).toBe('0042');
+      expect(cig.bankLinkage.history).toEqual([{ ...byVjaOfficer, action: 'CREATED', changes: expect.arrayContaining([
+        { field: 'accountLast4', oldValue: null, newValue: '0042' }, { field: 'branchIfsc', oldValue: null, newValue: 'CNRB0001234' },
+      ]) }]);
+      expect(cig.savings.map((s: any) => s.history)).toEqual([[{ ...byVjaOfficer, action: 'CREATED', changes: expect.arrayContaining([{ field: 'amount', oldValue: null, newValue: '250' }]) }]]);
+      expect(cig.loans.map((l: any) => l.history)).toEqual([[{ ...byVjaOfficer, action: 'CREATED', changes: expect.arrayContaining([{ field: 'status', oldValue: null, newValue: 'SANCTIONED' }]) }]]);
+
+      // MEPMA's own officers read it too.
+      const own = await stack.query(CIG_HISTORY, { id: cigId }, VJA_OFFICER);
+      expect(own.errors).toBeUndefined();
+      expect(own.data.cig).toEqual(cig);
+    });
+
+    test('analysts and other agencies\' officers may not read history (FORBIDDEN)', async () => {
+      const refused: CallerSpec[] = [{ role: 'analyst', scopes: ['read'], purpose: 'Statistics' }, { agency: 'labour' }];
+      for (const caller of refused) {
+        const res = await stack.query(`query($id: ID!) { cig(id: $id) { id history { action } members { history { action } } } }`, { id: cigId }, caller);
+        // The gateway refuses the whole request and names every field at fault; nothing is read.
+        expect(res.status).toBe(403);
+        expect(errorCodes(res)).toEqual(['FORBIDDEN']);
+        expect(res.errors![0].extensions!.fields).toEqual(['Cig.history', 'CigMembership.history']);
+        expect(res.data ?? null).toBeNull();
+      }
+    });
+
+    test('history masks the account digits for anyone the field itself masks them for', async () => {
+      // Every caller who may read history may read the digits, so the masking is checked on the loader itself.
+      const [{ id }] = await sql(`select id from bank_linkage where cig_id = ?`, [cigId]);
+      const em = stack.subgraphs.get('mepma')!.database.orm.em.fork() as EntityManager;
+      const digits = async (caller: Pick<Caller, 'agency' | 'role'>) => {
+        const [created] = await createLoaders(em, { ...caller, subject: 'x', jurisdiction: 'national', scopes: ['read'], purpose: 'audit' }).history.load(`bank_linkage:${id}`);
+        return created.changes.find((c) => c.field === 'accountLast4')!.newValue;
+      };
+      expect(await digits({ agency: 'labour', role: 'officer' })).toBe('********');
+      expect(await digits({ agency: 'mepma', role: 'analyst' })).toBe('********');
+      expect(await digits({ agency: 'mepma', role: 'officer' })).toBe('0042');
+      expect(await digits({ agency: 'icds', role: 'auditor' })).toBe('0042');
+    });
+
+    test('record_change is append-only, and demo records imported with history paused have none', async () => {
+      await expect(sql(`update record_change set changed_by = 'someone else'`)).rejects.toThrow(/append-only/);
+      await expect(sql(`delete from record_change`)).rejects.toThrow(/append-only/);
+      await expect(sql(`truncate record_change`)).rejects.toThrow(/append-only/);
+      const [demo] = await sql(`select id from cig where recorded_by = 'mepma-demo-import' order by id limit 1`);
+      const res = await stack.query(`query($id: ID!) { cig(id: $id) { history { action } } }`, { id: demo.id }, AUDITOR);
+      expect(res.data.cig.history).toEqual([]);
+    });
   });
 });

@@ -3,17 +3,15 @@
  * Labour's identity, issuing certificates, licences and sanitation IDs, and what bad input gets
  * back (with nothing written).
  */
-import type { RunningStack } from '../src/stack';
 import { CITIES } from '../src/shared/demo/places';
-import { countStatements, errorCodes, graphql, startTestStack, tableOf } from './support/stack';
+import { countStatements, errorCodes, startTestStack, tableOf, type CallerSpec, type TestStack } from './support/stack';
 import { addDays, addYears, today } from '../src/shared/dates';
+import { writeInTransaction } from '../src/shared/transactions';
 
-let stack: RunningStack;
-let url: string;
+let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack('municipal');
-  url = stack.gatewayUrl;
+  stack = await startTestStack('municipal', { as: { agency: 'municipal' } });
 });
 afterAll(() => stack?.stop());
 
@@ -38,7 +36,8 @@ let registrations = 0;
 /** Registers a new worker with Labour through the gateway, so each story has a clean slate. */
 async function registerWorker(occupation: string, city = 'VJA'): Promise<string> {
   registrations += 1;
-  const res = await graphql(url, `mutation($input: RegisterWorkerInput!) { registerWorker(input: $input) { id } }`, {
+  // Labour registers workers; Municipal's officers only issue their papers.
+  const res = await stack.query(`mutation($input: RegisterWorkerInput!) { registerWorker(input: $input) { id } }`, {
     input: {
       name: 'Gorantla Durga',
       gender: 'FEMALE',
@@ -50,7 +49,7 @@ async function registerWorker(occupation: string, city = 'VJA'): Promise<string>
       city,
       ward: `${city}-W03`,
     },
-  });
+  }, { agency: 'labour' });
   expect(res.errors).toBeUndefined();
   return res.data.registerWorker.id;
 }
@@ -98,7 +97,7 @@ describe('a worker seen by every agency at once', () => {
       where c.worker_id = ? order by c.issued_on`, [workerId]);
     const licences = await sql(`select * from trade_licence where worker_id = ? order by issued_on`, [workerId]);
 
-    const res = await graphql(url, `query($id: ID!) { worker(id: $id) {
+    const res = await stack.query(`query($id: ID!) { worker(id: $id) {
       name ward { code number name locality city { code name } }
       vendingCertificates { certificateNumber category goods issuedOn validUntil vendingZone { id name zoneType } source { agency recordId } }
       tradeLicences { licenceNumber tradeName tradeCategory issuedOn validUntil ward { code } }
@@ -127,7 +126,7 @@ describe('a worker seen by every agency at once', () => {
   test('a roster of 100 workers with wards and papers costs at most one statement per municipal table', async () => {
     let res: any;
     const counts = await countStatements(stack, async () => {
-      res = await graphql(url, `{ workers(first: 100) { edges { node { id name ward { name }
+      res = await stack.query(`{ workers(first: 100) { edges { node { id name ward { name }
         vendingCertificates { certificateNumber status vendingZone { name } }
         tradeLicences { licenceNumber status }
         sanitationWorkerIds { idNumber employer }
@@ -160,7 +159,7 @@ describe('wards', () => {
     for (const city of CITIES) {
       const rows = await sql(`select code, number, name, locality from ward where city_code = ? order by number`, [city.code]);
       expect(rows).toHaveLength(city.wardCount);
-      const res = await graphql(url, `query($city: ID!) { wards(city: $city) { code number name locality city { code } source { agency recordId } } }`, { city: city.code });
+      const res = await stack.query(`query($city: ID!) { wards(city: $city) { code number name locality city { code } source { agency recordId } } }`, { city: city.code });
       expect(res.errors).toBeUndefined();
       expect(res.data.wards).toEqual(rows.map((r) => ({ ...r, city: { code: city.code }, source: { agency: 'municipal', recordId: r.code } })));
       expect(rows.every((r) => r.name === `Ward ${r.number} — ${r.locality}` && city.localities.includes(r.locality))).toBe(true);
@@ -169,14 +168,14 @@ describe('wards', () => {
 
   test('one ward by code; an unknown ward is NOT_FOUND, a malformed code or city BAD_USER_INPUT', async () => {
     const [row] = await sql(`select * from ward where city_code = 'GVMC' order by number desc limit 1`);
-    const res = await graphql(url, `query($code: ID!) { ward(code: $code) { code number name city { name } } }`, { code: row.code });
+    const res = await stack.query(`query($code: ID!) { ward(code: $code) { code number name city { name } } }`, { code: row.code });
     expect(res.data.ward).toEqual({ code: row.code, number: row.number, name: row.name, city: { name: CITIES.find((c) => c.code === 'GVMC')!.name } });
 
-    const unknown = await graphql(url, `{ ward(code: "VJA-W99") { code } }`);
+    const unknown = await stack.query(`{ ward(code: "VJA-W99") { code } }`);
     expect(unknown.data.ward).toBeNull();
     expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
-    expect(errorCodes(await graphql(url, `{ ward(code: "ward seven") { code } }`))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await graphql(url, `{ wards(city: "HYD") { code } }`))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(`{ ward(code: "ward seven") { code } }`))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(`{ wards(city: "HYD") { code } }`))).toEqual(['BAD_USER_INPUT']);
   });
 });
 
@@ -205,7 +204,7 @@ describe('vending zones', () => {
     const seen: string[] = [];
     let after: string | null = null;
     do {
-      const res: any = await graphql(url, PAGE, { filter: { city: 'VJA' }, first: 3, after });
+      const res: any = await stack.query(PAGE, { filter: { city: 'VJA' }, first: 3, after });
       expect(res.errors).toBeUndefined();
       expect(res.data.vendingZones.totalCount).toBe(expected.length);
       seen.push(...res.data.vendingZones.edges.map((e: any) => e.node.id));
@@ -216,11 +215,11 @@ describe('vending zones', () => {
 
   test('zones of one ward, and one zone by id with its ward', async () => {
     const [zone] = await sql(`select * from vending_zone where zone_type = 'VENDING' order by id limit 1`);
-    const byWard = await graphql(url, PAGE, { filter: { ward: zone.ward_code } });
+    const byWard = await stack.query(PAGE, { filter: { ward: zone.ward_code } });
     const inWard = (await sql(`select id from vending_zone where ward_code = ? order by id`, [zone.ward_code])).map((r) => r.id);
     expect(byWard.data.vendingZones.edges.map((e: any) => e.node.id)).toEqual(inWard);
 
-    const one = await graphql(url, `query($id: ID!) { vendingZone(id: $id) { id name zoneType capacity ward { code name } source { agency recordId } } }`, { id: zone.id });
+    const one = await stack.query(`query($id: ID!) { vendingZone(id: $id) { id name zoneType capacity ward { code name } source { agency recordId } } }`, { id: zone.id });
     const [ward] = await sql(`select name from ward where code = ?`, [zone.ward_code]);
     expect(one.data.vendingZone).toEqual({
       id: zone.id, name: zone.name, zoneType: 'VENDING', capacity: zone.capacity,
@@ -229,13 +228,13 @@ describe('vending zones', () => {
   });
 
   test('an unknown zone is NOT_FOUND; a malformed id, a ward of another city, a forged cursor or first over 100 BAD_USER_INPUT', async () => {
-    const unknown = await graphql(url, `{ vendingZone(id: "VZ-VJA-9999") { id } }`);
+    const unknown = await stack.query(`{ vendingZone(id: "VZ-VJA-9999") { id } }`);
     expect(unknown.data.vendingZone).toBeNull();
     expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
-    expect(errorCodes(await graphql(url, `{ vendingZone(id: "Benz Circle") { id } }`))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await graphql(url, PAGE, { filter: { city: 'VJA', ward: 'GVMC-W04' } }))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await graphql(url, PAGE, { after: 'not-a-cursor' }))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await graphql(url, PAGE, { first: 101 }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(`{ vendingZone(id: "Benz Circle") { id } }`))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(PAGE, { filter: { city: 'VJA', ward: 'GVMC-W04' } }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(PAGE, { after: 'not-a-cursor' }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(PAGE, { first: 101 }))).toEqual(['BAD_USER_INPUT']);
   });
 });
 
@@ -246,7 +245,7 @@ describe('vending certificates', () => {
   test('a certificate by number names its vendor through Labour; a lapsed one reads EXPIRED', async () => {
     const [lapsed] = await sql(`select * from vending_certificate where status = 'ACTIVE' and valid_until < current_date order by certificate_number limit 1`);
     const [person] = await labourSql(`select name from worker where id = ?`, [lapsed.worker_id]);
-    const res = await graphql(url, CERTIFICATE, { n: lapsed.certificate_number });
+    const res = await stack.query(CERTIFICATE, { n: lapsed.certificate_number });
     expect(res.data.vendingCertificate).toEqual({
       certificateNumber: lapsed.certificate_number,
       status: 'EXPIRED',
@@ -268,33 +267,33 @@ describe('vending certificates', () => {
   });
 
   test('an unknown number is NOT_FOUND, a malformed one BAD_USER_INPUT', async () => {
-    const unknown = await graphql(url, CERTIFICATE, { n: 'VJA/SVC/2025/999999' });
+    const unknown = await stack.query(CERTIFICATE, { n: 'VJA/SVC/2025/999999' });
     expect(unknown.data.vendingCertificate).toBeNull();
     expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
-    expect(errorCodes(await graphql(url, CERTIFICATE, { n: '123' }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(CERTIFICATE, { n: '123' }))).toEqual(['BAD_USER_INPUT']);
   });
 
   test('a newly registered vendor gets a certificate in a zone with room, once', async () => {
     const workerId = await registerWorker('STREET_VENDOR');
     const zone = await zoneWithRoom();
     const input = { workerId, vendingZoneId: zone.id, category: 'MOBILE', goods: ' Flowers ', issuedOn, validUntil: addDays(addYears(issuedOn, 5), -1) };
-    const res = await graphql(url, ISSUE_CERTIFICATE, { input });
+    const res = await stack.query(ISSUE_CERTIFICATE, { input });
     expect(res.errors).toBeUndefined();
     const certificate = res.data.issueVendingCertificate;
     expect(certificate).toMatchObject({
       category: 'MOBILE', goods: 'Flowers', issuedOn, validUntil: input.validUntil, status: 'ACTIVE',
       worker: { id: workerId, name: 'Gorantla Durga' }, vendingZone: { id: zone.id },
-      source: { agency: 'municipal', system: 'Worker Graph', recordId: certificate.certificateNumber, recordedBy: 'worker-graph' },
+      source: { agency: 'municipal', system: 'Worker Graph', recordId: certificate.certificateNumber, recordedBy: 'municipal:municipal-tester' },
     });
     expect(certificate.certificateNumber).toMatch(new RegExp(`^VJA/SVC/${issuedOn.slice(0, 4)}/\\d{6}$`));
     const rows = await sql(`select vending_zone_id, goods, status from vending_certificate where worker_id = ?`, [workerId]);
     expect(rows).toEqual([{ vending_zone_id: zone.id, goods: 'Flowers', status: 'ACTIVE' }]);
 
-    const again = await graphql(url, ISSUE_CERTIFICATE, { input: { ...input, vendingZoneId: (await zoneWithRoom('GVMC')).id } });
+    const again = await stack.query(ISSUE_CERTIFICATE, { input: { ...input, vendingZoneId: (await zoneWithRoom('GVMC')).id } });
     expect(errorCodes(again)).toEqual(['CONFLICT']);
     expect(again.errors![0].message).toContain(certificate.certificateNumber);
 
-    const worker = await graphql(url, `query($id: ID!) { worker(id: $id) { vendingCertificates { certificateNumber } } }`, { id: workerId });
+    const worker = await stack.query(`query($id: ID!) { worker(id: $id) { vendingCertificates { certificateNumber } } }`, { id: workerId });
     expect(worker.data.worker.vendingCertificates).toEqual([{ certificateNumber: certificate.certificateNumber }]);
   });
 
@@ -305,7 +304,7 @@ describe('vending certificates', () => {
     await sql(`update vending_zone set capacity = (select count(*) from vending_certificate
       where vending_zone_id = ? and status = 'ACTIVE' and valid_until >= current_date) where id = ?`, [zone.id, zone.id]);
     const before = await rowCounts();
-    const res = await graphql(url, ISSUE_CERTIFICATE, {
+    const res = await stack.query(ISSUE_CERTIFICATE, {
       input: { workerId, vendingZoneId: zone.id, category: 'STATIONARY', goods: 'Vegetables', issuedOn, validUntil: addYears(issuedOn, 3) },
     });
     expect(errorCodes(res)).toEqual(['CONFLICT']);
@@ -333,7 +332,7 @@ describe('vending certificates', () => {
     if (input.vendingZoneId === 'NO_VENDING') input.vendingZoneId = noVending.id;
     if (input.workerId === 'NEW') input.workerId = await registerWorker('STREET_VENDOR');
     const before = await rowCounts();
-    const res = await graphql(url, ISSUE_CERTIFICATE, { input });
+    const res = await stack.query(ISSUE_CERTIFICATE, { input });
     expect(errorCodes(res)).toEqual([code]);
     expect(res.errors![0].message.length).toBeGreaterThan(10);
     expect(await rowCounts()).toEqual(before);
@@ -348,7 +347,7 @@ describe('trade licences', () => {
       workerId, tradeName: 'Sri Durga Pickles', tradeCategory: 'FOOD_PROCESSING', ward: ward.code.toLowerCase(),
       issuedOn, validUntil: addDays(addYears(issuedOn, 1), -1),
     };
-    const res = await graphql(url, ISSUE_LICENCE, { input });
+    const res = await stack.query(ISSUE_LICENCE, { input });
     expect(res.errors).toBeUndefined();
     const licence = res.data.issueTradeLicence;
     expect(licence).toMatchObject({
@@ -374,7 +373,7 @@ describe('trade licences', () => {
       issuedOn, validUntil: addYears(issuedOn, 1), ...overrides,
     };
     const before = await rowCounts();
-    const res = await graphql(url, ISSUE_LICENCE, { input });
+    const res = await stack.query(ISSUE_LICENCE, { input });
     expect(errorCodes(res)).toEqual([code]);
     expect(await rowCounts()).toEqual(before);
   });
@@ -384,14 +383,14 @@ describe('sanitation-worker IDs', () => {
   test('a waste worker gets one ID card; a second is a CONFLICT', async () => {
     const workerId = await registerWorker('WASTE');
     const input = { workerId, employer: 'Sri Sai Sanitation Services', ward: 'VJA-W12', issuedOn };
-    const res = await graphql(url, ISSUE_SANITATION_ID, { input });
+    const res = await stack.query(ISSUE_SANITATION_ID, { input });
     expect(res.errors).toBeUndefined();
     const card = res.data.issueSanitationWorkerId;
     expect(card).toMatchObject({ employer: input.employer, issuedOn, ward: { code: 'VJA-W12' }, worker: { id: workerId }, source: { agency: 'municipal', recordId: card.idNumber } });
     expect(card.idNumber).toMatch(/^VJA\/SW\/\d{6}$/);
 
     const before = await rowCounts();
-    const again = await graphql(url, ISSUE_SANITATION_ID, { input: { ...input, employer: 'Vijayawada Municipal Corporation' } });
+    const again = await stack.query(ISSUE_SANITATION_ID, { input: { ...input, employer: 'Vijayawada Municipal Corporation' } });
     expect(errorCodes(again)).toEqual(['CONFLICT']);
     expect(again.errors![0].message).toContain(card.idNumber);
     expect(await rowCounts()).toEqual(before);
@@ -418,8 +417,266 @@ describe('sanitation-worker IDs', () => {
     const input = { workerId: 'NEW', employer: 'Greater Visakhapatnam Municipal Corporation', ward: 'GVMC-W12', issuedOn, ...overrides };
     if (input.workerId === 'NEW') input.workerId = await registerWorker('WASTE', 'GVMC');
     const before = await rowCounts();
-    const res = await graphql(url, ISSUE_SANITATION_ID, { input });
+    const res = await stack.query(ISSUE_SANITATION_ID, { input });
     expect(errorCodes(res)).toEqual([code]);
     expect(await rowCounts()).toEqual(before);
+  });
+});
+
+describe('access and jurisdiction', () => {
+  const VJA_CLERK: CallerSpec = { jurisdiction: 'city:VJA', subject: 'vja.clerk' };
+  const AUDITOR: CallerSpec = { agency: 'labour', role: 'auditor', scopes: ['read'], purpose: 'Audit' };
+  const ZONES = `query($filter: VendingZoneFilter, $after: String) { vendingZones(filter: $filter, first: 100, after: $after) {
+    totalCount edges { node { id ward { code } } } pageInfo { hasNextPage endCursor } } }`;
+
+  /** Every zone a caller is shown, page by page, and the totalCount each page reported. */
+  async function zonesSeenBy(caller: CallerSpec, filter?: object) {
+    const ids: string[] = [];
+    const totals = new Set<number>();
+    let after: string | null = null;
+    do {
+      const res: any = await stack.query(ZONES, { filter, after }, caller);
+      expect(res.errors).toBeUndefined();
+      totals.add(res.data.vendingZones.totalCount);
+      for (const { node } of res.data.vendingZones.edges) {
+        ids.push(node.id);
+        // A zone's ward lies in the zone's city, so the caller sees it too.
+        expect(node.ward).not.toBeNull();
+      }
+      after = res.data.vendingZones.pageInfo.hasNextPage ? res.data.vendingZones.pageInfo.endCursor : null;
+    } while (after);
+    return { ids, totals: [...totals] };
+  }
+
+  /** A seeded worker of `city` in Labour's register without a sanitation card, who may be given papers of either city. */
+  async function seededWorker(city: string, occupation: string) {
+    const holders = (await sql(`select worker_id from sanitation_worker_id`)).map((r) => r.worker_id);
+    const [worker] = await labourSql(`select id from worker where city_code = ? and occupation = ? and id not in (?) order by id limit 1`, [city, occupation, holders]);
+    return worker.id as string;
+  }
+
+  test.each([
+    ['city:VJA', ['VJA']],
+    ['district:NTR', ['VJA']],
+    ['district:Visakhapatnam', ['GVMC']],
+    ['state:AP', ['VJA', 'GVMC']],
+  ])('a %s officer lists the wards and vending zones of %j only, and counts only those', async (jurisdiction, cities) => {
+    const caller = { jurisdiction };
+    for (const city of CITIES) {
+      const res = await stack.query(`query($city: ID!) { wards(city: $city) { code } }`, { city: city.code }, caller);
+      expect(res.errors).toBeUndefined();
+      const expected = cities.includes(city.code) ? (await sql(`select code from ward where city_code = ? order by number`, [city.code])).map((r) => r.code) : [];
+      expect(res.data.wards.map((w: any) => w.code)).toEqual(expected);
+
+      // Filtering on a city outside the jurisdiction finds nothing, rather than an error that would confirm it.
+      const [{ n: zonesInCity }] = await sql(`select count(*)::int as n from vending_zone where city_code = ?`, [city.code]);
+      const inCity = await zonesSeenBy(caller, { city: city.code });
+      expect(inCity.totals).toEqual([cities.includes(city.code) ? zonesInCity : 0]);
+    }
+    const everything = await zonesSeenBy(caller);
+    const rows = await sql(`select id from vending_zone where city_code in (?) order by id`, [cities]);
+    expect(everything.ids).toEqual(rows.map((r) => r.id));
+    expect(everything.totals).toEqual([rows.length]);
+  });
+
+  test('a city:VJA officer gets the same NOT_FOUND for a GVMC ward, zone or certificate as for one that does not exist', async () => {
+    const [zone] = await sql(`select id, ward_code from vending_zone where city_code = 'GVMC' order by id limit 1`);
+    const [certificate] = await sql(`select c.certificate_number from vending_certificate c join vending_zone z on z.id = c.vending_zone_id where z.city_code = 'GVMC' order by 1 limit 1`);
+    const [vjaCertificate] = await sql(`select c.certificate_number from vending_certificate c join vending_zone z on z.id = c.vending_zone_id where z.city_code = 'VJA' order by 1 limit 1`);
+    const lookups = [
+      { query: `query($id: ID!) { ward(code: $id) { code } }`, field: 'ward', hidden: zone.ward_code, unknown: 'GVMC-W999' },
+      { query: `query($id: ID!) { vendingZone(id: $id) { id } }`, field: 'vendingZone', hidden: zone.id, unknown: 'VZ-GVMC-9999' },
+      { query: `query($id: ID!) { vendingCertificate(certificateNumber: $id) { certificateNumber } }`, field: 'vendingCertificate', hidden: certificate.certificate_number, unknown: 'GVMC/SVC/2025/999999' },
+    ];
+    for (const lookup of lookups) {
+      const hidden = await stack.query(lookup.query, { id: lookup.hidden }, VJA_CLERK);
+      const unknown = await stack.query(lookup.query, { id: lookup.unknown }, VJA_CLERK);
+      expect(hidden.data[lookup.field]).toBeNull();
+      expect(errorCodes(hidden)).toEqual(['NOT_FOUND']);
+      expect(hidden.errors![0].message.replace(lookup.hidden, 'ID')).toEqual(unknown.errors![0].message.replace(lookup.unknown, 'ID'));
+      // A state officer sees the same record.
+      const state = await stack.query(lookup.query, { id: lookup.hidden }, { jurisdiction: 'state:AP' });
+      expect(state.errors).toBeUndefined();
+      expect(state.data[lookup.field]).not.toBeNull();
+    }
+    const own = await stack.query(lookups[2].query, { id: vjaCertificate.certificate_number }, VJA_CLERK);
+    expect(own.data.vendingCertificate).toEqual({ certificateNumber: vjaCertificate.certificate_number });
+  });
+
+  test("a worker's papers show a VJA officer only the VJA ones, a state officer both cities'", async () => {
+    const workerId = await seededWorker('VJA', 'STREET_VENDOR');
+    const licenceIn = async (ward: string) => {
+      const input = { workerId, tradeName: 'Sri Durga Tailors', tradeCategory: 'TAILORING_AND_GARMENTS', ward, issuedOn, validUntil: addYears(issuedOn, 1) };
+      const res = await stack.query(ISSUE_LICENCE, { input });
+      expect(res.errors).toBeUndefined();
+      return res.data.issueTradeLicence.licenceNumber as string;
+    };
+    const vjaLicence = await licenceIn('VJA-W05');
+    const gvmcLicence = await licenceIn('GVMC-W05');
+    const PAPERS = `query($id: ID!) { worker(id: $id) { tradeLicences { licenceNumber ward { code } } } }`;
+
+    const licencesIn = async (cities: string[]) =>
+      (await sql(`select t.licence_number, t.ward_code from trade_licence t join ward w on w.code = t.ward_code
+        where t.worker_id = ? and w.city_code in (?) order by t.issued_on, t.licence_number`, [workerId, cities]))
+        .map((r) => ({ licenceNumber: r.licence_number, ward: { code: r.ward_code } }));
+
+    const vja = await stack.query(PAPERS, { id: workerId }, VJA_CLERK);
+    expect(vja.errors).toBeUndefined();
+    expect(vja.data.worker.tradeLicences).toEqual(await licencesIn(['VJA']));
+    expect(vja.data.worker.tradeLicences).toContainEqual({ licenceNumber: vjaLicence, ward: { code: 'VJA-W05' } });
+    expect(vja.data.worker.tradeLicences.map((l: any) => l.licenceNumber)).not.toContain(gvmcLicence);
+    const state = await stack.query(PAPERS, { id: workerId }, { jurisdiction: 'state:AP' });
+    expect(state.data.worker.tradeLicences).toEqual(await licencesIn(['VJA', 'GVMC']));
+    expect(state.data.worker.tradeLicences.map((l: any) => l.licenceNumber)).toContain(gvmcLicence);
+  });
+
+  test('a VJA roster with every municipal paper holds only VJA records, still one statement per table', async () => {
+    let res: any;
+    const counts = await countStatements(stack, async () => {
+      res = await stack.query(`{ workers(filter: { city: "VJA" }, first: 100) { edges { node { id
+        vendingCertificates { certificateNumber vendingZone { id } }
+        tradeLicences { licenceNumber ward { code } }
+        sanitationWorkerIds { idNumber }
+      } } } }`, {}, VJA_CLERK);
+    });
+    expect(res.errors).toBeUndefined();
+    const nodes = res.data.workers.edges.map((e: any) => e.node);
+    const ids = nodes.map((n: any) => n.id);
+    const returned = (field: string, key: string) => nodes.flatMap((n: any) => n[field].map((x: any) => x[key])).sort();
+    const inVja = async (query: string) => (await sql(query, [ids])).map((r) => r.k).sort();
+    expect(returned('vendingCertificates', 'certificateNumber')).toEqual(await inVja(`
+      select c.certificate_number as k from vending_certificate c join vending_zone z on z.id = c.vending_zone_id where c.worker_id in (?) and z.city_code = 'VJA'`));
+    expect(returned('tradeLicences', 'licenceNumber')).toEqual(await inVja(`
+      select t.licence_number as k from trade_licence t join ward w on w.code = t.ward_code where t.worker_id in (?) and w.city_code = 'VJA'`));
+    expect(returned('sanitationWorkerIds', 'idNumber')).toEqual(await inVja(`
+      select s.id_number as k from sanitation_worker_id s join ward w on w.code = s.ward_code where s.worker_id in (?) and w.city_code = 'VJA'`));
+    expect(returned('tradeLicences', 'licenceNumber').length).toBeGreaterThan(0);
+    for (const node of nodes) {
+      for (const licence of node.tradeLicences) expect(licence.ward.code).toMatch(/^VJA-W/);
+      for (const certificate of node.vendingCertificates) expect(certificate.vendingZone.id).toMatch(/^VZ-VJA-/);
+    }
+    const perTable: Record<string, number> = {};
+    for (const statement of counts.municipal.statements) perTable[tableOf(statement)] = (perTable[tableOf(statement)] ?? 0) + 1;
+    expect(Math.max(...Object.values(perTable))).toBe(1);
+  });
+
+  test('a VJA officer cannot issue papers for a GVMC ward or zone (FORBIDDEN) or to a GVMC worker (NOT_FOUND), and nothing is written', async () => {
+    const workerId = await seededWorker('VJA', 'WASTE');
+    const zone = await zoneWithRoom('GVMC');
+    const attempts = [
+      { query: ISSUE_CERTIFICATE, input: { workerId, vendingZoneId: zone.id, category: 'MOBILE', goods: 'Fruits', issuedOn, validUntil: addYears(issuedOn, 1) } },
+      { query: ISSUE_LICENCE, input: { workerId, tradeName: 'Sri Ravi Tea Stall', tradeCategory: 'FOOD_AND_BEVERAGES', ward: 'GVMC-W07', issuedOn, validUntil: addYears(issuedOn, 1) } },
+      { query: ISSUE_SANITATION_ID, input: { workerId, employer: 'Greater Visakhapatnam Municipal Corporation', ward: 'GVMC-W07', issuedOn } },
+    ];
+    for (const { query, input } of attempts) {
+      const before = await rowCounts();
+      const res = await stack.query(query, { input }, VJA_CLERK);
+      expect(errorCodes(res)).toEqual(['FORBIDDEN']);
+      expect(res.errors![0].message).toContain('GVMC');
+      expect(await rowCounts()).toEqual(before);
+    }
+
+    // A GVMC worker in a VJA ward: Labour does not show the worker to this officer, so NOT_FOUND.
+    const gvmcWorker = await seededWorker('GVMC', 'WASTE');
+    const before = await rowCounts();
+    const res = await stack.query(ISSUE_SANITATION_ID, { input: { workerId: gvmcWorker, employer: 'Vijayawada Municipal Corporation', ward: 'VJA-W07', issuedOn } }, VJA_CLERK);
+    expect(errorCodes(res)).toEqual(['NOT_FOUND']);
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  test('officers of another agency, analysts and tokens without the write scope cannot issue (FORBIDDEN)', async () => {
+    const workerId = await seededWorker('VJA', 'WASTE');
+    const input = { workerId, employer: 'Vijayawada Municipal Corporation', ward: 'VJA-W07', issuedOn };
+    const refused: CallerSpec[] = [{ agency: 'mepma' }, { agency: 'labour' }, { role: 'analyst', scopes: ['read'], purpose: 'Statistics' }, { scopes: ['read'] }];
+    for (const caller of refused) {
+      const before = await rowCounts();
+      const res = await stack.query(ISSUE_SANITATION_ID, { input }, caller);
+      expect(errorCodes(res)).toEqual(['FORBIDDEN']);
+      expect(await rowCounts()).toEqual(before);
+    }
+  });
+
+  test('history: an auditor reads who created a card and who changed it, for what purpose; analysts and other agencies may not', async () => {
+    const workerId = await seededWorker('VJA', 'WASTE');
+    const input = { workerId, employer: 'Vijayawada Municipal Corporation', ward: 'VJA-W07', issuedOn };
+    const issued = await stack.query(`mutation($input: IssueSanitationWorkerIdInput!) {
+      issueSanitationWorkerId(input: $input) { idNumber source { recordedBy updatedBy } } }`, { input }, VJA_CLERK);
+    expect(issued.errors).toBeUndefined();
+    const { idNumber } = issued.data.issueSanitationWorkerId;
+    expect(issued.data.issueSanitationWorkerId.source).toEqual({ recordedBy: 'municipal:vja.clerk', updatedBy: null });
+
+    // Municipal has no mutation that changes a card yet: a correction is written the way a graph
+    // write is (marked with its writer), and one is made straight in the database.
+    const em = stack.subgraphs.get('municipal')!.database.orm.em.fork();
+    await writeInTransaction(em, { actor: 'municipal:vja.clerk', purpose: 'service-delivery' }, (tx) =>
+      tx.execute(`update sanitation_worker_id set ward_code = 'VJA-W08', updated_by = 'municipal:vja.clerk' where id_number = ?`, [idNumber]));
+    await sql(`update sanitation_worker_id set employer = 'Sri Sai Sanitation Services' where id_number = ?`, [idNumber]);
+
+    const HISTORY = `query($id: ID!) { worker(id: $id) { sanitationWorkerIds { idNumber history { at by purpose action changes { field oldValue newValue } } } } }`;
+    const res = await stack.query(HISTORY, { id: workerId }, AUDITOR);
+    expect(res.errors).toBeUndefined();
+    const [card] = res.data.worker.sanitationWorkerIds;
+    expect(card.idNumber).toBe(idNumber);
+    const [created, moved, corrected] = card.history;
+    expect(card.history).toHaveLength(3);
+    expect(created).toMatchObject({ by: 'municipal:vja.clerk', purpose: 'service-delivery', action: 'CREATED' });
+    expect(created.changes).toEqual(expect.arrayContaining([
+      { field: 'idNumber', oldValue: null, newValue: idNumber },
+      { field: 'workerId', oldValue: null, newValue: workerId },
+      { field: 'employer', oldValue: null, newValue: 'Vijayawada Municipal Corporation' },
+      { field: 'wardCode', oldValue: null, newValue: 'VJA-W07' },
+      { field: 'issuedOn', oldValue: null, newValue: issuedOn },
+    ]));
+    // Provenance columns are the change's own `at` and `by`, not changes of their own.
+    expect(created.changes.map((c: any) => c.field)).not.toContain('recordedBy');
+    expect(moved).toEqual({
+      at: expect.any(String), by: 'municipal:vja.clerk', purpose: 'service-delivery', action: 'UPDATED',
+      changes: [{ field: 'wardCode', oldValue: 'VJA-W07', newValue: 'VJA-W08' }],
+    });
+    expect(corrected).toMatchObject({
+      by: expect.stringMatching(/^database:/), purpose: null, action: 'UPDATED',
+      changes: [{ field: 'employer', oldValue: 'Vijayawada Municipal Corporation', newValue: 'Sri Sai Sanitation Services' }],
+    });
+    expect(new Date(created.at) <= new Date(moved.at) && new Date(moved.at) <= new Date(corrected.at)).toBe(true);
+
+    // Municipal's own officers read it too; an analyst or another agency's officer is refused.
+    const own = await stack.query(HISTORY, { id: workerId }, VJA_CLERK);
+    expect(own.data.worker.sanitationWorkerIds[0].history).toEqual(card.history);
+    const notAllowed: CallerSpec[] = [{ agency: 'municipal', role: 'analyst', scopes: ['read'], purpose: 'Statistics' }, { agency: 'mepma' }];
+    for (const caller of notAllowed) {
+      const refused = await stack.query(HISTORY, { id: workerId }, caller);
+      expect(errorCodes(refused)).toContain('FORBIDDEN');
+      expect(refused.data?.worker?.sanitationWorkerIds?.[0]?.history ?? null).toBeNull();
+    }
+  });
+
+  test('history of a newly issued certificate; demo records imported with history paused have none', async () => {
+    const workerId = await registerWorker('STREET_VENDOR');
+    const zone = await zoneWithRoom();
+    const input = { workerId, vendingZoneId: zone.id, category: 'STATIONARY', goods: 'Coconuts', issuedOn, validUntil: addYears(issuedOn, 2) };
+    const issued = await stack.query(ISSUE_CERTIFICATE, { input }, VJA_CLERK);
+    expect(issued.errors).toBeUndefined();
+    const { certificateNumber, source } = issued.data.issueVendingCertificate;
+    expect(source.recordedBy).toBe('municipal:vja.clerk');
+
+    const res = await stack.query(`query($n: ID!, $zone: ID!, $ward: ID!) {
+      vendingCertificate(certificateNumber: $n) { history { by purpose action changes { field newValue } } }
+      vendingZone(id: $zone) { history { action } }
+      ward(code: $ward) { history { action } } }`, { n: certificateNumber, zone: zone.id, ward: zone.ward_code }, AUDITOR);
+    expect(res.errors).toBeUndefined();
+    expect(res.data.vendingCertificate.history).toEqual([{
+      by: 'municipal:vja.clerk', purpose: 'service-delivery', action: 'CREATED',
+      changes: expect.arrayContaining([{ field: 'certificateNumber', newValue: certificateNumber }, { field: 'goods', newValue: 'Coconuts' }, { field: 'status', newValue: 'ACTIVE' }]),
+    }]);
+    expect(res.data.vendingZone.history).toEqual([]);
+    expect(res.data.ward.history).toEqual([]);
+  });
+
+  test('record_change is append-only', async () => {
+    const [{ n }] = await sql(`select count(*)::int as n from record_change`);
+    expect(n).toBeGreaterThan(0);
+    await expect(sql(`update record_change set changed_by = 'someone else'`)).rejects.toThrow(/append-only/);
+    await expect(sql(`truncate record_change`)).rejects.toThrow(/append-only/);
+    await expect(sql(`delete from record_change`)).rejects.toThrow(/append-only/);
   });
 });

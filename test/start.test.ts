@@ -1,9 +1,10 @@
 /**
  * `npm start` as a person on a fresh machine runs it: embedded PostgreSQL, demo data, every
- * subgraph and the gateway; a second start keeps the data; a start after a hard kill recovers;
- * Ctrl-C stops everything.
+ * subgraph and the gateway, and a demo token that works; a second start keeps the data; a start
+ * after a hard kill recovers; Ctrl-C stops everything.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +23,9 @@ beforeAll(async () => {
     EMBEDDED_PG_DIR: dataDir,
     EMBEDDED_PG_PORT: String(await freePort()),
     PORT: String(await freePortRun(1)),
-    SUBGRAPH_BASE_PORT: String(await freePortRun(5)),
+    // Five agencies and the access log.
+    SUBGRAPH_BASE_PORT: String(await freePortRun(6)),
+    KEYS_DIR: path.join(path.dirname(dataDir), 'keys'),
     DEMO_WORKERS: '200',
   };
 });
@@ -38,7 +41,7 @@ function start(): Promise<{ child: ChildProcess; output: () => string }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no gateway after 60 s:\n${output}`)), 60_000);
     child.stdout!.on('data', () => {
-      if (output.includes('gateway ready at')) {
+      if (output.includes('Try: curl')) {
         clearTimeout(timer);
         resolve({ child, output: () => output });
       }
@@ -65,11 +68,26 @@ afterAll(async () => {
 
 const gateway = () => `http://127.0.0.1:${env.PORT}/graphql`;
 
+/** The demo token `npm start` printed, as a person would copy it. */
+function demoToken(output: string): Record<string, string> {
+  const token = /export WG_TOKEN=(\S+)/.exec(output)?.[1];
+  expect(token).toBeDefined();
+  return { authorization: `Bearer ${token}` };
+}
+
 test('first start loads demo data; a hard kill and a restart keep it; Ctrl-C stops cleanly', async () => {
   const first = await start();
   expect(first.output()).toMatch(/loaded demo data for 200 workers/);
-  const before = await graphql(gateway(), `{ workers(first: 1) { totalCount } }`);
+  const before = await graphql(gateway(), `{ workers(first: 1) { totalCount } }`, {}, demoToken(first.output()));
   expect(before.data.workers.totalCount).toBe(200);
+  // Without it, nothing.
+  expect((await graphql(gateway(), `{ workers(first: 1) { totalCount } }`)).status).toBe(401);
+
+  // `npm run -s token` prints one token alone, signed by the same development keys.
+  const { stdout } = await promisify(execFile)('npm', ['run', '-s', 'token', '--', '--agency', 'mepma', '--role', 'officer', '--jurisdiction', 'city:VJA', '--purpose', 'CIG follow-up'], { cwd: root, env });
+  expect(stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+  const vja = await graphql(gateway(), `{ workers(first: 1, filter: { city: "GVMC" }) { totalCount } }`, {}, { authorization: `Bearer ${stdout.trim()}` });
+  expect(vja.data.workers.totalCount).toBe(0);
 
   // A hard kill leaves PostgreSQL running with its pid file: the next start must cope.
   first.child.kill('SIGKILL');
@@ -78,7 +96,8 @@ test('first start loads demo data; a hard kill and a restart keep it; Ctrl-C sto
 
   const second = await start();
   expect(second.output()).not.toMatch(/loaded demo data/);
-  const after = await graphql(gateway(), `{ workers(first: 1) { totalCount } }`);
+  // The keys made on the first start are kept: the first start's token still works.
+  const after = await graphql(gateway(), `{ workers(first: 1) { totalCount } }`, {}, demoToken(first.output()));
   expect(after.data.workers.totalCount).toBe(200);
 
   second.child.kill('SIGINT');

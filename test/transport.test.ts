@@ -3,20 +3,18 @@
  * identity, auto stands, and how the RTO issues licences, badges and permits (and what bad input
  * gets back, with nothing written).
  */
-import type { RunningStack } from '../src/stack';
 import { CITIES } from '../src/shared/demo/places';
-import { countStatements, errorCodes, graphql, startTestStack, tableOf, type GraphQLResponse } from './support/stack';
+import { countStatements, errorCodes, startTestStack, tableOf, type CallerSpec, type GraphQLResponse, type TestStack } from './support/stack';
 import { addDays, addYears } from '../src/shared/dates';
+import { writeInTransaction } from '../src/shared/transactions';
 
-let stack: RunningStack;
-let url: string;
+let stack: TestStack;
 /** Workers of occupations that drive nothing: the demo gives them no licence, badge or permit. */
 let unlicensed: string[] = [];
 const today = new Date().toISOString().slice(0, 10);
 
 beforeAll(async () => {
-  stack = await startTestStack('transport');
-  url = stack.gatewayUrl;
+  stack = await startTestStack('transport', { as: { agency: 'transport' } });
   const rows = await labourSql(`select id from worker where occupation in ('DOMESTIC', 'CARE', 'WASTE') order by id limit 40`);
   unlicensed = rows.map((r) => r.id);
 });
@@ -77,15 +75,15 @@ function licenceInput(workerId: string, overrides: Record<string, unknown> = {})
 }
 
 async function issueLicence(workerId: string, overrides: Record<string, unknown> = {}) {
-  const res = await graphql(url, ISSUE_LICENCE, { input: licenceInput(workerId, overrides) });
+  const res = await stack.query(ISSUE_LICENCE, { input: licenceInput(workerId, overrides) });
   expect(res.errors).toBeUndefined();
   return res.data.issueDrivingLicence;
 }
 
-/** A registration number no permit has used. */
-async function unusedRegistration(): Promise<string> {
+/** A registration number with the RTO code `rto` that no permit has used. */
+async function unusedRegistration(rto = 'AP16'): Promise<string> {
   for (let n = 1000; ; n++) {
-    const registration = `AP16TX${n}`;
+    const registration = `${rto}TX${n}`;
     const [{ used }] = await sql(`select count(*)::int as used from vehicle_permit where vehicle_registration = ?`, [registration]);
     if (!used) return registration;
   }
@@ -101,7 +99,7 @@ describe("a worker's transport record", () => {
       from vehicle_permit p join auto_stand s on s.id = p.auto_stand_id where worker_id = ? order by issued_on`, [today, workerId]);
     const [person] = await labourSql(`select name, city_code, occupation from worker where id = ?`, [workerId]);
 
-    const res = await graphql(url, `query($id: ID!) { worker(id: $id) {
+    const res = await stack.query(`query($id: ID!) { worker(id: $id) {
       name occupation
       drivingLicences { ${LICENCE_FIELDS} }
       badges { badgeNumber licenceNumber issuedOn validUntil status holder { id } source { agency system recordId } }
@@ -152,7 +150,7 @@ describe("a worker's transport record", () => {
   });
 
   test('a worker who drives nothing has empty lists, not nulls', async () => {
-    const res = await graphql(url, `query($id: ID!) { worker(id: $id) { id drivingLicences { licenceNumber } badges { badgeNumber } vehiclePermits { permitNumber } } }`, { id: unlicensed[0] });
+    const res = await stack.query(`query($id: ID!) { worker(id: $id) { id drivingLicences { licenceNumber } badges { badgeNumber } vehiclePermits { permitNumber } } }`, { id: unlicensed[0] });
     expect(res.errors).toBeUndefined();
     expect(res.data.worker).toEqual({ id: unlicensed[0], drivingLicences: [], badges: [], vehiclePermits: [] });
   });
@@ -200,7 +198,7 @@ describe('looking up licences and auto stands', () => {
       where not suspended and valid_until < ?::date order by licence_number limit 1`, [today]);
     const compact = licence.licence_number.replace(' ', '');
     for (const number of [licence.licence_number, compact]) {
-      const res = await graphql(url, `query($n: ID!) { drivingLicence(licenceNumber: $n) { licenceNumber status holder { id } } }`, { n: number });
+      const res = await stack.query(`query($n: ID!) { drivingLicence(licenceNumber: $n) { licenceNumber status holder { id } } }`, { n: number });
       expect(res.errors).toBeUndefined();
       expect(res.data.drivingLicence).toEqual({ licenceNumber: licence.licence_number, status: 'EXPIRED', holder: { id: licence.worker_id } });
     }
@@ -210,7 +208,7 @@ describe('looking up licences and auto stands', () => {
     const [licence] = await sql(`select licence_number from driving_licence where not suspended and valid_until > ?::date order by licence_number limit 1`, [today]);
     await sql(`update driving_licence set suspended = true where licence_number = ?`, [licence.licence_number]);
     try {
-      const res = await graphql(url, `query($n: ID!) { drivingLicence(licenceNumber: $n) { status } }`, { n: licence.licence_number });
+      const res = await stack.query(`query($n: ID!) { drivingLicence(licenceNumber: $n) { status } }`, { n: licence.licence_number });
       expect(res.data.drivingLicence).toEqual({ status: 'SUSPENDED' });
     } finally {
       await sql(`update driving_licence set suspended = false where licence_number = ?`, [licence.licence_number]);
@@ -218,24 +216,24 @@ describe('looking up licences and auto stands', () => {
   });
 
   test('an unknown licence number is NOT_FOUND and a malformed one BAD_USER_INPUT', async () => {
-    const unknown = await graphql(url, `{ drivingLicence(licenceNumber: "AP16 20199999999") { licenceNumber } }`);
+    const unknown = await stack.query(`{ drivingLicence(licenceNumber: "AP16 20199999999") { licenceNumber } }`);
     expect(unknown.data.drivingLicence).toBeNull();
     expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
-    const malformed = await graphql(url, `{ drivingLicence(licenceNumber: "DL-12345") { licenceNumber } }`);
+    const malformed = await stack.query(`{ drivingLicence(licenceNumber: "DL-12345") { licenceNumber } }`);
     expect(errorCodes(malformed)).toEqual(['BAD_USER_INPUT']);
   });
 
   test('an auto stand by id, and unknown or malformed ids', async () => {
     const [stand] = await sql(`select * from auto_stand order by id desc limit 1`);
-    const res = await graphql(url, `query($id: ID!) { autoStand(id: $id) { id name city { code } ward { code } capacity source { system } } }`, { id: stand.id });
+    const res = await stack.query(`query($id: ID!) { autoStand(id: $id) { id name city { code } ward { code } capacity source { system } } }`, { id: stand.id });
     expect(res.data.autoStand).toEqual({
       id: stand.id, name: stand.name, city: { code: stand.city_code }, ward: { code: stand.ward_code }, capacity: stand.capacity,
       source: { system: stand.source_system },
     });
-    const unknown = await graphql(url, `{ autoStand(id: "AS-VJA-9999") { id } }`);
+    const unknown = await stack.query(`{ autoStand(id: "AS-VJA-9999") { id } }`);
     expect(unknown.data.autoStand).toBeNull();
     expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
-    expect(errorCodes(await graphql(url, `{ autoStand(id: "stand 7") { id } }`))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(`{ autoStand(id: "stand 7") { id } }`))).toEqual(['BAD_USER_INPUT']);
   });
 
   const STANDS = `query($filter: AutoStandFilter, $first: Int, $after: String) {
@@ -248,7 +246,7 @@ describe('looking up licences and auto stands', () => {
     const seen: string[] = [];
     let after: string | null = null;
     do {
-      const res: any = await graphql(url, STANDS, { filter: { city: 'VJA' }, first: 3, after });
+      const res: any = await stack.query(STANDS, { filter: { city: 'VJA' }, first: 3, after });
       expect(res.errors).toBeUndefined();
       expect(res.data.autoStands.totalCount).toBe(expected.length);
       seen.push(...res.data.autoStands.edges.map((e: any) => e.node.id));
@@ -260,12 +258,12 @@ describe('looking up licences and auto stands', () => {
   test('stands of a ward, and filters that are refused', async () => {
     const [{ ward_code: ward }] = await sql(`select ward_code from auto_stand order by id limit 1`);
     const expected = (await sql(`select id from auto_stand where ward_code = ? order by id`, [ward])).map((r) => r.id);
-    const res = await graphql(url, STANDS, { filter: { ward } });
+    const res = await stack.query(STANDS, { filter: { ward } });
     expect(res.data.autoStands.edges.map((e: any) => e.node.id)).toEqual(expected);
     expect(res.data.autoStands.edges.every((e: any) => e.node.ward.code === ward)).toBe(true);
-    expect(errorCodes(await graphql(url, STANDS, { filter: { city: 'HYD' } }))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await graphql(url, STANDS, { filter: { city: 'VJA', ward: 'GVMC-W03' } }))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await graphql(url, STANDS, { first: 101 }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(STANDS, { filter: { city: 'HYD' } }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(STANDS, { filter: { city: 'VJA', ward: 'GVMC-W03' } }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(STANDS, { first: 101 }))).toEqual(['BAD_USER_INPUT']);
   });
 });
 
@@ -274,18 +272,18 @@ describe('issuing a driving licence', () => {
     const workerId = unlicensedWorker();
     const [{ max_serial: maxSerial }] = await sql(`select max(right(licence_number, 7)::int) as max_serial from driving_licence`);
     const input = licenceInput(workerId, { vehicleClasses: ['LMV', 'MCWG', 'LMV'], issuingRto: 'ap31' });
-    const res = await graphql(url, ISSUE_LICENCE, { input });
+    const res = await stack.query(ISSUE_LICENCE, { input });
     expect(res.errors).toBeUndefined();
     const licence = res.data.issueDrivingLicence;
     expect(licence.licenceNumber).toBe(`AP31 ${input.issuedOn.slice(0, 4)}${String(maxSerial + 1).padStart(7, '0')}`);
     expect(licence).toMatchObject({
       vehicleClasses: ['LMV', 'MCWG'], issuedOn: input.issuedOn, validUntil: input.validUntil, issuingRto: 'AP31', status: 'VALID',
       holder: { id: workerId },
-      source: { agency: 'transport', system: 'Worker Graph', recordId: licence.licenceNumber, recordedBy: 'worker-graph' },
+      source: { agency: 'transport', system: 'Worker Graph', recordId: licence.licenceNumber, recordedBy: 'transport:transport-tester' },
     });
     const [row] = await sql(`select worker_id, vehicle_classes, suspended from driving_licence where licence_number = ?`, [licence.licenceNumber]);
     expect(row).toEqual({ worker_id: workerId, vehicle_classes: ['LMV', 'MCWG'], suspended: false });
-    const worker = await graphql(url, `query($id: ID!) { worker(id: $id) { drivingLicences { licenceNumber } } }`, { id: workerId });
+    const worker = await stack.query(`query($id: ID!) { worker(id: $id) { drivingLicences { licenceNumber } } }`, { id: workerId });
     expect(worker.data.worker.drivingLicences).toEqual([{ licenceNumber: licence.licenceNumber }]);
   });
 
@@ -297,16 +295,16 @@ describe('issuing a driving licence', () => {
     ['an issue date in the future', { issuedOn: addDays(today, 3), validUntil: addYears(today, 5) }, 'issuedOn'],
     ['a malformed worker id', { workerId: 'worker 42' }, 'workerId'],
   ])('a licence with %s is refused as BAD_USER_INPUT naming the field', async (_, overrides, field) => {
-    await expectRefused(() => graphql(url, ISSUE_LICENCE, { input: licenceInput(unlicensed[0], overrides) }), 'BAD_USER_INPUT', field);
+    await expectRefused(() => stack.query(ISSUE_LICENCE, { input: licenceInput(unlicensed[0], overrides) }), 'BAD_USER_INPUT', field);
   });
 
   test('a licence for an unknown worker is NOT_FOUND', async () => {
-    await expectRefused(() => graphql(url, ISSUE_LICENCE, { input: licenceInput('W-9999999') }), 'NOT_FOUND');
+    await expectRefused(() => stack.query(ISSUE_LICENCE, { input: licenceInput('W-9999999') }), 'NOT_FOUND');
   });
 
   test('a worker who already holds a valid licence cannot be issued a second (CONFLICT)', async () => {
     const [{ worker_id: workerId }] = await sql(`select worker_id from driving_licence where not suspended and valid_until >= ?::date order by worker_id limit 1`, [today]);
-    await expectRefused(() => graphql(url, ISSUE_LICENCE, { input: licenceInput(workerId) }), 'CONFLICT');
+    await expectRefused(() => stack.query(ISSUE_LICENCE, { input: licenceInput(workerId) }), 'CONFLICT');
   });
 });
 
@@ -315,15 +313,15 @@ describe('issuing a PSV badge', () => {
     const workerId = unlicensedWorker();
     const licence = await issueLicence(workerId);
     const input = { workerId, licenceNumber: licence.licenceNumber, issuedOn: addDays(today, -5), validUntil: addYears(today, 3) };
-    const res = await graphql(url, ISSUE_BADGE, { input });
+    const res = await stack.query(ISSUE_BADGE, { input });
     expect(res.errors).toBeUndefined();
     expect(res.data.issuePsvBadge).toMatchObject({
       licenceNumber: licence.licenceNumber, issuedOn: input.issuedOn, validUntil: input.validUntil, status: 'VALID',
-      holder: { id: workerId }, source: { agency: 'transport', recordedBy: 'worker-graph' },
+      holder: { id: workerId }, source: { agency: 'transport', recordedBy: 'transport:transport-tester' },
     });
     const rows = await sql(`select badge_number, licence_number from psv_badge where worker_id = ?`, [workerId]);
     expect(rows).toEqual([{ badge_number: res.data.issuePsvBadge.badgeNumber, licence_number: licence.licenceNumber }]);
-    await expectRefused(() => graphql(url, ISSUE_BADGE, { input }), 'CONFLICT');
+    await expectRefused(() => stack.query(ISSUE_BADGE, { input }), 'CONFLICT');
   });
 
   test('the licence must exist, be the worker’s own, valid, for hire, and outlast the badge', async () => {
@@ -333,7 +331,7 @@ describe('issuing a PSV badge', () => {
     const motorcycle = await issueLicence(rider, { vehicleClasses: ['MCWG'] });
     const [expired] = await sql(`select licence_number, worker_id, issued_on from driving_licence
       where not suspended and valid_until < ?::date and 'THREE_WHEELER_TR' = any(vehicle_classes) order by licence_number limit 1`, [today]);
-    const badge = (overrides: Record<string, unknown>) => () => graphql(url, ISSUE_BADGE, {
+    const badge = (overrides: Record<string, unknown>) => () => stack.query(ISSUE_BADGE, {
       input: { workerId, licenceNumber: own.licenceNumber, issuedOn: today, validUntil: addYears(today, 1), ...overrides },
     });
 
@@ -361,7 +359,7 @@ describe('issuing a vehicle permit', () => {
       issuedOn: addDays(today, -1),
       validUntil: addYears(addDays(today, -1), 5),
     };
-    const res = await graphql(url, ISSUE_PERMIT, { input });
+    const res = await stack.query(ISSUE_PERMIT, { input });
     expect(res.errors).toBeUndefined();
     expect(res.data.issueVehiclePermit).toMatchObject({
       vehicleRegistration: registration, permitType: input.permitType, status: 'VALID',
@@ -369,11 +367,11 @@ describe('issuing a vehicle permit', () => {
     });
     const [row] = await sql(`select worker_id, auto_stand_id from vehicle_permit where permit_number = ?`, [res.data.issueVehiclePermit.permitNumber]);
     expect(row).toEqual({ worker_id: workerId, auto_stand_id: stand.id });
-    await expectRefused(() => graphql(url, ISSUE_PERMIT, { input: { ...input, workerId: unlicensed[0] } }), 'CONFLICT');
+    await expectRefused(() => stack.query(ISSUE_PERMIT, { input: { ...input, workerId: unlicensed[0] } }), 'CONFLICT');
   });
 
   test('a goods carriage needs no stand', async () => {
-    const res = await graphql(url, ISSUE_PERMIT, { input: {
+    const res = await stack.query(ISSUE_PERMIT, { input: {
       workerId: unlicensedWorker(), vehicleRegistration: await unusedRegistration(), permitType: 'GOODS_CARRIAGE',
       issuedOn: today, validUntil: addYears(today, 1),
     } });
@@ -385,7 +383,7 @@ describe('issuing a vehicle permit', () => {
     const [stand] = await sql(`select id from auto_stand order by id limit 1`);
     const [held] = await sql(`select vehicle_registration from vehicle_permit where not suspended and valid_until >= ?::date order by permit_number limit 1`, [today]);
     const registration = await unusedRegistration();
-    const permit = (overrides: Record<string, unknown>) => () => graphql(url, ISSUE_PERMIT, { input: {
+    const permit = (overrides: Record<string, unknown>) => () => stack.query(ISSUE_PERMIT, { input: {
       workerId: unlicensed[0], vehicleRegistration: registration, permitType: 'E_RICKSHAW', autoStandId: stand.id,
       issuedOn: today, validUntil: addYears(today, 2), ...overrides,
     } });
@@ -405,7 +403,7 @@ describe('issuing a vehicle permit', () => {
 test('a roster of 100 workers with their licences, badges, permits and stands costs one statement per Transport table', async () => {
   let res: GraphQLResponse | undefined;
   const counts = await countStatements(stack, async () => {
-    res = await graphql(url, `{ workers(first: 100) { edges { node {
+    res = await stack.query(`{ workers(first: 100) { edges { node {
       id name
       drivingLicences { licenceNumber status holder { id } }
       badges { badgeNumber status }
@@ -423,4 +421,311 @@ test('a roster of 100 workers with their licences, badges, permits and stands co
   const perTable = new Map<string, number>();
   for (const statement of counts.transport.statements) perTable.set(tableOf(statement), (perTable.get(tableOf(statement)) ?? 0) + 1);
   expect(Object.fromEntries(perTable)).toEqual({ driving_licence: 1, psv_badge: 1, vehicle_permit: 1, auto_stand: 1 });
+});
+
+describe('access and jurisdiction', () => {
+  const VJA_OFFICER: CallerSpec = { jurisdiction: 'city:VJA', subject: 'vja.rto' };
+  const AUDITOR: CallerSpec = { agency: 'labour', role: 'auditor', scopes: ['read'], purpose: 'Audit' };
+  const STANDS = `query($filter: AutoStandFilter, $after: String) { autoStands(filter: $filter, first: 100, after: $after) {
+    totalCount edges { node { id city { code } } } pageInfo { hasNextPage endCursor } } }`;
+
+  /** Every stand a caller is shown, page by page, and the totalCount each page reported. */
+  async function standsSeenBy(caller: CallerSpec, filter?: object) {
+    const ids: string[] = [];
+    const totals = new Set<number>();
+    let after: string | null = null;
+    do {
+      const res: any = await stack.query(STANDS, { filter, after }, caller);
+      expect(res.errors).toBeUndefined();
+      totals.add(res.data.autoStands.totalCount);
+      ids.push(...res.data.autoStands.edges.map((e: any) => e.node.id));
+      after = res.data.autoStands.pageInfo.hasNextPage ? res.data.autoStands.pageInfo.endCursor : null;
+    } while (after);
+    return { ids, totals: [...totals] };
+  }
+
+  /** A seeded worker of `city` who drives nothing, so the tests may give them papers of either city. */
+  async function seededWorker(city: string) {
+    const holders = (await sql(`select worker_id from driving_licence union select worker_id from vehicle_permit`)).map((r) => r.worker_id);
+    const [worker] = await labourSql(`select id from worker where city_code = ? and occupation in ('DOMESTIC', 'CARE', 'WASTE') and id not in (?) order by id limit 1`, [city, holders]);
+    return worker.id as string;
+  }
+
+  const standIn = async (city: string) => (await sql(`select id from auto_stand where city_code = ? order by id limit 1`, [city]))[0].id as string;
+
+  async function issue(mutation: string, input: object, caller?: CallerSpec) {
+    const res = await stack.query(mutation, { input }, caller);
+    expect(res.errors).toBeUndefined();
+    return Object.values(res.data)[0] as any;
+  }
+
+  test.each([
+    ['city:VJA', ['VJA']],
+    ['district:NTR', ['VJA']],
+    ['district:Visakhapatnam', ['GVMC']],
+    ['state:AP', ['VJA', 'GVMC']],
+  ])('a %s officer lists the auto stands of %j only, and counts only those', async (jurisdiction, cities) => {
+    const caller = { jurisdiction };
+    for (const city of CITIES) {
+      // Filtering on a city outside the jurisdiction finds nothing, rather than an error that would confirm it.
+      const [{ n: standsInCity }] = await sql(`select count(*)::int as n from auto_stand where city_code = ?`, [city.code]);
+      const inCity = await standsSeenBy(caller, { city: city.code });
+      expect(inCity.totals).toEqual([cities.includes(city.code) ? standsInCity : 0]);
+    }
+    const everything = await standsSeenBy(caller);
+    const rows = await sql(`select id from auto_stand where city_code in (?) order by id`, [cities]);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(everything.ids).toEqual(rows.map((r) => r.id));
+    expect(everything.totals).toEqual([rows.length]);
+  });
+
+  test('a city:VJA officer gets the same NOT_FOUND for a GVMC licence or stand as for one that does not exist', async () => {
+    const [licence] = await sql(`select licence_number from driving_licence where issuing_rto = 'AP31' order by 1 limit 1`);
+    const [vjaLicence] = await sql(`select licence_number from driving_licence where issuing_rto = 'AP16' order by 1 limit 1`);
+    const lookups = [
+      { query: `query($id: ID!) { drivingLicence(licenceNumber: $id) { licenceNumber } }`, field: 'drivingLicence', hidden: licence.licence_number, unknown: 'AP31 20199999999' },
+      { query: `query($id: ID!) { autoStand(id: $id) { id } }`, field: 'autoStand', hidden: await standIn('GVMC'), unknown: 'AS-GVMC-9999' },
+    ];
+    for (const lookup of lookups) {
+      const hidden = await stack.query(lookup.query, { id: lookup.hidden }, VJA_OFFICER);
+      const unknown = await stack.query(lookup.query, { id: lookup.unknown }, VJA_OFFICER);
+      expect(hidden.data[lookup.field]).toBeNull();
+      expect(errorCodes(hidden)).toEqual(['NOT_FOUND']);
+      expect(hidden.errors![0].message.replace(lookup.hidden, 'ID')).toEqual(unknown.errors![0].message.replace(lookup.unknown, 'ID'));
+      // A state officer, and one of the record's own district, see it.
+      for (const jurisdiction of ['state:AP', 'district:Visakhapatnam']) {
+        const seen = await stack.query(lookup.query, { id: lookup.hidden }, { jurisdiction });
+        expect(seen.errors).toBeUndefined();
+        expect(seen.data[lookup.field]).not.toBeNull();
+      }
+      expect(errorCodes(await stack.query(lookup.query, { id: lookup.hidden }, { jurisdiction: 'district:NTR' }))).toEqual(['NOT_FOUND']);
+    }
+    const own = await stack.query(lookups[0].query, { id: vjaLicence.licence_number }, VJA_OFFICER);
+    expect(own.data.drivingLicence).toEqual({ licenceNumber: vjaLicence.licence_number });
+  });
+
+  test("a worker's papers from both cities show a VJA officer only the VJA ones, a state officer all, and an unknown RTO's to national callers only", async () => {
+    const workerId = await seededWorker('VJA');
+    const twoYearsAgo = addYears(today, -2);
+    // Papers from Visakhapatnam, since suspended, then Vijayawada's (a worker holds one valid licence and badge at a time).
+    const gvmcLicence = await issue(ISSUE_LICENCE, licenceInput(workerId, { issuingRto: 'AP31', issuedOn: twoYearsAgo, validUntil: addYears(today, 3) }));
+    const gvmcBadge = await issue(ISSUE_BADGE, { workerId, licenceNumber: gvmcLicence.licenceNumber, issuedOn: twoYearsAgo, validUntil: addYears(today, 1) });
+    await sql(`update driving_licence set suspended = true where licence_number = ?`, [gvmcLicence.licenceNumber]);
+    await sql(`update psv_badge set suspended = true where badge_number = ?`, [gvmcBadge.badgeNumber]);
+    const vjaLicence = await issue(ISSUE_LICENCE, licenceInput(workerId));
+    const vjaBadge = await issue(ISSUE_BADGE, { workerId, licenceNumber: vjaLicence.licenceNumber, issuedOn: today, validUntil: addYears(today, 1) });
+    const permit = async (overrides: object, caller?: CallerSpec) => (await issue(ISSUE_PERMIT, {
+      workerId, permitType: 'AUTO_RICKSHAW_CONTRACT_CARRIAGE', issuedOn: today, validUntil: addYears(today, 1), ...overrides,
+    }, caller)).permitNumber as string;
+    const vjaStandPermit = await permit({ vehicleRegistration: await unusedRegistration('AP16'), autoStandId: await standIn('VJA') });
+    const gvmcStandPermit = await permit({ vehicleRegistration: await unusedRegistration('AP16'), autoStandId: await standIn('GVMC') });
+    const vjaGoodsPermit = await permit({ vehicleRegistration: await unusedRegistration('AP16'), permitType: 'GOODS_CARRIAGE' }, VJA_OFFICER);
+    const gvmcGoodsPermit = await permit({ vehicleRegistration: await unusedRegistration('AP31'), permitType: 'GOODS_CARRIAGE' });
+    // A vehicle registered with an RTO the hub does not know lies in no city.
+    const unknownRtoPermit = await permit({ vehicleRegistration: await unusedRegistration('TS09'), permitType: 'GOODS_CARRIAGE' });
+
+    const PAPERS = `query($id: ID!) { worker(id: $id) {
+      drivingLicences { licenceNumber } badges { badgeNumber } vehiclePermits { permitNumber autoStand { id city { code } } } } }`;
+    const seenBy = async (caller: CallerSpec) => {
+      const res = await stack.query(PAPERS, { id: workerId }, caller);
+      expect(res.errors).toBeUndefined();
+      const { drivingLicences, badges, vehiclePermits } = res.data.worker;
+      for (const p of vehiclePermits) if (p.autoStand) expect(p.autoStand.id).toMatch(new RegExp(`^AS-${p.autoStand.city.code}-`));
+      return {
+        licences: drivingLicences.map((l: any) => l.licenceNumber),
+        badges: badges.map((b: any) => b.badgeNumber),
+        permits: vehiclePermits.map((p: any) => p.permitNumber).sort(),
+      };
+    };
+    const vja = await seenBy(VJA_OFFICER);
+    expect(vja).toEqual({ licences: [vjaLicence.licenceNumber], badges: [vjaBadge.badgeNumber], permits: [vjaStandPermit, vjaGoodsPermit].sort() });
+    expect(await seenBy({ jurisdiction: 'district:NTR' })).toEqual(vja);
+    const state = await seenBy({ jurisdiction: 'state:AP' });
+    expect(state).toEqual({
+      licences: [gvmcLicence.licenceNumber, vjaLicence.licenceNumber],
+      badges: [gvmcBadge.badgeNumber, vjaBadge.badgeNumber],
+      permits: [vjaStandPermit, gvmcStandPermit, vjaGoodsPermit, gvmcGoodsPermit].sort(),
+    });
+    const national = await seenBy({ jurisdiction: 'national' });
+    expect(national).toEqual({ ...state, permits: [...state.permits, unknownRtoPermit].sort() });
+
+    // What each saw agrees with the stored rows of their cities.
+    const [{ n: vjaRows }] = await sql(`select count(*)::int as n from vehicle_permit p left join auto_stand s on s.id = p.auto_stand_id
+      where p.worker_id = ? and (s.city_code = 'VJA' or (p.auto_stand_id is null and left(p.vehicle_registration, 4) = 'AP16'))`, [workerId]);
+    expect(vja.permits).toHaveLength(vjaRows);
+  });
+
+  test('a VJA roster with every transport paper holds only VJA records, still one statement per table', async () => {
+    let res: any;
+    const counts = await countStatements(stack, async () => {
+      res = await stack.query(`{ workers(filter: { city: "VJA" }, first: 100) { edges { node { id
+        drivingLicences { licenceNumber issuingRto } badges { badgeNumber licenceNumber }
+        vehiclePermits { permitNumber vehicleRegistration autoStand { id city { code } } }
+      } } } }`, {}, VJA_OFFICER);
+    });
+    expect(res.errors).toBeUndefined();
+    const nodes = res.data.workers.edges.map((e: any) => e.node);
+    const ids = nodes.map((n: any) => n.id);
+    const returned = (field: string, key: string) => nodes.flatMap((n: any) => n[field].map((x: any) => x[key])).sort();
+    const inVja = async (query: string) => (await sql(query, [ids])).map((r) => r.k).sort();
+    expect(returned('drivingLicences', 'licenceNumber')).toEqual(await inVja(`select licence_number as k from driving_licence where worker_id in (?) and issuing_rto = 'AP16'`));
+    expect(returned('badges', 'badgeNumber')).toEqual(await inVja(`select badge_number as k from psv_badge where worker_id in (?) and licence_number like 'AP16 %'`));
+    expect(returned('vehiclePermits', 'permitNumber')).toEqual(await inVja(`select p.permit_number as k from vehicle_permit p left join auto_stand s on s.id = p.auto_stand_id
+      where p.worker_id in (?) and (s.city_code = 'VJA' or (p.auto_stand_id is null and p.vehicle_registration like 'AP16%'))`));
+    expect(returned('drivingLicences', 'licenceNumber').length).toBeGreaterThan(0);
+    expect(returned('vehiclePermits', 'permitNumber').length).toBeGreaterThan(0);
+    for (const node of nodes) {
+      for (const licence of node.drivingLicences) expect(licence.issuingRto).toBe('AP16');
+      for (const badge of node.badges) expect(badge.licenceNumber).toMatch(/^AP16 /);
+      for (const permit of node.vehiclePermits) if (permit.autoStand) expect(permit.autoStand.city.code).toBe('VJA');
+    }
+    const perTable: Record<string, number> = {};
+    for (const statement of counts.transport.statements) perTable[tableOf(statement)] = (perTable[tableOf(statement)] ?? 0) + 1;
+    expect(perTable).toEqual({ driving_licence: 1, psv_badge: 1, vehicle_permit: 1, auto_stand: 1 });
+  });
+
+  test('a VJA officer cannot issue papers of a GVMC or unknown RTO or stand (FORBIDDEN) or to a GVMC worker (NOT_FOUND), and nothing is written', async () => {
+    const workerId = await seededWorker('VJA');
+    const [gvmcLicence] = await sql(`select licence_number from driving_licence where issuing_rto = 'AP31' order by 1 limit 1`);
+    const permit = { workerId, permitType: 'AUTO_RICKSHAW_CONTRACT_CARRIAGE', issuedOn: today, validUntil: addYears(today, 1) };
+    const attempts = [
+      () => stack.query(ISSUE_LICENCE, { input: licenceInput(workerId, { issuingRto: 'AP31' }) }, VJA_OFFICER),
+      // A GVMC licence, and one that does not exist: the refusal is the same, so it confirms nothing.
+      () => stack.query(ISSUE_BADGE, { input: { workerId, licenceNumber: gvmcLicence.licence_number, issuedOn: today, validUntil: addYears(today, 1) } }, VJA_OFFICER),
+      () => stack.query(ISSUE_BADGE, { input: { workerId, licenceNumber: 'AP31 20199999999', issuedOn: today, validUntil: addYears(today, 1) } }, VJA_OFFICER),
+      async () => stack.query(ISSUE_PERMIT, { input: { ...permit, vehicleRegistration: await unusedRegistration(), autoStandId: await standIn('GVMC') } }, VJA_OFFICER),
+      async () => stack.query(ISSUE_PERMIT, { input: { ...permit, vehicleRegistration: await unusedRegistration(), autoStandId: 'AS-GVMC-9999' } }, VJA_OFFICER),
+      async () => stack.query(ISSUE_PERMIT, { input: { ...permit, permitType: 'GOODS_CARRIAGE', vehicleRegistration: await unusedRegistration('AP31') } }, VJA_OFFICER),
+      async () => stack.query(ISSUE_PERMIT, { input: { ...permit, permitType: 'GOODS_CARRIAGE', vehicleRegistration: await unusedRegistration('TS09') } }, { jurisdiction: 'state:AP' }),
+    ];
+    for (const attempt of attempts) {
+      await expectRefused(attempt, 'FORBIDDEN');
+    }
+    const refusal = await stack.query(ISSUE_LICENCE, { input: licenceInput(workerId, { issuingRto: 'AP31' }) }, VJA_OFFICER);
+    expect(refusal.errors![0].message).toContain('GVMC');
+
+    // A GVMC worker: Labour does not show the worker to this officer, so NOT_FOUND.
+    const gvmcWorker = await seededWorker('GVMC');
+    await expectRefused(() => stack.query(ISSUE_LICENCE, { input: licenceInput(gvmcWorker) }, VJA_OFFICER), 'NOT_FOUND');
+  });
+
+  test('a CONFLICT over a licence issued outside the jurisdiction does not name it', async () => {
+    const workerId = await seededWorker('VJA');
+    const gvmc = await issue(ISSUE_LICENCE, licenceInput(workerId, { issuingRto: 'AP31' }));
+    const res = await stack.query(ISSUE_LICENCE, { input: licenceInput(workerId) }, VJA_OFFICER);
+    expect(errorCodes(res)).toEqual(['CONFLICT']);
+    expect(res.errors![0].message).not.toContain(gvmc.licenceNumber);
+    const state = await stack.query(ISSUE_LICENCE, { input: licenceInput(workerId) }, { jurisdiction: 'state:AP' });
+    expect(state.errors![0].message).toContain(gvmc.licenceNumber);
+  });
+
+  test('officers of another agency, analysts and tokens without the write scope cannot issue (FORBIDDEN)', async () => {
+    const workerId = await seededWorker('VJA');
+    const refused: CallerSpec[] = [
+      { agency: 'mepma' }, { agency: 'labour' },
+      { role: 'analyst', scopes: ['read'], purpose: 'Statistics' }, { scopes: ['read'] }, { jurisdiction: 'city:VJA', scopes: ['read'] },
+    ];
+    for (const caller of refused) {
+      await expectRefused(() => stack.query(ISSUE_LICENCE, { input: licenceInput(workerId) }, caller), 'FORBIDDEN');
+    }
+  });
+
+  test('history: an auditor reads who issued a licence and who suspended it, for what purpose; analysts and other agencies may not', async () => {
+    const workerId = await seededWorker('VJA');
+    const input = licenceInput(workerId);
+    const issued = await stack.query(`mutation($input: IssueDrivingLicenceInput!) {
+      issueDrivingLicence(input: $input) { licenceNumber source { recordedBy updatedBy } } }`, { input }, VJA_OFFICER);
+    expect(issued.errors).toBeUndefined();
+    const { licenceNumber } = issued.data.issueDrivingLicence;
+    expect(issued.data.issueDrivingLicence.source).toEqual({ recordedBy: 'transport:vja.rto', updatedBy: null });
+
+    // Transport has no mutation that changes a licence yet: a suspension is written the way a
+    // graph write is (marked with its writer), and a correction is made straight in the database.
+    const em = stack.subgraphs.get('transport')!.database.orm.em.fork();
+    await writeInTransaction(em, { actor: 'transport:vja.rto', purpose: 'service-delivery' }, (tx) =>
+      tx.execute(`update driving_licence set suspended = true, updated_by = 'transport:vja.rto' where licence_number = ?`, [licenceNumber]));
+    await sql(`update driving_licence set vehicle_classes = '{THREE_WHEELER_TR}' where licence_number = ?`, [licenceNumber]);
+
+    const HISTORY = `query($n: ID!) { drivingLicence(licenceNumber: $n) {
+      source { recordedBy updatedBy } history { at by purpose action changes { field oldValue newValue } } } }`;
+    const res = await stack.query(HISTORY, { n: licenceNumber }, AUDITOR);
+    expect(res.errors).toBeUndefined();
+    const { history, source } = res.data.drivingLicence;
+    expect(source).toEqual({ recordedBy: 'transport:vja.rto', updatedBy: 'transport:vja.rto' });
+    expect(history).toHaveLength(3);
+    const [created, suspended, corrected] = history;
+    expect(created).toMatchObject({ by: 'transport:vja.rto', purpose: 'service-delivery', action: 'CREATED' });
+    expect(created.changes).toEqual(expect.arrayContaining([
+      { field: 'licenceNumber', oldValue: null, newValue: licenceNumber },
+      { field: 'workerId', oldValue: null, newValue: workerId },
+      { field: 'vehicleClasses', oldValue: null, newValue: JSON.stringify(input.vehicleClasses) },
+      { field: 'issuingRto', oldValue: null, newValue: 'AP16' },
+      { field: 'issuedOn', oldValue: null, newValue: input.issuedOn },
+      { field: 'validUntil', oldValue: null, newValue: input.validUntil },
+      { field: 'suspended', oldValue: null, newValue: 'false' },
+    ]));
+    // Provenance columns are the change's own `at` and `by`, not changes of their own.
+    expect(created.changes.map((c: any) => c.field)).not.toContain('recordedBy');
+    expect(suspended).toEqual({
+      at: expect.any(String), by: 'transport:vja.rto', purpose: 'service-delivery', action: 'UPDATED',
+      changes: [{ field: 'suspended', oldValue: 'false', newValue: 'true' }],
+    });
+    expect(corrected).toMatchObject({
+      by: expect.stringMatching(/^database:/), purpose: null, action: 'UPDATED',
+      changes: [{ field: 'vehicleClasses', oldValue: JSON.stringify(input.vehicleClasses), newValue: '["THREE_WHEELER_TR"]' }],
+    });
+    expect(new Date(created.at) <= new Date(suspended.at) && new Date(suspended.at) <= new Date(corrected.at)).toBe(true);
+
+    // Transport's own officers read it too, through the worker as well; an analyst or another agency's officer is refused.
+    const own = await stack.query(`query($id: ID!) { worker(id: $id) { drivingLicences { licenceNumber history { action by } } } }`, { id: workerId }, VJA_OFFICER);
+    expect(own.errors).toBeUndefined();
+    expect(own.data.worker.drivingLicences).toEqual([{ licenceNumber, history: history.map((h: any) => ({ action: h.action, by: h.by })) }]);
+    const notAllowed: CallerSpec[] = [{ role: 'analyst', scopes: ['read'], purpose: 'Statistics' }, { agency: 'mepma' }];
+    for (const caller of notAllowed) {
+      const refused = await stack.query(HISTORY, { n: licenceNumber }, caller);
+      expect(errorCodes(refused)).toContain('FORBIDDEN');
+      expect(refused.data?.drivingLicence?.history ?? null).toBeNull();
+    }
+  });
+
+  test('history of a newly issued badge and permit; demo records imported with history paused have none', async () => {
+    const workerId = await seededWorker('VJA');
+    const licence = await issue(ISSUE_LICENCE, licenceInput(workerId), VJA_OFFICER);
+    const badge = await issue(ISSUE_BADGE, { workerId, licenceNumber: licence.licenceNumber, issuedOn: today, validUntil: addYears(today, 1) }, VJA_OFFICER);
+    expect(badge.source.recordedBy).toBe('transport:vja.rto');
+    const standId = await standIn('VJA');
+    const vehicleRegistration = await unusedRegistration();
+    const permit = await issue(ISSUE_PERMIT, {
+      workerId, vehicleRegistration, permitType: 'E_RICKSHAW', autoStandId: standId, issuedOn: today, validUntil: addYears(today, 2),
+    }, VJA_OFFICER);
+
+    const res = await stack.query(`query($id: ID!) { worker(id: $id) {
+      badges { history { by purpose action changes { field newValue } } }
+      vehiclePermits { source { recordedBy } history { by purpose action changes { field newValue } } autoStand { history { action } } } } }`,
+    { id: workerId }, AUDITOR);
+    expect(res.errors).toBeUndefined();
+    const [badgeSeen] = res.data.worker.badges;
+    expect(badgeSeen.history).toEqual([{
+      by: 'transport:vja.rto', purpose: 'service-delivery', action: 'CREATED',
+      changes: expect.arrayContaining([{ field: 'badgeNumber', newValue: badge.badgeNumber }, { field: 'licenceNumber', newValue: licence.licenceNumber }]),
+    }]);
+    const [permitSeen] = res.data.worker.vehiclePermits;
+    expect(permitSeen.source.recordedBy).toBe('transport:vja.rto');
+    expect(permitSeen.history).toEqual([{
+      by: 'transport:vja.rto', purpose: 'service-delivery', action: 'CREATED',
+      changes: expect.arrayContaining([
+        { field: 'permitNumber', newValue: permit.permitNumber }, { field: 'vehicleRegistration', newValue: vehicleRegistration },
+        { field: 'permitType', newValue: 'E_RICKSHAW' }, { field: 'autoStandId', newValue: standId },
+      ]),
+    }]);
+    expect(permitSeen.autoStand.history).toEqual([]);
+  });
+
+  test('record_change is append-only', async () => {
+    const [{ n }] = await sql(`select count(*)::int as n from record_change`);
+    expect(n).toBeGreaterThan(0);
+    await expect(sql(`update record_change set changed_by = 'someone else'`)).rejects.toThrow(/append-only/);
+    await expect(sql(`truncate record_change`)).rejects.toThrow(/append-only/);
+    await expect(sql(`delete from record_change`)).rejects.toThrow(/append-only/);
+  });
 });

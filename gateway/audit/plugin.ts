@@ -80,9 +80,10 @@ export function guardPlugin(audit: AuditLog, policies: () => Map<string, AccessP
   };
 }
 
-function outcomeOf(data: unknown, codes: string[]): Outcome {
+function outcomeOf(data: Record<string, unknown> | null | undefined, codes: string[]): Outcome {
   if (!codes.length) return 'ok';
   if (codes.includes(ErrorCode.AUDIT_UNAVAILABLE)) return 'refused';
-  if (data) return 'partial';
+  // Partial when some root field still carries data: `{ worker: null }` answered nothing.
+  if (data && Object.values(data).some((value) => value !== null)) return 'partial';
   return codes.includes(ErrorCode.FORBIDDEN) ? 'denied' : 'error';
 }

@@ -19,13 +19,15 @@ function int(name: string, fallback: number): number {
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 
+const subgraphBasePort = int('SUBGRAPH_BASE_PORT', 4001);
+
 export const config = {
   host: env.HOST ?? '127.0.0.1',
   gatewayPort: int('PORT', 4000),
   /** Subgraphs listen on 4001–4005 in the order of AGENCIES unless SUBGRAPH_BASE_PORT moves them. */
-  subgraphBasePort: int('SUBGRAPH_BASE_PORT', 4001),
-  /** The gateway's access-log subgraph, which only the gateway calls. */
-  auditPort: int('AUDIT_PORT', 4006),
+  subgraphBasePort,
+  /** The gateway's access-log subgraph, which only the gateway calls: next after the agencies. */
+  auditPort: int('AUDIT_PORT', subgraphBasePort + AGENCIES.length),
   /** Development keys (caller-token issuer, internal seal) are created here on first start. */
   keysDir: path.resolve(repoRoot, env.KEYS_DIR ?? '.data/keys'),
   /** How long the gateway waits for one agency before answering without it. */

@@ -56,8 +56,7 @@ export function sourceOf(agency: string, record: ProvenanceFields & { id?: strin
   };
 }
 
-/** Who a write through the graph is attributed to, until callers authenticate (issue 3). */
-export const GRAPH_WRITER = 'worker-graph';
+/** The source system of records written through the graph; `recordedBy` names the caller. */
 export const GRAPH_SOURCE_SYSTEM = 'Worker Graph';
 
 /**

@@ -1,24 +1,54 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { cityCondition, type Caller } from '../../src/shared/access/caller.js';
+import { historyLoader } from '../../src/shared/history.js';
 import { manyByKey, oneByKey } from '../../src/shared/loaders.js';
 import { AnganwadiCentreSchema, IcdsEnrolmentSchema } from './entities.js';
 
-/** Built once per request, so batching and caching never leak between callers. */
-export function createLoaders(em: EntityManager) {
+/**
+ * Built once per request, so batching and caching never leak between callers. Every query is
+ * limited to the caller's jurisdiction: a centre outside it, and every enrolment at such a
+ * centre, loads as if it did not exist.
+ */
+export function createLoaders(em: EntityManager, caller: Caller) {
+  const where = jurisdictionFilters(em, caller);
   return {
     centreById: oneByKey(
-      (ids: string[]) => em.find(AnganwadiCentreSchema, { id: { $in: ids } }),
+      (ids: string[]) => em.find(AnganwadiCentreSchema, { id: { $in: ids }, ...where.centre() }),
       (centre) => centre.id,
     ),
     enrolmentsByWorker: manyByKey(
       (workerIds: string[]) =>
-        em.find(IcdsEnrolmentSchema, { workerId: { $in: workerIds } }, { orderBy: { enrolledOn: 'asc', id: 'asc' } }),
+        em.find(IcdsEnrolmentSchema, { workerId: { $in: workerIds }, ...where.enrolment() }, { orderBy: { enrolledOn: 'asc', id: 'asc' } }),
       (enrolment) => enrolment.workerId,
     ),
     enrolmentById: oneByKey(
-      (ids: string[]) => em.find(IcdsEnrolmentSchema, { id: { $in: ids } }),
+      (ids: string[]) => em.find(IcdsEnrolmentSchema, { id: { $in: ids }, ...where.enrolment() }),
       (enrolment) => enrolment.id,
     ),
+    // Keyed `<table>:<record key>`. No column needs masking: an enrolment's history carries the
+    // same policy as the enrolment itself (ICDS staff and auditors), and a centre holds nothing private.
+    history: historyLoader(em, caller),
   };
 }
 
 export type IcdsLoaders = ReturnType<typeof createLoaders>;
+
+/**
+ * The extra conditions that keep each table inside the caller's jurisdiction (none for a
+ * national caller). A centre carries its city; an enrolment lies in its centre's city, so it is
+ * limited by a subquery on `anganwadi_centre.city_code` (indexed), which keeps each loader batch
+ * to one statement.
+ */
+export function jurisdictionFilters(em: EntityManager, caller: Caller) {
+  const cities = cityCondition(caller);
+  const none = () => ({});
+  if (!cities) return { centre: none, enrolment: none };
+  // MikroORM takes a subquery wherever it takes a list, but its types only know lists. Built
+  // afresh for each query, so no two statements share a query builder.
+  const centresInJurisdiction = () =>
+    em.createQueryBuilder(AnganwadiCentreSchema, 'centre').select('centre.id').where({ cityCode: cities }).getKnexQuery() as unknown as string[];
+  return {
+    centre: () => ({ cityCode: cities }),
+    enrolment: () => ({ centreId: { $in: centresInJurisdiction() } }),
+  };
+}

@@ -1,12 +1,15 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { requireCity, type Caller } from '../../src/shared/access/caller.js';
 import { conflict, notFound } from '../../src/shared/errors.js';
 import { findPage } from '../../src/shared/pagination.js';
-import { GRAPH_SOURCE_SYSTEM, GRAPH_WRITER, sourceOf } from '../../src/shared/provenance.js';
+import { GRAPH_SOURCE_SYSTEM, sourceOf } from '../../src/shared/provenance.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import { nextId, writeInTransaction } from '../../src/shared/transactions.js';
 import { cityByCode } from '../../src/shared/demo/places.js';
 import { notInFuture, placeFilter, textArg, workerIdArg } from '../../src/shared/validation.js';
-import { AnganwadiCentreSchema, IcdsEnrolmentSchema } from './entities.js';
+import { AnganwadiCentreSchema, IcdsEnrolmentSchema, type AnganwadiCentre } from './entities.js';
 import type { Resolvers } from './generated/resolvers.js';
+import { jurisdictionFilters } from './loaders.js';
 import { centreIdArg, enrolmentIdArg, exitDateRule, householdMemberRules } from './rules.js';
 
 const AGENCY = 'icds';
@@ -21,8 +24,9 @@ export const resolvers: Resolvers = {
       return centre;
     },
 
-    anganwadiCentres: (_, { filter, first, after }, { em }) =>
-      findPage(em, AnganwadiCentreSchema, placeFilter(filter), { first, after }),
+    // The jurisdiction limits the page and its totalCount alike.
+    anganwadiCentres: (_, { filter, first, after }, { em, caller }) =>
+      findPage<AnganwadiCentre>(em, AnganwadiCentreSchema, { $and: [placeFilter(filter), jurisdictionFilters(em, caller).centre()] }, { first, after }),
 
     async icdsEnrolment(_, { id }, { loaders }) {
       const enrolment = await loaders.enrolmentById.load(enrolmentIdArg(id));
@@ -32,16 +36,18 @@ export const resolvers: Resolvers = {
   },
 
   Mutation: {
-    async enrolHouseholdMember(_, { input }, { em, workers }) {
+    async enrolHouseholdMember(_, { input }, { em, caller, writer, workers }) {
       const workerId = workerIdArg(input.workerId);
       const centreId = centreIdArg(input.centreId);
       const beneficiaryName = textArg(input.beneficiaryName, 'beneficiaryName', 120);
       const enrolledOn = notInFuture(input.enrolledOn, 'enrolledOn');
       householdMemberRules(input, enrolledOn);
+      // The centre first: a caller refused for its city learns nothing from Labour's answer either.
+      await requireCentreInJurisdiction(em, caller, centreId, input.centreId);
       await workers.requireWorkers([workerId]);
       const woman = input.beneficiaryType !== 'CHILD';
-      return writeInTransaction(em, async (tx) => {
-        if (!(await tx.count(AnganwadiCentreSchema, { id: centreId }))) throw notFound('anganwadi centre', input.centreId);
+      // The foreign key on centre_id keeps the centre there until the enrolment is written.
+      return writeInTransaction(em, writer, async (tx) => {
         const active = await tx.find(IcdsEnrolmentSchema, { workerId, beneficiaryType: input.beneficiaryType, status: 'ACTIVE' });
         const same = active.find((enrolment) => enrolment.beneficiaryName.toLowerCase() === beneficiaryName.toLowerCase());
         if (same) throw conflict(`${same.beneficiaryName} is already enrolled (${same.id}, since ${same.enrolledOn}); exit that enrolment first to move them.`);
@@ -61,22 +67,23 @@ export const resolvers: Resolvers = {
           // PMMVY instalments are paid later, to women only.
           pmmvyInstalmentsPaid: woman ? 0 : null,
           sourceSystem: GRAPH_SOURCE_SYSTEM,
-          recordedBy: GRAPH_WRITER,
+          recordedBy: writer.actor,
         });
         await tx.flush();
         return enrolment;
       }, `${beneficiaryName} already has an active enrolment in this household.`);
     },
 
-    async exitIcdsEnrolment(_, { id, exitedOn }, { em }) {
+    async exitIcdsEnrolment(_, { id, exitedOn }, { em, caller, writer }) {
       const enrolmentId = enrolmentIdArg(id);
       notInFuture(exitedOn, 'exitedOn');
-      return writeInTransaction(em, async (tx) => {
-        const enrolment = await tx.findOne(IcdsEnrolmentSchema, { id: enrolmentId });
+      return writeInTransaction(em, writer, async (tx) => {
+        // An enrolment at a centre outside the jurisdiction is as unknown as one that does not exist.
+        const enrolment = await tx.findOne(IcdsEnrolmentSchema, { id: enrolmentId, ...jurisdictionFilters(tx, caller).enrolment() });
         if (!enrolment) throw notFound('ICDS enrolment', id);
         if (enrolment.status === 'EXITED') throw conflict(`${enrolment.id} already exited on ${enrolment.exitedOn}.`);
         exitDateRule(enrolment, exitedOn);
-        tx.assign(enrolment, { status: 'EXITED', exitedOn, updatedBy: GRAPH_WRITER });
+        tx.assign(enrolment, { status: 'EXITED', exitedOn, updatedBy: writer.actor });
         await tx.flush();
         return enrolment;
       });
@@ -94,17 +101,30 @@ export const resolvers: Resolvers = {
     city: (centre) => ({ code: centre.cityCode, name: cityByCode(centre.cityCode)?.name ?? centre.cityCode }),
     ward: (centre) => ({ code: centre.wardCode }),
     source: (centre) => sourceOf(AGENCY, centre),
+    history: (centre, _, { loaders }) => loaders.history.load(`anganwadi_centre:${centre.id}`),
   },
 
   IcdsEnrolment: {
     __resolveReference: (reference, { loaders }) => loaders.enrolmentById.load(reference.id),
     worker: (enrolment) => ({ id: enrolment.workerId }),
-    // The foreign key on centre_id guarantees the centre is there.
+    // The foreign key on centre_id guarantees the centre is there, and a caller who sees the
+    // enrolment sees its centre: the enrolment lies in the centre's city.
     centre: async (enrolment, _, { loaders }) => (await loaders.centreById.load(enrolment.centreId))!,
     source: (enrolment) => sourceOf(AGENCY, enrolment),
+    history: (enrolment, _, { loaders }) => loaders.history.load(`icds_enrolment:${enrolment.id}`),
   },
 
   AnganwadiCentreConnection: {
     totalCount: (connection) => connection.totalCount(),
   },
 };
+
+/**
+ * Refuses (FORBIDDEN) an enrolment at a centre outside the caller's jurisdiction, before the
+ * worker is confirmed or anything is written; an unknown centre is NOT_FOUND.
+ */
+async function requireCentreInJurisdiction(em: EntityManager, caller: Caller, id: string, asGiven: string): Promise<void> {
+  const centre = await em.findOne(AnganwadiCentreSchema, { id });
+  if (!centre) throw notFound('anganwadi centre', asGiven);
+  requireCity(caller, centre.cityCode, 'anganwadi enrolments');
+}

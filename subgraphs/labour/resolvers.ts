@@ -1,6 +1,7 @@
+import { coversCity, requireCity, type Caller } from '../../src/shared/access/caller.js';
 import { badInput, conflict, notFound } from '../../src/shared/errors.js';
 import { findPage } from '../../src/shared/pagination.js';
-import { GRAPH_SOURCE_SYSTEM, GRAPH_WRITER, sourceOf } from '../../src/shared/provenance.js';
+import { GRAPH_SOURCE_SYSTEM, sourceOf } from '../../src/shared/provenance.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import { nextId, writeInTransaction } from '../../src/shared/transactions.js';
 import { cityByCode } from '../../src/shared/demo/places.js';
@@ -8,6 +9,7 @@ import { NCO_CODE } from '../../src/shared/demo/population.js';
 import { cityArg, digitsArg, notInFuture, phoneArg, placeFilter, textArg, wardArg, workerIdArg } from '../../src/shared/validation.js';
 import { SocialSecurityEnrolmentSchema, WorkerSchema, type Worker } from './entities.js';
 import type { Resolvers } from './generated/resolvers.js';
+import { jurisdictionFilters } from './loaders.js';
 import { idReferenceTokenArg, registrationAge, schemeEligibility } from './rules.js';
 import type { Context } from './context.js';
 import type { FilterQuery } from '@mikro-orm/core';
@@ -26,13 +28,14 @@ export const resolvers: Resolvers = {
       return worker;
     },
 
-    workers(_, { filter, first, after }, { em }) {
+    // The jurisdiction limits the page and its totalCount alike.
+    workers(_, { filter, first, after }, { em, caller }) {
       const where: Partial<Worker> = placeFilter(filter);
       if (filter?.occupation) where.occupation = filter.occupation;
-      return findPage(em, WorkerSchema, where, { first, after });
+      return findPage<Worker>(em, WorkerSchema, { $and: [where, jurisdictionFilters(em, caller).worker()] }, { first, after });
     },
 
-    async findWorkers(_, { phone, idLast4, dateOfBirth, name }, { em }) {
+    async findWorkers(_, { phone, idLast4, dateOfBirth, name }, { em, caller }) {
       const where: FilterQuery<Worker> = {};
       if (phone) where.phone = phoneArg(phone);
       if (idLast4 || dateOfBirth) {
@@ -44,13 +47,14 @@ export const resolvers: Resolvers = {
         throw badInput('Give a phone number, or the ID reference last four digits with the date of birth.');
       }
       if (name) where.name = { $ilike: `%${textArg(name, 'name').replace(/[%_\\]/g, '\\$&')}%` };
-      return em.find(WorkerSchema, where, { orderBy: { id: 'asc' }, limit: LOOKUP_LIMIT });
+      return em.find(WorkerSchema, { $and: [where, jurisdictionFilters(em, caller).worker()] }, { orderBy: { id: 'asc' }, limit: LOOKUP_LIMIT });
     },
   },
 
   Mutation: {
-    async registerWorker(_, { input }, { em }) {
+    async registerWorker(_, { input }, { em, caller, writer }) {
       const city = cityArg(input.city);
+      requireCity(caller, city, 'worker register');
       const registeredOn = notInFuture(input.registeredOn ?? today(), 'registeredOn');
       registrationAge(input.dateOfBirth, registeredOn);
       const values = {
@@ -67,20 +71,20 @@ export const resolvers: Resolvers = {
         registeredOn,
         eShramUan: input.eShramUan ? digitsArg(input.eShramUan, 'eShramUan', 12) : null,
         sourceSystem: GRAPH_SOURCE_SYSTEM,
-        recordedBy: GRAPH_WRITER,
+        recordedBy: writer.actor,
       };
-      return writeInTransaction(em, async (tx) => {
-        await assertUnique(tx, values);
+      return writeInTransaction(em, writer, async (tx) => {
+        await assertUnique(tx, caller, values);
         const worker = tx.create(WorkerSchema, { id: await nextId(tx, 'worker_number_seq', 'W-'), ...values });
         await tx.flush();
         return worker;
       }, 'This worker is already registered (same phone, ID reference or e-Shram UAN).');
     },
 
-    async updateWorker(_, { id, input }, { em }) {
+    async updateWorker(_, { id, input }, { em, caller, writer }) {
       const workerId = workerIdArg(id, 'id');
-      return writeInTransaction(em, async (tx) => {
-        const worker = await tx.findOne(WorkerSchema, { id: workerId });
+      return writeInTransaction(em, writer, async (tx) => {
+        const worker = await workerInJurisdiction(tx, caller, workerId);
         if (!worker) throw notFound('worker', id);
         const changes: Partial<Worker> = {};
         if (input.name != null) changes.name = textArg(input.name, 'name', 120);
@@ -90,19 +94,19 @@ export const resolvers: Resolvers = {
         if (input.ward != null) changes.wardCode = wardArg(input.ward, worker.cityCode);
         if (input.eShramUan != null) changes.eShramUan = digitsArg(input.eShramUan, 'eShramUan', 12);
         if (Object.keys(changes).length === 0) throw badInput('Nothing to update: give at least one field.');
-        await assertUnique(tx, changes, worker.id);
-        tx.assign(worker, { ...changes, updatedBy: GRAPH_WRITER });
+        await assertUnique(tx, caller, changes, worker.id);
+        tx.assign(worker, { ...changes, updatedBy: writer.actor });
         await tx.flush();
         return worker;
       }, 'Another worker already has that phone number or e-Shram UAN.');
     },
 
-    async enrolInScheme(_, { input }, { em }) {
+    async enrolInScheme(_, { input }, { em, caller, writer }) {
       const workerId = workerIdArg(input.workerId);
       const enrolledOn = notInFuture(input.enrolledOn, 'enrolledOn');
       const schemeReference = textArg(input.schemeReference, 'schemeReference', 60);
-      return writeInTransaction(em, async (tx) => {
-        const worker = await tx.findOne(WorkerSchema, { id: workerId });
+      return writeInTransaction(em, writer, async (tx) => {
+        const worker = await workerInJurisdiction(tx, caller, workerId);
         if (!worker) throw notFound('worker', input.workerId);
         if (enrolledOn < worker.dateOfBirth) throw badInput('enrolledOn is before the worker was born.', 'enrolledOn');
         schemeEligibility(input.scheme, worker, enrolledOn);
@@ -116,7 +120,7 @@ export const resolvers: Resolvers = {
           enrolledOn,
           schemeReference,
           sourceSystem: GRAPH_SOURCE_SYSTEM,
-          recordedBy: GRAPH_WRITER,
+          recordedBy: writer.actor,
         });
         await tx.flush();
         return enrolment;
@@ -131,11 +135,13 @@ export const resolvers: Resolvers = {
     ward: (worker) => ({ code: worker.wardCode }),
     socialSecurityEnrolments: (worker, _, { loaders }) => loaders.enrolmentsByWorker.load(worker.id),
     source: (worker) => sourceOf(AGENCY, worker),
+    history: (worker, _, { loaders }) => loaders.history.load(`worker:${worker.id}`),
   },
 
   SocialSecurityEnrolment: {
     __resolveReference: (reference, { loaders }) => loaders.enrolmentById.load(reference.id),
     source: (enrolment) => sourceOf(AGENCY, enrolment),
+    history: (enrolment, _, { loaders }) => loaders.history.load(`social_security_enrolment:${enrolment.id}`),
   },
 
   WorkerConnection: {
@@ -148,9 +154,21 @@ function ncoCodeArg(value: string): string {
   return value;
 }
 
-/** Phone, ID reference and e-Shram UAN each identify one person: refuse a second holder. */
+/**
+ * A worker to be changed, or null when there is none with that id in the caller's jurisdiction:
+ * an officer cannot change, or learn of, a worker they could not look up.
+ */
+function workerInJurisdiction(tx: Context['em'], caller: Caller, id: string): Promise<Worker | null> {
+  return tx.findOne(WorkerSchema, { $and: [{ id }, jurisdictionFilters(tx, caller).worker()] });
+}
+
+/**
+ * Phone, ID reference and e-Shram UAN each identify one person: refuse a second holder, wherever
+ * they are registered. The holder's id is named only to a caller whose jurisdiction covers them.
+ */
 async function assertUnique(
   em: Context['em'],
+  caller: Caller,
   values: { phone?: string; idToken?: string; eShramUan?: string | null },
   exceptId?: string,
 ): Promise<void> {
@@ -163,6 +181,8 @@ async function assertUnique(
     const value = values[field];
     if (!value) continue;
     const holder = await em.findOne(WorkerSchema, { [field]: value, ...(exceptId ? { id: { $ne: exceptId } } : {}) });
-    if (holder) throw conflict(`A worker with this ${label} is already registered (${holder.id}).`);
+    if (holder) {
+      throw conflict(`A worker with this ${label} is already registered${coversCity(caller, holder.cityCode) ? ` (${holder.id})` : ''}.`);
+    }
   }
 }

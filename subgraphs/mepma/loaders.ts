@@ -1,6 +1,10 @@
 import type DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { cityCondition, type Caller } from '../../src/shared/access/caller.js';
+import { policiesIn, type AccessPolicy } from '../../src/shared/access/policy.js';
+import { historyLoader } from '../../src/shared/history.js';
 import { manyByKey, oneByKey } from '../../src/shared/loaders.js';
+import { loadSchema } from '../../src/shared/subgraph.js';
 import {
   BankLinkageSchema, CigMembershipSchema, CigSchema, CreditLinkageSchema, SavingsDepositSchema, type SavingsDeposit,
 } from './entities.js';
@@ -11,36 +15,41 @@ interface SavingsTotal {
   total: number;
 }
 
-/** Built once per request, so batching and caching never leak between callers. */
-export function createLoaders(em: EntityManager) {
+/**
+ * Built once per request, so batching and caching never leak between callers. Every query is
+ * limited to the caller's jurisdiction: a CIG outside it, and everything that belongs to such a
+ * CIG, loads as if it did not exist.
+ */
+export function createLoaders(em: EntityManager, caller: Caller) {
+  const where = jurisdictionFilters(em, caller);
   const recentSavings = new Map<number, DataLoader<string, SavingsDeposit[]>>();
   return {
     cigById: oneByKey(
-      (ids: string[]) => em.find(CigSchema, { id: { $in: ids } }),
+      (ids: string[]) => em.find(CigSchema, { id: { $in: ids }, ...where.cig() }),
       (cig) => cig.id,
     ),
     membershipById: oneByKey(
-      (ids: string[]) => em.find(CigMembershipSchema, { id: { $in: ids } }),
+      (ids: string[]) => em.find(CigMembershipSchema, { id: { $in: ids }, ...where.cigRecord() }),
       (membership) => membership.id,
     ),
     /** Active and former members together: one read serves `members`, `memberCount` and `includeFormer`. */
     membershipsByCig: manyByKey(
       (cigIds: string[]) =>
-        em.find(CigMembershipSchema, { cigId: { $in: cigIds } }, { orderBy: { joinedOn: 'asc', id: 'asc' } }),
+        em.find(CigMembershipSchema, { $and: [{ cigId: { $in: cigIds } }, where.cigRecord()] }, { orderBy: { joinedOn: 'asc', id: 'asc' } }),
       (membership) => membership.cigId,
     ),
     membershipsByWorker: manyByKey(
       (workerIds: string[]) =>
-        em.find(CigMembershipSchema, { workerId: { $in: workerIds } }, { orderBy: { joinedOn: 'desc', id: 'desc' } }),
+        em.find(CigMembershipSchema, { workerId: { $in: workerIds }, ...where.cigRecord() }, { orderBy: { joinedOn: 'desc', id: 'desc' } }),
       (membership) => membership.workerId,
     ),
     bankLinkageByCig: oneByKey(
-      (cigIds: string[]) => em.find(BankLinkageSchema, { cigId: { $in: cigIds } }),
+      (cigIds: string[]) => em.find(BankLinkageSchema, { $and: [{ cigId: { $in: cigIds } }, where.cigRecord()] }),
       (linkage) => linkage.cigId,
     ),
     loansByCig: manyByKey(
       (cigIds: string[]) =>
-        em.find(CreditLinkageSchema, { cigId: { $in: cigIds } }, { orderBy: { sanctionedOn: 'desc', id: 'desc' } }),
+        em.find(CreditLinkageSchema, { $and: [{ cigId: { $in: cigIds } }, where.cigRecord()] }, { orderBy: { sanctionedOn: 'desc', id: 'desc' } }),
       (loan) => loan.cigId,
     ),
     /**
@@ -48,12 +57,14 @@ export function createLoaders(em: EntityManager) {
      * members' `savingsBalance`.
      */
     savingsTotalsByCig: manyByKey(
-      (cigIds: string[]) =>
-        em.getConnection().execute<SavingsTotal[]>(
+      (cigIds: string[]) => {
+        const inJurisdiction = where.cigRecordSql();
+        return em.getConnection().execute<SavingsTotal[]>(
           `select cig_id, membership_id, sum(amount)::int as total from savings_deposit
-           where cig_id in (?) group by cig_id, membership_id`,
-          [cigIds],
-        ),
+           where cig_id in (?)${inJurisdiction.sql} group by cig_id, membership_id`,
+          [cigIds, ...inJurisdiction.params],
+        );
+      },
       (total) => total.cig_id,
     ),
     /** A CIG's newest `limit` deposits; one loader per limit, so a page of CIGs costs one read. */
@@ -62,12 +73,13 @@ export function createLoaders(em: EntityManager) {
       if (!loader) {
         loader = manyByKey(
           async (cigIds: string[]) => {
+            const inJurisdiction = where.cigRecordSql();
             const rows = await em.getConnection().execute(
               `select * from (
                  select *, row_number() over (partition by cig_id order by deposited_on desc, id desc) as position
-                 from savings_deposit where cig_id in (?)
+                 from savings_deposit where cig_id in (?)${inJurisdiction.sql}
                ) ranked where position <= ? order by cig_id, position`,
-              [cigIds, limit],
+              [cigIds, ...inJurisdiction.params, limit],
             );
             return rows.map((row) => em.map(SavingsDepositSchema, row));
           },
@@ -77,7 +89,51 @@ export function createLoaders(em: EntityManager) {
       }
       return loader;
     },
+    // Keyed `<table>:<record key>`; the bank account's digits are masked in history as in the field.
+    history: historyLoader(em, caller, SENSITIVE_COLUMNS),
   };
 }
 
 export type MepmaLoaders = ReturnType<typeof createLoaders>;
+
+/**
+ * The extra conditions that keep each table inside the caller's jurisdiction (none for a
+ * national caller). A CIG carries its city; memberships, bank linkages, savings and loans lie in
+ * their CIG's city, so they are limited by a subquery on `cig.city_code` (indexed), which keeps
+ * each loader batch to one statement. Loaders keyed by a CIG filter too: a key is only a string,
+ * and the query, not the caller of `load`, is what keeps other cities out.
+ */
+export function jurisdictionFilters(em: EntityManager, caller: Caller) {
+  const cities = cityCondition(caller);
+  const none = () => ({});
+  if (!cities) return { cig: none, cigRecord: none, cigRecordSql: () => ({ sql: '', params: [] as unknown[] }) };
+  // MikroORM takes a subquery wherever it takes a list, but its types only know lists. Built
+  // afresh for each query, so no two statements share a query builder.
+  const cigsInJurisdiction = () =>
+    em.createQueryBuilder(CigSchema, 'c').select('c.id').where({ cityCode: cities }).getKnexQuery() as unknown as string[];
+  return {
+    cig: () => ({ cityCode: cities }),
+    cigRecord: () => ({ cigId: { $in: cigsInJurisdiction() } }),
+    /** The same condition for hand-written SQL on a table with a `cig_id` column. */
+    cigRecordSql: () => ({ sql: ' and cig_id in (select id from cig where city_code in (?))', params: [cities.$in] as unknown[] }),
+  };
+}
+
+/**
+ * History columns that show what a policed field shows, with that field's own policy read from
+ * schema.graphql, so the history can never show more than the field does.
+ */
+const SENSITIVE_COLUMNS = sensitiveColumns(policiesIn(loadSchema(__dirname)), {
+  account_last4: 'BankLinkage.accountLast4',
+});
+
+function sensitiveColumns(policies: Map<string, AccessPolicy>, fieldOf: Record<string, string>): Record<string, AccessPolicy> {
+  return Object.fromEntries(
+    Object.entries(fieldOf).map(([column, field]) => {
+      const policy = policies.get(field);
+      // A policy removed from the schema must not quietly unmask the history.
+      if (!policy) throw new Error(`History of column ${column} follows ${field}'s @access policy, but the schema has none.`);
+      return [column, policy];
+    }),
+  );
+}

@@ -1,6 +1,7 @@
+import { requireCity, type Caller } from '../../src/shared/access/caller.js';
 import { badInput, conflict, notFound } from '../../src/shared/errors.js';
 import { findPage } from '../../src/shared/pagination.js';
-import { GRAPH_SOURCE_SYSTEM, GRAPH_WRITER, sourceOf } from '../../src/shared/provenance.js';
+import { GRAPH_SOURCE_SYSTEM, sourceOf } from '../../src/shared/provenance.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import { nextId, writeInTransaction } from '../../src/shared/transactions.js';
 import { cityByCode } from '../../src/shared/demo/places.js';
@@ -9,13 +10,18 @@ import {
   BankLinkageSchema, CigMembershipSchema, CigSchema, CreditLinkageSchema, SavingsDepositSchema, type Cig,
 } from './entities.js';
 import type { Resolvers } from './generated/resolvers.js';
+import { jurisdictionFilters } from './loaders.js';
 import {
   MAX_DEPOSIT, MAX_LOAN, cigIdArg, foundingMembers, ifscArg, notBefore, recentSavingsLimit,
 } from './rules.js';
 import type { Context } from './context.js';
 
 const AGENCY = 'mepma';
-const GRAPH_RECORD = { sourceSystem: GRAPH_SOURCE_SYSTEM, recordedBy: GRAPH_WRITER };
+
+/** Provenance of a record written through the graph: by the caller the gateway vouched for. */
+function graphRecord(writer: Context['writer']) {
+  return { sourceSystem: GRAPH_SOURCE_SYSTEM, recordedBy: writer.actor };
+}
 
 export const resolvers: Resolvers = {
   ...scalarResolvers,
@@ -27,16 +33,17 @@ export const resolvers: Resolvers = {
       return cig;
     },
 
-    cigs(_, { filter, first, after }, { em }) {
+    // The jurisdiction limits the page and its totalCount alike.
+    cigs(_, { filter, first, after }, { em, caller }) {
       const where: Partial<Cig> = placeFilter(filter);
       if (filter?.occupation) where.occupation = filter.occupation;
       if (filter?.workLocationKind) where.workLocationKind = filter.workLocationKind;
-      return findPage(em, CigSchema, where, { first, after });
+      return findPage<Cig>(em, CigSchema, { $and: [where, jurisdictionFilters(em, caller).cig()] }, { first, after });
     },
   },
 
   Mutation: {
-    async formCig(_, { input }, { em, workers }) {
+    async formCig(_, { input }, { em, caller, writer, workers }) {
       const city = cityArg(input.city);
       const formedOn = notInFuture(input.formedOn, 'formedOn');
       const members = foundingMembers(input.members);
@@ -48,10 +55,11 @@ export const resolvers: Resolvers = {
         cityCode: city,
         wardCode: wardArg(input.ward, city),
         formedOn,
-        ...GRAPH_RECORD,
+        ...graphRecord(writer),
       };
+      requireCity(caller, city, 'CIGs');
       await workers.requireWorkers(members.map((member) => member.workerId));
-      return writeInTransaction(em, async (tx) => {
+      return writeInTransaction(em, writer, async (tx) => {
         await assertNotActiveMembers(tx, members.map((member) => member.workerId));
         const cig = tx.create(CigSchema, { id: await nextId(tx, 'cig_number_seq', 'CIG-', 6), ...values });
         // Memberships refer to the CIG by a plain column, so the CIG row goes in first.
@@ -64,7 +72,7 @@ export const resolvers: Resolvers = {
             role: member.role,
             joinedOn: formedOn,
             leftOn: null,
-            ...GRAPH_RECORD,
+            ...graphRecord(writer),
           });
         }
         await tx.flush();
@@ -72,14 +80,15 @@ export const resolvers: Resolvers = {
       }, 'One of these workers has just joined another CIG; reload and try again.');
     },
 
-    async addCigMember(_, { input }, { em, workers }) {
+    async addCigMember(_, { input }, { em, caller, writer, workers }) {
       const cigId = cigIdArg(input.cigId);
       const workerId = workerIdArg(input.workerId);
       const joinedOn = notInFuture(input.joinedOn, 'joinedOn');
+      // The CIG first: a caller who cannot see it learns nothing from Labour's answer either.
+      const cig = await requireCig(em, caller, cigId);
+      notBefore(joinedOn, cig.formedOn, 'joinedOn', `${cigId} was formed`);
       await workers.requireWorkers([workerId]);
-      return writeInTransaction(em, async (tx) => {
-        const cig = await requireCig(tx, cigId);
-        notBefore(joinedOn, cig.formedOn, 'joinedOn', `${cigId} was formed`);
+      return writeInTransaction(em, writer, async (tx) => {
         await assertNotActiveMembers(tx, [workerId], cigId);
         if (input.role !== 'MEMBER') {
           const holder = await tx.findOne(CigMembershipSchema, { cigId, role: input.role, leftOn: null });
@@ -94,34 +103,34 @@ export const resolvers: Resolvers = {
           role: input.role,
           joinedOn,
           leftOn: null,
-          ...GRAPH_RECORD,
+          ...graphRecord(writer),
         });
         await tx.flush();
         return membership;
       }, 'The worker or the office was taken by another request just now; reload the CIG and try again.');
     },
 
-    async removeCigMember(_, { input }, { em }) {
+    async removeCigMember(_, { input }, { em, caller, writer }) {
       const cigId = cigIdArg(input.cigId);
       const workerId = workerIdArg(input.workerId);
       const leftOn = notInFuture(input.leftOn, 'leftOn');
-      return writeInTransaction(em, async (tx) => {
-        await requireCig(tx, cigId);
+      return writeInTransaction(em, writer, async (tx) => {
+        await requireCig(tx, caller, cigId);
         const membership = await requireActiveMembership(tx, cigId, workerId);
         notBefore(leftOn, membership.joinedOn, 'leftOn', `${workerId} joined`);
-        tx.assign(membership, { leftOn, updatedBy: GRAPH_WRITER });
+        tx.assign(membership, { leftOn, updatedBy: writer.actor });
         await tx.flush();
         return membership;
       });
     },
 
-    async recordSavings(_, { input }, { em }) {
+    async recordSavings(_, { input }, { em, caller, writer }) {
       const cigId = cigIdArg(input.cigId);
       const workerId = workerIdArg(input.workerId);
       const amount = positiveAmountArg(input.amount, 'amount', MAX_DEPOSIT);
       const depositedOn = notInFuture(input.depositedOn, 'depositedOn');
-      return writeInTransaction(em, async (tx) => {
-        await requireCig(tx, cigId);
+      return writeInTransaction(em, writer, async (tx) => {
+        await requireCig(tx, caller, cigId);
         const linkage = await requireBankLinkage(tx, cigId, 'savings');
         const membership = await requireActiveMembership(tx, cigId, workerId);
         notBefore(depositedOn, linkage.linkedOn, 'depositedOn', 'the bank account was linked');
@@ -133,24 +142,24 @@ export const resolvers: Resolvers = {
           workerId,
           amount,
           depositedOn,
-          ...GRAPH_RECORD,
+          ...graphRecord(writer),
         });
         await tx.flush();
         return deposit;
       });
     },
 
-    async linkBankAccount(_, { input }, { em }) {
+    async linkBankAccount(_, { input }, { em, caller, writer }) {
       const cigId = cigIdArg(input.cigId);
       const values = {
         bankName: textArg(input.bankName, 'bankName', 100),
         branchIfsc: ifscArg(input.branchIfsc),
         accountLast4: digitsArg(input.accountLast4, 'accountLast4', 4),
         linkedOn: notInFuture(input.linkedOn, 'linkedOn'),
-        ...GRAPH_RECORD,
+        ...graphRecord(writer),
       };
-      return writeInTransaction(em, async (tx) => {
-        const cig = await requireCig(tx, cigId);
+      return writeInTransaction(em, writer, async (tx) => {
+        const cig = await requireCig(tx, caller, cigId);
         notBefore(values.linkedOn, cig.formedOn, 'linkedOn', `${cigId} was formed`);
         const existing = await tx.findOne(BankLinkageSchema, { cigId });
         if (existing) {
@@ -162,7 +171,7 @@ export const resolvers: Resolvers = {
       }, `${cigId} was linked to a bank account by another request just now.`);
     },
 
-    async recordCreditLinkage(_, { input }, { em }) {
+    async recordCreditLinkage(_, { input }, { em, caller, writer }) {
       const cigId = cigIdArg(input.cigId);
       const values = {
         lender: textArg(input.lender, 'lender', 100),
@@ -170,10 +179,10 @@ export const resolvers: Resolvers = {
         sanctionedOn: notInFuture(input.sanctionedOn, 'sanctionedOn'),
         purpose: textArg(input.purpose, 'purpose', 200),
         status: 'SANCTIONED' as const,
-        ...GRAPH_RECORD,
+        ...graphRecord(writer),
       };
-      return writeInTransaction(em, async (tx) => {
-        await requireCig(tx, cigId);
+      return writeInTransaction(em, writer, async (tx) => {
+        await requireCig(tx, caller, cigId);
         const linkage = await requireBankLinkage(tx, cigId, 'a loan');
         notBefore(values.sanctionedOn, linkage.linkedOn, 'sanctionedOn', 'the bank account was linked');
         const loan = tx.create(CreditLinkageSchema, { id: await nextId(tx, 'credit_linkage_number_seq', 'CL-'), cigId, ...values });
@@ -207,11 +216,12 @@ export const resolvers: Resolvers = {
     savings: (cig, { first }, { loaders }) => loaders.recentSavingsByCig(recentSavingsLimit(first)).load(cig.id),
     loans: (cig, _, { loaders }) => loaders.loansByCig.load(cig.id),
     source: (cig) => sourceOf(AGENCY, cig),
+    history: (cig, _, { loaders }) => loaders.history.load(`cig:${cig.id}`),
   },
 
   CigMembership: {
     __resolveReference: (reference, { loaders }) => loaders.membershipById.load(reference.id),
-    // The foreign key guarantees the CIG exists.
+    // The foreign key guarantees the CIG exists, and the membership lies in the CIG's city.
     cig: async (membership, _, { loaders }) => (await loaders.cigById.load(membership.cigId))!,
     worker: (membership) => ({ id: membership.workerId }),
     async savingsBalance(membership, _, { loaders }) {
@@ -219,19 +229,23 @@ export const resolvers: Resolvers = {
       return totals.find((row) => row.membership_id === membership.id)?.total ?? 0;
     },
     source: (membership) => sourceOf(AGENCY, membership),
+    history: (membership, _, { loaders }) => loaders.history.load(`cig_membership:${membership.id}`),
   },
 
   BankLinkage: {
     source: (linkage) => sourceOf(AGENCY, linkage),
+    history: (linkage, _, { loaders }) => loaders.history.load(`bank_linkage:${linkage.id}`),
   },
 
   SavingsDeposit: {
     worker: (deposit) => ({ id: deposit.workerId }),
     source: (deposit) => sourceOf(AGENCY, deposit),
+    history: (deposit, _, { loaders }) => loaders.history.load(`savings_deposit:${deposit.id}`),
   },
 
   CreditLinkage: {
     source: (loan) => sourceOf(AGENCY, loan),
+    history: (loan, _, { loaders }) => loaders.history.load(`credit_linkage:${loan.id}`),
   },
 
   CigConnection: {
@@ -241,8 +255,12 @@ export const resolvers: Resolvers = {
 
 type Tx = Context['em'];
 
-async function requireCig(tx: Tx, cigId: string): Promise<Cig> {
-  const cig = await tx.findOne(CigSchema, { id: cigId });
+/**
+ * The CIG a write is about. One outside the caller's jurisdiction is NOT_FOUND, as an unknown
+ * id is: a caller who cannot look the CIG up does not learn from a write that it exists.
+ */
+async function requireCig(tx: Tx, caller: Caller, cigId: string): Promise<Cig> {
+  const cig = await tx.findOne(CigSchema, { id: cigId, ...jurisdictionFilters(tx, caller).cig() });
   if (!cig) throw notFound('CIG', cigId);
   return cig;
 }

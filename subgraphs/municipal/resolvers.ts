@@ -1,7 +1,9 @@
 import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { requireCity, type Caller } from '../../src/shared/access/caller.js';
 import { conflict, notFound } from '../../src/shared/errors.js';
 import { findPage } from '../../src/shared/pagination.js';
-import { GRAPH_SOURCE_SYSTEM, GRAPH_WRITER, sourceOf } from '../../src/shared/provenance.js';
+import { GRAPH_SOURCE_SYSTEM, sourceOf } from '../../src/shared/provenance.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import { lockFor, nextId, writeInTransaction } from '../../src/shared/transactions.js';
 import { cityByCode } from '../../src/shared/demo/places.js';
@@ -9,9 +11,10 @@ import { cityArg, notInFuture, placeFilter, textArg, validityPeriod, workerIdArg
 import type { Context } from './context.js';
 import {
   SanitationWorkerIdSchema, TradeLicenceSchema, VendingCertificateSchema, VendingZoneSchema, WardSchema,
-  type Ward,
+  type VendingZone, type Ward,
 } from './entities.js';
 import type { Resolvers } from './generated/resolvers.js';
+import { jurisdictionFilters } from './loaders.js';
 import {
   certificateNumberArg, currentStatus, noCurrentCertificate, TRADE_LICENCE_MAX_YEARS,
   VENDING_CERTIFICATE_MAX_YEARS, vendingAllowed, vendingZoneIdArg, wardCodeArg, zoneHasRoom,
@@ -30,7 +33,8 @@ export const resolvers: Resolvers = {
       return ward;
     },
 
-    wards: (_, { city }, { em }) => em.find(WardSchema, { cityCode: cityArg(city) }, { orderBy: { number: 'asc' } }),
+    wards: (_, { city }, { em, caller }) =>
+      em.find(WardSchema, { $and: [{ cityCode: cityArg(city) }, jurisdictionFilters(em, caller).ward()] }, { orderBy: { number: 'asc' } }),
 
     async vendingZone(_, { id }, { loaders }) {
       const zone = await loaders.vendingZoneById.load(vendingZoneIdArg(id, 'id'));
@@ -38,8 +42,9 @@ export const resolvers: Resolvers = {
       return zone;
     },
 
-    vendingZones: (_, { filter, first, after }, { em }) =>
-      findPage(em, VendingZoneSchema, placeFilter(filter), { first, after }),
+    // The jurisdiction limits the page and its totalCount alike.
+    vendingZones: (_, { filter, first, after }, { em, caller }) =>
+      findPage<VendingZone>(em, VendingZoneSchema, { $and: [placeFilter(filter), jurisdictionFilters(em, caller).vendingZone()] }, { first, after }),
 
     async vendingCertificate(_, { certificateNumber }, { loaders }) {
       const certificate = await loaders.vendingCertificateByNumber.load(certificateNumberArg(certificateNumber));
@@ -49,13 +54,14 @@ export const resolvers: Resolvers = {
   },
 
   Mutation: {
-    async issueVendingCertificate(_, { input }, { em, workers }) {
+    async issueVendingCertificate(_, { input }, { em, caller, writer, workers }) {
       const workerId = workerIdArg(input.workerId);
       const vendingZoneId = vendingZoneIdArg(input.vendingZoneId);
       const goods = textArg(input.goods, 'goods', 80);
       validityPeriod(input.issuedOn, input.validUntil, VENDING_CERTIFICATE_MAX_YEARS, 'vending certificate');
+      await requireZoneInJurisdiction(em, caller, vendingZoneId, input.vendingZoneId);
       await workers.requireWorkers([workerId]);
-      return writeInTransaction(em, async (tx) => {
+      return writeInTransaction(em, writer, async (tx) => {
         // Locking the zone row makes concurrent issues in one zone take turns at the capacity check.
         const zone = await tx.findOne(VendingZoneSchema, { id: vendingZoneId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
         if (!zone) throw notFound('vending zone', input.vendingZoneId);
@@ -76,22 +82,21 @@ export const resolvers: Resolvers = {
           validUntil: input.validUntil,
           status: 'ACTIVE',
           sourceSystem: GRAPH_SOURCE_SYSTEM,
-          recordedBy: GRAPH_WRITER,
+          recordedBy: writer.actor,
         });
         await tx.flush();
         return certificate;
       });
     },
 
-    async issueTradeLicence(_, { input }, { em, workers }) {
+    async issueTradeLicence(_, { input }, { em, caller, writer, workers }) {
       const workerId = workerIdArg(input.workerId);
       const tradeName = textArg(input.tradeName, 'tradeName', 120);
       const wardCode = wardCodeArg(input.ward);
       validityPeriod(input.issuedOn, input.validUntil, TRADE_LICENCE_MAX_YEARS, 'trade licence');
+      const ward = await wardInJurisdiction(em, caller, wardCode, input.ward, 'trade licences');
       await workers.requireWorkers([workerId]);
-      return writeInTransaction(em, async (tx) => {
-        const ward = await tx.findOne(WardSchema, { code: wardCode });
-        if (!ward) throw notFound('ward', input.ward);
+      return writeInTransaction(em, writer, async (tx) => {
         const licence = tx.create(TradeLicenceSchema, {
           licenceNumber: await nextId(tx, 'trade_licence_number_seq', `${ward.cityCode}/TL/${input.issuedOn.slice(0, 4)}/`, 6),
           workerId,
@@ -102,23 +107,22 @@ export const resolvers: Resolvers = {
           validUntil: input.validUntil,
           status: 'ACTIVE',
           sourceSystem: GRAPH_SOURCE_SYSTEM,
-          recordedBy: GRAPH_WRITER,
+          recordedBy: writer.actor,
         });
         await tx.flush();
         return licence;
       });
     },
 
-    async issueSanitationWorkerId(_, { input }, { em, workers }) {
+    async issueSanitationWorkerId(_, { input }, { em, caller, writer, workers }) {
       const workerId = workerIdArg(input.workerId);
       const employer = textArg(input.employer, 'employer', 120);
       const wardCode = wardCodeArg(input.ward);
       const issuedOn = notInFuture(input.issuedOn, 'issuedOn');
+      const ward = await wardInJurisdiction(em, caller, wardCode, input.ward, 'sanitation-worker IDs');
       await workers.requireWorkers([workerId]);
       const duplicate = `${workerId} already has a sanitation-worker ID card.`;
-      return writeInTransaction(em, async (tx) => {
-        const ward = await tx.findOne(WardSchema, { code: wardCode });
-        if (!ward) throw notFound('ward', input.ward);
+      return writeInTransaction(em, writer, async (tx) => {
         const existing = await tx.findOne(SanitationWorkerIdSchema, { workerId });
         if (existing) throw conflict(`${workerId} already has sanitation-worker ID card ${existing.idNumber}, issued on ${existing.issuedOn}.`);
         const card = tx.create(SanitationWorkerIdSchema, {
@@ -128,7 +132,7 @@ export const resolvers: Resolvers = {
           wardCode,
           issuedOn,
           sourceSystem: GRAPH_SOURCE_SYSTEM,
-          recordedBy: GRAPH_WRITER,
+          recordedBy: writer.actor,
         });
         await tx.flush();
         return card;
@@ -147,12 +151,14 @@ export const resolvers: Resolvers = {
     __resolveReference: (reference, { loaders }) => loaders.wardByCode.load(reference.code),
     city: (ward) => ({ code: ward.cityCode, name: cityByCode(ward.cityCode)?.name ?? ward.cityCode }),
     source: (ward) => sourceOf(AGENCY, ward, ward.code),
+    history: (ward, _, { loaders }) => loaders.history.load(`ward:${ward.code}`),
   },
 
   VendingZone: {
     __resolveReference: (reference, { loaders }) => loaders.vendingZoneById.load(reference.id),
     ward: (zone, _, { loaders }) => wardOf(zone.wardCode, loaders),
     source: (zone) => sourceOf(AGENCY, zone),
+    history: (zone, _, { loaders }) => loaders.history.load(`vending_zone:${zone.id}`),
   },
 
   VendingZoneConnection: {
@@ -163,11 +169,12 @@ export const resolvers: Resolvers = {
     __resolveReference: (reference, { loaders }) => loaders.vendingCertificateByNumber.load(reference.certificateNumber),
     worker: (certificate) => ({ id: certificate.workerId }),
     async vendingZone(certificate, _, { loaders }) {
-      // The foreign key guarantees the zone exists.
+      // The foreign key guarantees the zone exists, and it lies in the certificate's city.
       return (await loaders.vendingZoneById.load(certificate.vendingZoneId))!;
     },
     status: (certificate) => currentStatus(certificate),
     source: (certificate) => sourceOf(AGENCY, certificate, certificate.certificateNumber),
+    history: (certificate, _, { loaders }) => loaders.history.load(`vending_certificate:${certificate.certificateNumber}`),
   },
 
   TradeLicence: {
@@ -176,6 +183,7 @@ export const resolvers: Resolvers = {
     ward: (licence, _, { loaders }) => wardOf(licence.wardCode, loaders),
     status: (licence) => currentStatus(licence),
     source: (licence) => sourceOf(AGENCY, licence, licence.licenceNumber),
+    history: (licence, _, { loaders }) => loaders.history.load(`trade_licence:${licence.licenceNumber}`),
   },
 
   SanitationWorkerId: {
@@ -183,10 +191,33 @@ export const resolvers: Resolvers = {
     worker: (card) => ({ id: card.workerId }),
     ward: (card, _, { loaders }) => wardOf(card.wardCode, loaders),
     source: (card) => sourceOf(AGENCY, card, card.idNumber),
+    history: (card, _, { loaders }) => loaders.history.load(`sanitation_worker_id:${card.idNumber}`),
   },
 };
 
-/** Wards are referred to through foreign keys, so the ward is always there. */
+/**
+ * Wards are referred to through foreign keys, so the ward is always there; a record lies in its
+ * ward's city, so a caller who sees the record sees its ward too.
+ */
 async function wardOf(code: string, loaders: Context['loaders']): Promise<Ward> {
   return (await loaders.wardByCode.load(code))!;
+}
+
+/**
+ * The zone a certificate is to be issued in, refused (FORBIDDEN) when it lies outside the
+ * caller's jurisdiction, before the worker is confirmed or anything is written. Read past the
+ * identity map, so the locked read inside the transaction sees the zone's current capacity.
+ */
+async function requireZoneInJurisdiction(em: EntityManager, caller: Caller, id: string, asGiven: string): Promise<void> {
+  const zone = await em.findOne(VendingZoneSchema, { id }, { disableIdentityMap: true });
+  if (!zone) throw notFound('vending zone', asGiven);
+  requireCity(caller, zone.cityCode, 'vending certificates');
+}
+
+/** The ward a record is to be issued for, refused (FORBIDDEN) when it lies outside the caller's jurisdiction. */
+async function wardInJurisdiction(em: EntityManager, caller: Caller, code: string, asGiven: string, what: string): Promise<Ward> {
+  const ward = await em.findOne(WardSchema, { code });
+  if (!ward) throw notFound('ward', asGiven);
+  requireCity(caller, ward.cityCode, what);
+  return ward;
 }

@@ -1,15 +1,17 @@
 import { conflict, notFound } from '../../src/shared/errors.js';
 import { findPage } from '../../src/shared/pagination.js';
-import { GRAPH_SOURCE_SYSTEM, GRAPH_WRITER, sourceOf } from '../../src/shared/provenance.js';
+import { GRAPH_SOURCE_SYSTEM, sourceOf } from '../../src/shared/provenance.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import { lockFor, nextId, writeInTransaction } from '../../src/shared/transactions.js';
 import { cityByCode } from '../../src/shared/demo/places.js';
 import { dateOrder, notInFuture, placeFilter, validityPeriod, workerIdArg } from '../../src/shared/validation.js';
-import { AutoStandSchema, DrivingLicenceSchema, PsvBadgeSchema, VehiclePermitSchema } from './entities.js';
+import { requireCity } from '../../src/shared/access/caller.js';
+import { AutoStandSchema, DrivingLicenceSchema, PsvBadgeSchema, VehiclePermitSchema, type AutoStand } from './entities.js';
 import type { Resolvers } from './generated/resolvers.js';
+import { jurisdictionFilters } from './loaders.js';
 import {
-  LICENCE_YEARS, PERMIT_YEARS, autoStandIdArg, badgeLicence, licenceNumberArg, licencePrefix, permitStand, rtoArg,
-  validityStatus, vehicleClassesArg, vehicleRegistrationArg,
+  LICENCE_YEARS, PERMIT_YEARS, autoStandIdArg, badgeLicence, cityInStandId, licenceNumberArg, licencePrefix, permitStand,
+  requireRto, rtoArg, rtoPrefix, validityStatus, vehicleClassesArg, vehicleRegistrationArg,
 } from './rules.js';
 import { today } from '../../src/shared/dates.js';
 
@@ -31,21 +33,29 @@ export const resolvers: Resolvers = {
       return stand;
     },
 
-    autoStands: (_, { filter, first, after }, { em }) =>
-      findPage(em, AutoStandSchema, placeFilter(filter), { first, after }),
+    // The jurisdiction limits the page and its totalCount alike.
+    autoStands: (_, { filter, first, after }, { em, caller }) =>
+      findPage<AutoStand>(em, AutoStandSchema, { $and: [placeFilter(filter), jurisdictionFilters(em, caller).stand()] }, { first, after }),
   },
 
   Mutation: {
-    async issueDrivingLicence(_, { input }, { em, workers }) {
+    async issueDrivingLicence(_, { input }, { em, caller, writer, workers }) {
       const workerId = workerIdArg(input.workerId);
       const vehicleClasses = vehicleClassesArg(input.vehicleClasses);
       const issuingRto = rtoArg(input.issuingRto);
       validityPeriod(input.issuedOn, input.validUntil, LICENCE_YEARS, 'driving licence');
+      requireRto(caller, issuingRto, 'driving licences');
       await workers.requireWorkers([workerId]);
-      return writeInTransaction(em, async (tx) => {
+      const where = jurisdictionFilters(em, caller);
+      return writeInTransaction(em, writer, async (tx) => {
         await lockFor(tx, `licence:${workerId}`);
+        // One valid licence per worker wherever it was issued; one from an RTO outside the
+        // caller's jurisdiction blocks the issue too, but is not named.
         const held = await tx.findOne(DrivingLicenceSchema, { workerId, ...inForce() });
-        if (held) throw conflict(`${workerId} already holds a valid driving licence, ${held.licenceNumber}; renew or endorse it instead of issuing another.`);
+        if (held) {
+          const shown = await tx.count(DrivingLicenceSchema, { licenceNumber: held.licenceNumber, ...where.licence() });
+          throw conflict(`${workerId} already holds a valid driving licence${shown ? `, ${held.licenceNumber}` : ' issued outside your jurisdiction'}; renew or endorse it instead of issuing another.`);
+        }
         const licence = tx.create(DrivingLicenceSchema, {
           licenceNumber: await nextId(tx, 'driving_licence_serial_seq', licencePrefix(issuingRto, input.issuedOn)),
           workerId,
@@ -55,26 +65,32 @@ export const resolvers: Resolvers = {
           issuingRto,
           suspended: false,
           sourceSystem: GRAPH_SOURCE_SYSTEM,
-          recordedBy: GRAPH_WRITER,
+          recordedBy: writer.actor,
         });
         await tx.flush();
         return licence;
       });
     },
 
-    async issuePsvBadge(_, { input }, { em, workers }) {
+    async issuePsvBadge(_, { input }, { em, caller, writer, workers }) {
       const workerId = workerIdArg(input.workerId);
       const licenceNumber = licenceNumberArg(input.licenceNumber);
       notInFuture(input.issuedOn, 'issuedOn');
       dateOrder(input.issuedOn, input.validUntil, 'issuedOn', 'validUntil');
+      // The licence number names its RTO, so the place is checked before looking the licence up.
+      requireRto(caller, rtoPrefix(licenceNumber), 'PSV badges');
       await workers.requireWorkers([workerId]);
-      return writeInTransaction(em, async (tx) => {
+      const where = jurisdictionFilters(em, caller);
+      return writeInTransaction(em, writer, async (tx) => {
         await lockFor(tx, `badge:${workerId}`);
-        const licence = await tx.findOne(DrivingLicenceSchema, { licenceNumber });
+        const licence = await tx.findOne(DrivingLicenceSchema, { licenceNumber, ...where.licence() });
         if (!licence) throw notFound('driving licence', input.licenceNumber);
         badgeLicence(licence, { workerId, issuedOn: input.issuedOn, validUntil: input.validUntil });
         const held = await tx.findOne(PsvBadgeSchema, { workerId, ...inForce() });
-        if (held) throw conflict(`${workerId} already holds a valid PSV badge, ${held.badgeNumber} (until ${held.validUntil}).`);
+        if (held) {
+          const shown = await tx.count(PsvBadgeSchema, { badgeNumber: held.badgeNumber, ...where.badge() });
+          throw conflict(`${workerId} already holds a valid PSV badge${shown ? `, ${held.badgeNumber} (until ${held.validUntil})` : ' issued outside your jurisdiction'}.`);
+        }
         const badge = tx.create(PsvBadgeSchema, {
           badgeNumber: await nextId(tx, 'psv_badge_number_seq', 'PSV-'),
           workerId,
@@ -83,25 +99,32 @@ export const resolvers: Resolvers = {
           validUntil: input.validUntil,
           suspended: false,
           sourceSystem: GRAPH_SOURCE_SYSTEM,
-          recordedBy: GRAPH_WRITER,
+          recordedBy: writer.actor,
         });
         await tx.flush();
         return badge;
       });
     },
 
-    async issueVehiclePermit(_, { input }, { em, workers }) {
+    async issueVehiclePermit(_, { input }, { em, caller, writer, workers }) {
       const workerId = workerIdArg(input.workerId);
       const vehicleRegistration = vehicleRegistrationArg(input.vehicleRegistration);
       const autoStandId = input.autoStandId ? autoStandIdArg(input.autoStandId, 'autoStandId') : null;
       permitStand(input.permitType, autoStandId);
       validityPeriod(input.issuedOn, input.validUntil, PERMIT_YEARS, 'vehicle permit');
+      // A permit lies in its stand's city (the id names it), or without a stand in its vehicle's RTO's.
+      if (autoStandId) requireCity(caller, cityInStandId(autoStandId), 'vehicle permits');
+      else requireRto(caller, rtoPrefix(vehicleRegistration), 'vehicle permits');
       await workers.requireWorkers([workerId]);
-      return writeInTransaction(em, async (tx) => {
-        if (autoStandId && !(await tx.findOne(AutoStandSchema, { id: autoStandId }))) throw notFound('auto stand', autoStandId);
+      const where = jurisdictionFilters(em, caller);
+      return writeInTransaction(em, writer, async (tx) => {
+        if (autoStandId && !(await tx.findOne(AutoStandSchema, { id: autoStandId, ...where.stand() }))) throw notFound('auto stand', autoStandId);
         await lockFor(tx, `permit:${vehicleRegistration}`);
         const held = await tx.findOne(VehiclePermitSchema, { vehicleRegistration, ...inForce() });
-        if (held) throw conflict(`${vehicleRegistration} already has a valid permit, ${held.permitNumber} (until ${held.validUntil}).`);
+        if (held) {
+          const shown = await tx.count(VehiclePermitSchema, { $and: [{ permitNumber: held.permitNumber }, where.permit()] });
+          throw conflict(`${vehicleRegistration} already has a valid permit${shown ? `, ${held.permitNumber} (until ${held.validUntil})` : ' issued outside your jurisdiction'}.`);
+        }
         const permit = tx.create(VehiclePermitSchema, {
           permitNumber: await nextId(tx, 'vehicle_permit_number_seq', 'PMT-'),
           workerId,
@@ -112,7 +135,7 @@ export const resolvers: Resolvers = {
           validUntil: input.validUntil,
           suspended: false,
           sourceSystem: GRAPH_SOURCE_SYSTEM,
-          recordedBy: GRAPH_WRITER,
+          recordedBy: writer.actor,
         });
         await tx.flush();
         return permit;
@@ -133,6 +156,7 @@ export const resolvers: Resolvers = {
     holder: (licence) => ({ id: licence.workerId }),
     status: (licence) => validityStatus(licence),
     source: (licence) => sourceOf(AGENCY, licence, licence.licenceNumber),
+    history: (licence, _, { loaders }) => loaders.history.load(`driving_licence:${licence.licenceNumber}`),
   },
 
   PsvBadge: {
@@ -140,14 +164,17 @@ export const resolvers: Resolvers = {
     holder: (badge) => ({ id: badge.workerId }),
     status: (badge) => validityStatus(badge),
     source: (badge) => sourceOf(AGENCY, badge, badge.badgeNumber),
+    history: (badge, _, { loaders }) => loaders.history.load(`psv_badge:${badge.badgeNumber}`),
   },
 
   VehiclePermit: {
     __resolveReference: (reference, { loaders }) => loaders.permitByNumber.load(reference.permitNumber),
     holder: (permit) => ({ id: permit.workerId }),
+    // A permit is shown only within its stand's city, so its stand is shown too.
     autoStand: (permit, _, { loaders }) => (permit.autoStandId ? loaders.standById.load(permit.autoStandId) : null),
     status: (permit) => validityStatus(permit),
     source: (permit) => sourceOf(AGENCY, permit, permit.permitNumber),
+    history: (permit, _, { loaders }) => loaders.history.load(`vehicle_permit:${permit.permitNumber}`),
   },
 
   AutoStand: {
@@ -155,6 +182,7 @@ export const resolvers: Resolvers = {
     city: (stand) => ({ code: stand.cityCode, name: cityByCode(stand.cityCode)?.name ?? stand.cityCode }),
     ward: (stand) => ({ code: stand.wardCode }),
     source: (stand) => sourceOf(AGENCY, stand),
+    history: (stand, _, { loaders }) => loaders.history.load(`auto_stand:${stand.id}`),
   },
 
   AutoStandConnection: {

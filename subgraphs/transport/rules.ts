@@ -1,4 +1,5 @@
 /** Transport's licensing rules, as plain functions a unit test can call. */
+import { requireCity, type Caller } from '../../src/shared/access/caller.js';
 import { badInput } from '../../src/shared/errors.js';
 import { CITIES } from '../../src/shared/demo/places.js';
 import type { VehicleClass } from './entities.js';
@@ -29,6 +30,37 @@ export function licenceNumberArg(value: string, field = 'licenceNumber'): string
   const match = /^([A-Z]{2}\d{2})(\d{4})(\d{7})$/.exec(value.replace(/[\s-]/g, '').toUpperCase());
   if (!match) throw badInput(`"${value}" is not a driving licence number; they look like AP16 20190012345.`, field);
   return `${match[1]} ${match[2]}${match[3]}`;
+}
+
+/** The RTO codes of the cities (ULB codes) a jurisdiction covers: a licence lies in its issuing RTO's city. */
+export function rtoCodesOf(cities: readonly string[]): string[] {
+  return CITIES.filter((city) => cities.includes(city.code)).map((city) => city.rtoCode);
+}
+
+/** The city an RTO serves, or undefined for an RTO the hub does not know. */
+export function cityOfRto(rto: string): string | undefined {
+  return CITIES.find((city) => city.rtoCode === rto)?.code;
+}
+
+/**
+ * Refuses (FORBIDDEN) a write about a licence, badge or vehicle of an RTO outside the caller's
+ * jurisdiction. An RTO the hub does not know lies in no city, so only a national caller passes.
+ */
+export function requireRto(caller: Caller, rto: string, what: string): void {
+  requireCity(caller, cityOfRto(rto) ?? rto, what);
+}
+
+/**
+ * The city an auto stand id names (`AS-VJA-0001` is in VJA): a write is checked against the place
+ * the caller named, so it is refused alike whether or not such a stand exists.
+ */
+export function cityInStandId(id: string): string {
+  return id.split('-')[1];
+}
+
+/** The RTO a licence number or vehicle registration begins with (`AP16 2019...`, `AP16TX1234`). */
+export function rtoPrefix(number: string): string {
+  return number.slice(0, 4);
 }
 
 export function rtoArg(value: string, field = 'issuingRto'): string {

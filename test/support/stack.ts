@@ -14,6 +14,8 @@ export const TEST_WORKERS = 500;
 export type CallerSpec = Partial<TokenRequest>;
 
 export interface TestStack extends RunningStack {
+  /** The suite's server URL: every agency's database is `<its name>_<agency>` on it. */
+  databaseUrl: string;
   /** The Authorization and purpose headers a client of this caller would send. */
   headersFor(caller?: CallerSpec): Promise<Record<string, string>>;
   /** Sends one operation through the gateway as `caller` (the suite's default caller if omitted). */
@@ -51,6 +53,7 @@ export async function startTestStack(suite: string, options: { workers?: number;
   const headersFor = (caller: CallerSpec = {}) => authHeaders(keys, { ...defaults, ...caller });
   return {
     ...stack,
+    databaseUrl: url.toString(),
     headersFor,
     query: async (query, variables, caller) => graphql(stack.gatewayUrl, query, variables, await headersFor(caller)),
   };

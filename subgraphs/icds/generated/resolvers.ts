@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { WorkerReference as WorkerReferenceModel, AnganwadiCentre as AnganwadiCentreModel, IcdsEnrolment as IcdsEnrolmentModel } from '../entities.js';
 import type { Connection as ConnectionModel } from '../../../src/shared/pagination.js';
 import type { SourceValue as SourceValueModel } from '../../../src/shared/provenance.js';
+import type { RecordChangeValue as RecordChangeValueModel } from '../../../src/shared/history.js';
 import type { Context } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -29,6 +30,8 @@ export type AnganwadiCentre = {
   awcCode: Scalars['String']['output'];
   /** The urban local body (city) the centre serves. */
   city: City;
+  /** This record's change history, oldest first: who changed what, when, for what purpose. */
+  history: Maybe<Array<RecordChange>>;
   /** Stable id, `AWC-<ULB code>-<nnnn>`, e.g. `AWC-VJA-0001`. */
   id: Scalars['ID']['output'];
   /** The centre's name as ICDS uses it, e.g. `Governorpet AWC 2`. */
@@ -67,6 +70,12 @@ export type AnganwadiCentreFilter = {
   ward?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** What a change did to a record. */
+export type ChangeAction =
+  | 'CREATED'
+  | 'DELETED'
+  | 'UPDATED';
+
 /** An urban local body (city). Filters and jurisdictions use its code. */
 export type City = {
   __typename?: 'City';
@@ -101,6 +110,14 @@ export type EnrolHouseholdMemberInput = {
   workerId: Scalars['ID']['input'];
 };
 
+/** One field's value before and after a change, as text; sensitive values are masked as the field itself is. */
+export type FieldChange = {
+  __typename?: 'FieldChange';
+  field: Scalars['String']['output'];
+  newValue: Maybe<Scalars['String']['output']>;
+  oldValue: Maybe<Scalars['String']['output']>;
+};
+
 /** Who a household enrolment is for. */
 export type IcdsBeneficiaryType =
   /** A child under six years of age. */
@@ -132,6 +149,8 @@ export type IcdsEnrolment = {
   exitedOn: Maybe<Scalars['Date']['output']>;
   /** Sensitive (maternal): when a pregnant woman's baby is due. Null for other beneficiaries. */
   expectedDeliveryDate: Maybe<Scalars['Date']['output']>;
+  /** This record's change history, oldest first: who changed what, when, for what purpose. */
+  history: Maybe<Array<RecordChange>>;
   /** Stable id, e.g. `ICDS-0000042`. */
   id: Scalars['ID']['output'];
   /**
@@ -170,12 +189,14 @@ export type Mutation = {
   /**
    * Enrols a member of a worker's household at an anganwadi centre: a child under six, a pregnant
    * woman or a lactating mother. A beneficiary (same worker, type and name) holds at most one active
-   * enrolment. New maternal enrolments start with no PMMVY instalment paid.
+   * enrolment. New maternal enrolments start with no PMMVY instalment paid. The centre must lie
+   * within your jurisdiction.
    */
   enrolHouseholdMember: IcdsEnrolment;
   /**
    * Records that a beneficiary left the anganwadi services (moved away, child turned six, ...).
-   * The enrolment stays as history with status `EXITED`.
+   * The enrolment stays as history with status `EXITED`. An enrolment at a centre outside your
+   * jurisdiction is NOT_FOUND, as an unknown one is.
    */
   exitIcdsEnrolment: IcdsEnrolment;
 };
@@ -210,13 +231,13 @@ export type PageInfo = {
  */
 export type Query = {
   __typename?: 'Query';
-  /** One anganwadi centre by id (e.g. `AWC-VJA-0001`). Null when no centre has that id. */
+  /** One anganwadi centre by id (e.g. `AWC-VJA-0001`). Null when no centre has that id, or it lies outside your jurisdiction. */
   anganwadiCentre: Maybe<AnganwadiCentre>;
-  /** Anganwadi centres page by page, in id order, optionally filtered by city and ward. */
+  /** Anganwadi centres within your jurisdiction, page by page, in id order, optionally filtered by city and ward. */
   anganwadiCentres: AnganwadiCentreConnection;
   /**
-   * One household enrolment by id (e.g. `ICDS-0000042`). Null when no enrolment has that id.
-   * Sensitive: children's and maternal data.
+   * One household enrolment by id (e.g. `ICDS-0000042`). Null when no enrolment has that id, or
+   * its centre lies outside your jurisdiction. Sensitive: children's and maternal data.
    */
   icdsEnrolment: Maybe<IcdsEnrolment>;
 };
@@ -265,6 +286,20 @@ export type QueryIcdsEnrolmentArgs = {
   id: Scalars['ID']['input'];
 };
 
+/** One change to an agency record, from the agency's append-only change history. */
+export type RecordChange = {
+  __typename?: 'RecordChange';
+  action: ChangeAction;
+  /** When the change was made. */
+  at: Scalars['DateTime']['output'];
+  /** Who made it: `agency:subject` of the caller the gateway vouched for, or `database:<user>` for a change made outside the graph. */
+  by: Scalars['String']['output'];
+  /** The fields that changed, with their values before and after (every field for CREATED and DELETED). */
+  changes: Array<FieldChange>;
+  /** The purpose the caller declared, e.g. `cig-follow-up`. */
+  purpose: Maybe<Scalars['String']['output']>;
+};
+
 /**
  * Where an agency record came from: the agency that owns it, the system it was captured in, and
  * who recorded and last changed it. Every agency's records carry one.
@@ -294,7 +329,8 @@ export type Ward = {
 export type Worker = {
   __typename?: 'Worker';
   /**
-   * The anganwadi enrolments of the worker's household, active and exited, oldest first.
+   * The anganwadi enrolments of the worker's household, active and exited, oldest first; only
+   * those at centres within your jurisdiction.
    * Sensitive: children's and maternal data.
    */
   icdsEnrolments: Maybe<Array<IcdsEnrolment>>;
@@ -406,16 +442,17 @@ export type FederationReferenceTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
   AnganwadiCentre: ResolverTypeWrapper<AnganwadiCentreModel>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AnganwadiCentreConnection: ResolverTypeWrapper<ConnectionModel<AnganwadiCentreModel>>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AnganwadiCentreEdge: ResolverTypeWrapper<Omit<AnganwadiCentreEdge, 'node'> & { node: ResolversTypes['AnganwadiCentre'] }>;
   AnganwadiCentreFilter: AnganwadiCentreFilter;
+  ChangeAction: ChangeAction;
   City: ResolverTypeWrapper<City>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   EnrolHouseholdMemberInput: EnrolHouseholdMemberInput;
+  FieldChange: ResolverTypeWrapper<FieldChange>;
   IcdsBeneficiaryType: IcdsBeneficiaryType;
   IcdsEnrolment: ResolverTypeWrapper<IcdsEnrolmentModel>;
   IcdsEnrolmentStatus: IcdsEnrolmentStatus;
@@ -424,15 +461,16 @@ export type ResolversTypes = ResolversObject<{
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RecordChange: ResolverTypeWrapper<RecordChangeValueModel>;
   Source: ResolverTypeWrapper<SourceValueModel>;
   Ward: ResolverTypeWrapper<Ward>;
   Worker: ResolverTypeWrapper<WorkerReferenceModel>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   AnganwadiCentre: AnganwadiCentreModel;
-  String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
   AnganwadiCentreConnection: ConnectionModel<AnganwadiCentreModel>;
   Int: Scalars['Int']['output'];
@@ -442,21 +480,32 @@ export type ResolversParentTypes = ResolversObject<{
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   EnrolHouseholdMemberInput: EnrolHouseholdMemberInput;
+  FieldChange: FieldChange;
   IcdsEnrolment: IcdsEnrolmentModel;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
+  RecordChange: RecordChangeValueModel;
   Source: SourceValueModel;
   Ward: Ward;
   Worker: WorkerReferenceModel;
+  String: Scalars['String']['output'];
 }>;
+
+export type AccessDirectiveArgs = {
+  allow: Array<Scalars['String']['input']>;
+  mask?: Maybe<Scalars['String']['input']>;
+};
+
+export type AccessDirectiveResolver<Result, Parent, ContextType = Context, Args = AccessDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AnganwadiCentreResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AnganwadiCentre'] = ResolversParentTypes['AnganwadiCentre'], FederationReferenceType extends FederationReferenceTypes['AnganwadiCentre'] = FederationReferenceTypes['AnganwadiCentre']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['AnganwadiCentre']> | FederationReferenceType, FederationReferenceType, ContextType>;
   anganwadiWorkerName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   awcCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   city?: Resolver<ResolversTypes['City'], ParentType, ContextType>;
+  history?: Resolver<Maybe<Array<ResolversTypes['RecordChange']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['Source'], ParentType, ContextType>;
@@ -487,6 +536,12 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type FieldChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['FieldChange'] = ResolversParentTypes['FieldChange']> = ResolversObject<{
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  newValue?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  oldValue?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export type IcdsEnrolmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['IcdsEnrolment'] = ResolversParentTypes['IcdsEnrolment'], FederationReferenceType extends FederationReferenceTypes['IcdsEnrolment'] = FederationReferenceTypes['IcdsEnrolment']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['IcdsEnrolment']> | FederationReferenceType, FederationReferenceType, ContextType>;
   beneficiaryName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -497,6 +552,7 @@ export type IcdsEnrolmentResolvers<ContextType = Context, ParentType extends Res
   enrolledOn?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   exitedOn?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
   expectedDeliveryDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  history?: Resolver<Maybe<Array<ResolversTypes['RecordChange']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   pmmvyInstalmentsPaid?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   relationToWorker?: Resolver<ResolversTypes['IcdsRelationToWorker'], ParentType, ContextType>;
@@ -519,6 +575,14 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   anganwadiCentre?: Resolver<Maybe<ResolversTypes['AnganwadiCentre']>, ParentType, ContextType, RequireFields<QueryAnganwadiCentreArgs, 'id'>>;
   anganwadiCentres?: Resolver<ResolversTypes['AnganwadiCentreConnection'], ParentType, ContextType, RequireFields<QueryAnganwadiCentresArgs, 'first'>>;
   icdsEnrolment?: Resolver<Maybe<ResolversTypes['IcdsEnrolment']>, ParentType, ContextType, RequireFields<QueryIcdsEnrolmentArgs, 'id'>>;
+}>;
+
+export type RecordChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RecordChange'] = ResolversParentTypes['RecordChange']> = ResolversObject<{
+  action?: Resolver<ResolversTypes['ChangeAction'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  by?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  changes?: Resolver<Array<ResolversTypes['FieldChange']>, ParentType, ContextType>;
+  purpose?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type SourceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Source'] = ResolversParentTypes['Source']> = ResolversObject<{
@@ -548,12 +612,17 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   City?: CityResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  FieldChange?: FieldChangeResolvers<ContextType>;
   IcdsEnrolment?: IcdsEnrolmentResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RecordChange?: RecordChangeResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
   Ward?: WardResolvers<ContextType>;
   Worker?: WorkerResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = Context> = ResolversObject<{
+  access?: AccessDirectiveResolver<any, any, ContextType>;
+}>;

@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { Worker as WorkerModel, SocialSecurityEnrolment as SocialSecurityEnrolmentModel } from '../entities.js';
 import type { Connection as ConnectionModel } from '../../../src/shared/pagination.js';
 import type { SourceValue as SourceValueModel } from '../../../src/shared/provenance.js';
+import type { RecordChangeValue as RecordChangeValueModel } from '../../../src/shared/history.js';
 import type { Context } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -19,6 +20,12 @@ export type Scalars = {
   DateTime: { input: Date | string; output: Date | string; }
   _FieldSet: { input: unknown; output: unknown; }
 };
+
+/** What a change did to a record. */
+export type ChangeAction =
+  | 'CREATED'
+  | 'DELETED'
+  | 'UPDATED';
 
 /** An urban local body (city). Filters and jurisdictions use its code. */
 export type City = {
@@ -41,6 +48,14 @@ export type EnrolmentStatus =
   | 'CLOSED'
   | 'LAPSED';
 
+/** One field's value before and after a change, as text; sensitive values are masked as the field itself is. */
+export type FieldChange = {
+  __typename?: 'FieldChange';
+  field: Scalars['String']['output'];
+  newValue: Maybe<Scalars['String']['output']>;
+  oldValue: Maybe<Scalars['String']['output']>;
+};
+
 export type Gender =
   | 'FEMALE'
   | 'MALE'
@@ -49,19 +64,19 @@ export type Gender =
 /** A reference to an identity document held in a vault: a token and the last four digits only. */
 export type IdReference = {
   __typename?: 'IdReference';
-  /** The document number's last four digits, for look-ups and confirmation at the counter. */
+  /** The document number's last four digits, for look-ups and confirmation at the counter. Not for dashboards. */
   last4: Scalars['String']['output'];
-  /** Opaque reference token issued by the Aadhaar Data Vault (never the number itself). */
+  /** Opaque reference token issued by the Aadhaar Data Vault (never the number itself). Labour staff only. */
   token: Scalars['String']['output'];
 };
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Enrols a worker in a social-security scheme. A worker holds at most one active enrolment per scheme. */
+  /** Enrols a worker of the caller's jurisdiction in a social-security scheme. A worker holds at most one active enrolment per scheme. */
   enrolInScheme: SocialSecurityEnrolment;
-  /** Registers a new worker with the Labour Department. Phone numbers and e-Shram UANs must be unique. */
+  /** Registers a new worker with the Labour Department, in a city of the caller's jurisdiction. Phone numbers and e-Shram UANs must be unique. */
   registerWorker: Worker;
-  /** Corrects or updates a worker's registration. Only the fields given are changed. */
+  /** Corrects or updates a worker's registration (a worker of the caller's jurisdiction). Only the fields given are changed. */
   updateWorker: Worker;
 };
 
@@ -109,12 +124,13 @@ export type Query = {
   /**
    * Front-line look-up: find workers by mobile number, or by the last four digits of their ID
    * reference together with their date of birth, optionally narrowed by name. At least one of
-   * `phone` or (`idLast4` and `dateOfBirth`) is required. Returns at most 20 matches.
+   * `phone` or (`idLast4` and `dateOfBirth`) is required. Returns at most 20 matches, all within the
+   * caller's jurisdiction. For people at a counter, not dashboards: analysts are refused.
    */
   findWorkers: Array<Worker>;
-  /** One worker by id (e.g. `W-0000042`). Null when no worker has that id. */
+  /** One worker by id (e.g. `W-0000042`). Null (NOT_FOUND) when no worker has that id or the worker lies outside the caller's jurisdiction. */
   worker: Maybe<Worker>;
-  /** Workers page by page, in id order, optionally filtered by city, ward and occupation. */
+  /** Workers of the caller's jurisdiction page by page, in id order, optionally filtered by city, ward and occupation. */
   workers: WorkerConnection;
 };
 
@@ -148,6 +164,20 @@ export type QueryWorkersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<WorkerFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** One change to an agency record, from the agency's append-only change history. */
+export type RecordChange = {
+  __typename?: 'RecordChange';
+  action: ChangeAction;
+  /** When the change was made. */
+  at: Scalars['DateTime']['output'];
+  /** Who made it: `agency:subject` of the caller the gateway vouched for, or `database:<user>` for a change made outside the graph. */
+  by: Scalars['String']['output'];
+  /** The fields that changed, with their values before and after (every field for CREATED and DELETED). */
+  changes: Array<FieldChange>;
+  /** The purpose the caller declared, e.g. `cig-follow-up`. */
+  purpose: Maybe<Scalars['String']['output']>;
 };
 
 export type RegisterWorkerInput = {
@@ -189,6 +219,8 @@ export type Scheme =
 export type SocialSecurityEnrolment = {
   __typename?: 'SocialSecurityEnrolment';
   enrolledOn: Scalars['Date']['output'];
+  /** This record's change history, oldest first: who changed what, when, for what purpose. */
+  history: Maybe<Array<RecordChange>>;
   id: Scalars['ID']['output'];
   scheme: Scheme;
   /** The scheme's own policy, membership or PRAN number. */
@@ -237,20 +269,22 @@ export type Worker = {
   /** The urban local body (city) the worker lives and works in. */
   city: City;
   dateOfBirth: Scalars['Date']['output'];
-  /** Universal Account Number on the e-Shram portal, when the worker has one. */
+  /** Universal Account Number on the e-Shram portal, when the worker has one. In full for Labour staff only. */
   eShramUan: Maybe<Scalars['String']['output']>;
   gender: Gender;
+  /** This record's change history, oldest first: who changed what, when, for what purpose. */
+  history: Maybe<Array<RecordChange>>;
   /** Stable id issued by Labour, e.g. `W-0000042`. Every agency refers to the worker by it. */
   id: Scalars['ID']['output'];
   /** Reference to the worker's identity document. The full Aadhaar number is never stored. */
   idReference: IdReference;
-  /** Full name as registered. */
+  /** Full name as registered. Dashboards (`analyst`) see initials only. */
   name: Scalars['String']['output'];
   /** National Classification of Occupations (NCO-2015) unit group, e.g. `8322`. */
   ncoCode: Scalars['String']['output'];
   /** The occupational category the worker is registered under. */
   occupation: Occupation;
-  /** Mobile number, masked to its last four digits (`******1234`). */
+  /** Mobile number. In full for Labour staff only; everyone else sees the last four digits (`******1234`). */
   phone: Scalars['String']['output'];
   /** When the worker was registered. */
   registeredOn: Scalars['Date']['output'];
@@ -383,13 +417,14 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  ChangeAction: ChangeAction;
   City: ResolverTypeWrapper<City>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   EnrolInSchemeInput: EnrolInSchemeInput;
   EnrolmentStatus: EnrolmentStatus;
+  FieldChange: ResolverTypeWrapper<FieldChange>;
   Gender: Gender;
   IdReference: ResolverTypeWrapper<IdReference>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -398,6 +433,7 @@ export type ResolversTypes = ResolversObject<{
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  RecordChange: ResolverTypeWrapper<RecordChangeValueModel>;
   RegisterWorkerInput: RegisterWorkerInput;
   Scheme: Scheme;
   SocialSecurityEnrolment: ResolverTypeWrapper<SocialSecurityEnrolmentModel>;
@@ -408,22 +444,24 @@ export type ResolversTypes = ResolversObject<{
   WorkerConnection: ResolverTypeWrapper<ConnectionModel<WorkerModel>>;
   WorkerEdge: ResolverTypeWrapper<Omit<WorkerEdge, 'node'> & { node: ResolversTypes['Worker'] }>;
   WorkerFilter: WorkerFilter;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   City: City;
   ID: Scalars['ID']['output'];
-  String: Scalars['String']['output'];
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   EnrolInSchemeInput: EnrolInSchemeInput;
+  FieldChange: FieldChange;
   IdReference: IdReference;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
   Int: Scalars['Int']['output'];
+  RecordChange: RecordChangeValueModel;
   RegisterWorkerInput: RegisterWorkerInput;
   SocialSecurityEnrolment: SocialSecurityEnrolmentModel;
   Source: SourceValueModel;
@@ -433,7 +471,15 @@ export type ResolversParentTypes = ResolversObject<{
   WorkerConnection: ConnectionModel<WorkerModel>;
   WorkerEdge: Omit<WorkerEdge, 'node'> & { node: ResolversParentTypes['Worker'] };
   WorkerFilter: WorkerFilter;
+  String: Scalars['String']['output'];
 }>;
+
+export type AccessDirectiveArgs = {
+  allow: Array<Scalars['String']['input']>;
+  mask?: Maybe<Scalars['String']['input']>;
+};
+
+export type AccessDirectiveResolver<Result, Parent, ContextType = Context, Args = AccessDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type CityResolvers<ContextType = Context, ParentType extends ResolversParentTypes['City'] = ResolversParentTypes['City']> = ResolversObject<{
   code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -447,6 +493,12 @@ export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type FieldChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['FieldChange'] = ResolversParentTypes['FieldChange']> = ResolversObject<{
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  newValue?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  oldValue?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
 
 export type IdReferenceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['IdReference'] = ResolversParentTypes['IdReference']> = ResolversObject<{
   last4?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -470,9 +522,18 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   workers?: Resolver<ResolversTypes['WorkerConnection'], ParentType, ContextType, RequireFields<QueryWorkersArgs, 'first'>>;
 }>;
 
+export type RecordChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RecordChange'] = ResolversParentTypes['RecordChange']> = ResolversObject<{
+  action?: Resolver<ResolversTypes['ChangeAction'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  by?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  changes?: Resolver<Array<ResolversTypes['FieldChange']>, ParentType, ContextType>;
+  purpose?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export type SocialSecurityEnrolmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SocialSecurityEnrolment'] = ResolversParentTypes['SocialSecurityEnrolment'], FederationReferenceType extends FederationReferenceTypes['SocialSecurityEnrolment'] = FederationReferenceTypes['SocialSecurityEnrolment']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['SocialSecurityEnrolment']> | FederationReferenceType, FederationReferenceType, ContextType>;
   enrolledOn?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  history?: Resolver<Maybe<Array<ResolversTypes['RecordChange']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   scheme?: Resolver<ResolversTypes['Scheme'], ParentType, ContextType>;
   schemeReference?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -500,6 +561,7 @@ export type WorkerResolvers<ContextType = Context, ParentType extends ResolversP
   dateOfBirth?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   eShramUan?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   gender?: Resolver<ResolversTypes['Gender'], ParentType, ContextType>;
+  history?: Resolver<Maybe<Array<ResolversTypes['RecordChange']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   idReference?: Resolver<ResolversTypes['IdReference'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -527,10 +589,12 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   City?: CityResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  FieldChange?: FieldChangeResolvers<ContextType>;
   IdReference?: IdReferenceResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RecordChange?: RecordChangeResolvers<ContextType>;
   SocialSecurityEnrolment?: SocialSecurityEnrolmentResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
   Ward?: WardResolvers<ContextType>;
@@ -539,3 +603,6 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   WorkerEdge?: WorkerEdgeResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = Context> = ResolversObject<{
+  access?: AccessDirectiveResolver<any, any, ContextType>;
+}>;

@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { WorkerReference as WorkerReferenceModel, Cig as CigModel, CigMembership as CigMembershipModel, BankLinkage as BankLinkageModel, SavingsDeposit as SavingsDepositModel, CreditLinkage as CreditLinkageModel } from '../entities.js';
 import type { Connection as ConnectionModel } from '../../../src/shared/pagination.js';
 import type { SourceValue as SourceValueModel } from '../../../src/shared/provenance.js';
+import type { RecordChangeValue as RecordChangeValueModel } from '../../../src/shared/history.js';
 import type { Context } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -35,17 +36,25 @@ export type AddCigMemberInput = {
 /** A CIG's savings bank account. */
 export type BankLinkage = {
   __typename?: 'BankLinkage';
-  /** The account number's last four digits; the full number is kept by the bank. */
+  /** The account number's last four digits (masked for callers outside MEPMA); the full number is kept by the bank. */
   accountLast4: Scalars['String']['output'];
   /** The bank, e.g. `State Bank of India`. */
   bankName: Scalars['String']['output'];
   /** The branch's IFSC, e.g. `SBIN0012345`. */
   branchIfsc: Scalars['String']['output'];
+  /** This record's change history, oldest first: who changed what, when, for what purpose. */
+  history: Maybe<Array<RecordChange>>;
   /** The day the account was linked to the group. */
   linkedOn: Scalars['Date']['output'];
   /** Where this record came from and who last changed it. */
   source: Source;
 };
+
+/** What a change did to a record. */
+export type ChangeAction =
+  | 'CREATED'
+  | 'DELETED'
+  | 'UPDATED';
 
 /**
  * A Common Interest Group: workers of one occupation who gather at the same work location (an
@@ -59,6 +68,8 @@ export type Cig = {
   city: City;
   /** The day the group was formed. */
   formedOn: Scalars['Date']['output'];
+  /** This record's change history, oldest first: who changed what, when, for what purpose. */
+  history: Maybe<Array<RecordChange>>;
   /** Stable id issued by MEPMA, e.g. `CIG-000042`. */
   id: Scalars['ID']['output'];
   /** Loans sanctioned to the group, newest first. */
@@ -148,6 +159,8 @@ export type CigMembership = {
   __typename?: 'CigMembership';
   /** The group. */
   cig: Cig;
+  /** This record's change history, oldest first: who changed what, when, for what purpose. */
+  history: Maybe<Array<RecordChange>>;
   /** Stable id issued by MEPMA, e.g. `CM-0000042`. */
   id: Scalars['ID']['output'];
   /** The day the worker joined the group. */
@@ -189,6 +202,8 @@ export type CreditLinkage = {
   __typename?: 'CreditLinkage';
   /** The sanctioned amount, in rupees. */
   amount: Scalars['Int']['output'];
+  /** This record's change history, oldest first: who changed what, when, for what purpose. */
+  history: Maybe<Array<RecordChange>>;
   /** Stable id issued by MEPMA, e.g. `CL-0000042`. */
   id: Scalars['ID']['output'];
   /** The lending bank or institution, e.g. `Union Bank of India`. */
@@ -213,6 +228,14 @@ export type CreditStatus =
   | 'REPAID'
   /** Sanctioned by the lender, not yet paid out. */
   | 'SANCTIONED';
+
+/** One field's value before and after a change, as text; sensitive values are masked as the field itself is. */
+export type FieldChange = {
+  __typename?: 'FieldChange';
+  field: Scalars['String']['output'];
+  newValue: Maybe<Scalars['String']['output']>;
+  oldValue: Maybe<Scalars['String']['output']>;
+};
 
 /** A new CIG and its founding members. */
 export type FormCigInput = {
@@ -250,21 +273,21 @@ export type LinkBankAccountInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Adds a worker to an existing CIG, in a vacant office or as an ordinary member. */
+  /** Adds a worker to an existing CIG within your jurisdiction, in a vacant office or as an ordinary member. */
   addCigMember: CigMembership;
   /**
-   * Forms a new CIG with its founding members, who all join on the formation day. Every worker
-   * must be registered with Labour and not be an active member of another CIG; each office
-   * (president, secretary, treasurer) is held by at most one member.
+   * Forms a new CIG with its founding members, who all join on the formation day. The city must
+   * lie within your jurisdiction. Every worker must be registered with Labour and not be an active
+   * member of another CIG; each office (president, secretary, treasurer) is held by at most one member.
    */
   formCig: Cig;
-  /** Links the CIG to its savings bank account. A CIG has one bank linkage. */
+  /** Links a CIG within your jurisdiction to its savings bank account. A CIG has one bank linkage. */
   linkBankAccount: BankLinkage;
-  /** Records a loan sanctioned to a bank-linked CIG. */
+  /** Records a loan sanctioned to a bank-linked CIG within your jurisdiction. */
   recordCreditLinkage: CreditLinkage;
-  /** Records a member's savings deposit into the CIG's bank account. */
+  /** Records a member's savings deposit into the bank account of a CIG within your jurisdiction. */
   recordSavings: SavingsDeposit;
-  /** Records that a member left the CIG. The membership stays on record as history. */
+  /** Records that a member left a CIG within your jurisdiction. The membership stays on record as history. */
   removeCigMember: CigMembership;
 };
 
@@ -324,9 +347,9 @@ export type PageInfo = {
  */
 export type Query = {
   __typename?: 'Query';
-  /** One Common Interest Group by id (e.g. `CIG-000042`). Null when no CIG has that id. */
+  /** One Common Interest Group by id (e.g. `CIG-000042`). Null when no CIG has that id, or it lies outside your jurisdiction. */
   cig: Maybe<Cig>;
-  /** CIGs page by page, in id order, optionally filtered by city, ward, occupation and kind of work location. */
+  /** CIGs within your jurisdiction, page by page, in id order, optionally filtered by city, ward, occupation and kind of work location. */
   cigs: CigConnection;
 };
 
@@ -350,6 +373,20 @@ export type QueryCigsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<CigFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** One change to an agency record, from the agency's append-only change history. */
+export type RecordChange = {
+  __typename?: 'RecordChange';
+  action: ChangeAction;
+  /** When the change was made. */
+  at: Scalars['DateTime']['output'];
+  /** Who made it: `agency:subject` of the caller the gateway vouched for, or `database:<user>` for a change made outside the graph. */
+  by: Scalars['String']['output'];
+  /** The fields that changed, with their values before and after (every field for CREATED and DELETED). */
+  changes: Array<FieldChange>;
+  /** The purpose the caller declared, e.g. `cig-follow-up`. */
+  purpose: Maybe<Scalars['String']['output']>;
 };
 
 /** A loan sanctioned to a CIG. */
@@ -395,6 +432,8 @@ export type SavingsDeposit = {
   amount: Scalars['Int']['output'];
   /** The day of the deposit. */
   depositedOn: Scalars['Date']['output'];
+  /** This record's change history, oldest first: who changed what, when, for what purpose. */
+  history: Maybe<Array<RecordChange>>;
   /** Stable id issued by MEPMA, e.g. `SD-0000042`. */
   id: Scalars['ID']['output'];
   /** Where this record came from and who last changed it. */
@@ -448,7 +487,7 @@ export type WorkLocationKind =
 /** An urban informal worker registered with the Labour Department; MEPMA adds their CIG memberships. */
 export type Worker = {
   __typename?: 'Worker';
-  /** The worker's CIG memberships, current and former, newest first. Null when MEPMA cannot answer. */
+  /** The worker's memberships of CIGs within your jurisdiction, current and former, newest first. Null when MEPMA cannot answer. */
   cigMemberships: Maybe<Array<CigMembership>>;
   /** Stable id issued by Labour, e.g. `W-0000042`. */
   id: Scalars['ID']['output'];
@@ -560,7 +599,7 @@ export type ResolversTypes = ResolversObject<{
   AddCigMemberInput: AddCigMemberInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   BankLinkage: ResolverTypeWrapper<BankLinkageModel>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ChangeAction: ChangeAction;
   Cig: ResolverTypeWrapper<CigModel>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -575,12 +614,14 @@ export type ResolversTypes = ResolversObject<{
   CreditStatus: CreditStatus;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  FieldChange: ResolverTypeWrapper<FieldChange>;
   FormCigInput: FormCigInput;
   LinkBankAccountInput: LinkBankAccountInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Occupation: Occupation;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RecordChange: ResolverTypeWrapper<RecordChangeValueModel>;
   RecordCreditLinkageInput: RecordCreditLinkageInput;
   RecordSavingsInput: RecordSavingsInput;
   RemoveCigMemberInput: RemoveCigMemberInput;
@@ -589,6 +630,7 @@ export type ResolversTypes = ResolversObject<{
   Ward: ResolverTypeWrapper<Ward>;
   WorkLocationKind: WorkLocationKind;
   Worker: ResolverTypeWrapper<WorkerReferenceModel>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -596,7 +638,6 @@ export type ResolversParentTypes = ResolversObject<{
   AddCigMemberInput: AddCigMemberInput;
   ID: Scalars['ID']['output'];
   BankLinkage: BankLinkageModel;
-  String: Scalars['String']['output'];
   Cig: CigModel;
   Int: Scalars['Int']['output'];
   Boolean: Scalars['Boolean']['output'];
@@ -609,11 +650,13 @@ export type ResolversParentTypes = ResolversObject<{
   CreditLinkage: CreditLinkageModel;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
+  FieldChange: FieldChange;
   FormCigInput: FormCigInput;
   LinkBankAccountInput: LinkBankAccountInput;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  RecordChange: RecordChangeValueModel;
   RecordCreditLinkageInput: RecordCreditLinkageInput;
   RecordSavingsInput: RecordSavingsInput;
   RemoveCigMemberInput: RemoveCigMemberInput;
@@ -621,12 +664,21 @@ export type ResolversParentTypes = ResolversObject<{
   Source: SourceValueModel;
   Ward: Ward;
   Worker: WorkerReferenceModel;
+  String: Scalars['String']['output'];
 }>;
+
+export type AccessDirectiveArgs = {
+  allow: Array<Scalars['String']['input']>;
+  mask?: Maybe<Scalars['String']['input']>;
+};
+
+export type AccessDirectiveResolver<Result, Parent, ContextType = Context, Args = AccessDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type BankLinkageResolvers<ContextType = Context, ParentType extends ResolversParentTypes['BankLinkage'] = ResolversParentTypes['BankLinkage']> = ResolversObject<{
   accountLast4?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   bankName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   branchIfsc?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  history?: Resolver<Maybe<Array<ResolversTypes['RecordChange']>>, ParentType, ContextType>;
   linkedOn?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['Source'], ParentType, ContextType>;
 }>;
@@ -636,6 +688,7 @@ export type CigResolvers<ContextType = Context, ParentType extends ResolversPare
   bankLinkage?: Resolver<Maybe<ResolversTypes['BankLinkage']>, ParentType, ContextType>;
   city?: Resolver<ResolversTypes['City'], ParentType, ContextType>;
   formedOn?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  history?: Resolver<Maybe<Array<ResolversTypes['RecordChange']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   loans?: Resolver<Array<ResolversTypes['CreditLinkage']>, ParentType, ContextType>;
   memberCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -664,6 +717,7 @@ export type CigEdgeResolvers<ContextType = Context, ParentType extends Resolvers
 export type CigMembershipResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CigMembership'] = ResolversParentTypes['CigMembership'], FederationReferenceType extends FederationReferenceTypes['CigMembership'] = FederationReferenceTypes['CigMembership']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['CigMembership']> | FederationReferenceType, FederationReferenceType, ContextType>;
   cig?: Resolver<ResolversTypes['Cig'], ParentType, ContextType>;
+  history?: Resolver<Maybe<Array<ResolversTypes['RecordChange']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   joinedOn?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   leftOn?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
@@ -680,6 +734,7 @@ export type CityResolvers<ContextType = Context, ParentType extends ResolversPar
 
 export type CreditLinkageResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CreditLinkage'] = ResolversParentTypes['CreditLinkage']> = ResolversObject<{
   amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  history?: Resolver<Maybe<Array<ResolversTypes['RecordChange']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lender?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   purpose?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -695,6 +750,12 @@ export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type FieldChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['FieldChange'] = ResolversParentTypes['FieldChange']> = ResolversObject<{
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  newValue?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  oldValue?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   addCigMember?: Resolver<ResolversTypes['CigMembership'], ParentType, ContextType, RequireFields<MutationAddCigMemberArgs, 'input'>>;
@@ -715,9 +776,18 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   cigs?: Resolver<ResolversTypes['CigConnection'], ParentType, ContextType, RequireFields<QueryCigsArgs, 'first'>>;
 }>;
 
+export type RecordChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RecordChange'] = ResolversParentTypes['RecordChange']> = ResolversObject<{
+  action?: Resolver<ResolversTypes['ChangeAction'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  by?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  changes?: Resolver<Array<ResolversTypes['FieldChange']>, ParentType, ContextType>;
+  purpose?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export type SavingsDepositResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SavingsDeposit'] = ResolversParentTypes['SavingsDeposit']> = ResolversObject<{
   amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   depositedOn?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  history?: Resolver<Maybe<Array<ResolversTypes['RecordChange']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['Source'], ParentType, ContextType>;
   worker?: Resolver<ResolversTypes['Worker'], ParentType, ContextType>;
@@ -753,12 +823,17 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   CreditLinkage?: CreditLinkageResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  FieldChange?: FieldChangeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RecordChange?: RecordChangeResolvers<ContextType>;
   SavingsDeposit?: SavingsDepositResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
   Ward?: WardResolvers<ContextType>;
   Worker?: WorkerResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = Context> = ResolversObject<{
+  access?: AccessDirectiveResolver<any, any, ContextType>;
+}>;

@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { WorkerReference as WorkerReferenceModel, Ward as WardModel, VendingZone as VendingZoneModel, VendingCertificate as VendingCertificateModel, TradeLicence as TradeLicenceModel, SanitationWorkerId as SanitationWorkerIdModel } from '../entities.js';
 import type { Connection as ConnectionModel } from '../../../src/shared/pagination.js';
 import type { SourceValue as SourceValueModel } from '../../../src/shared/provenance.js';
+import type { RecordChangeValue as RecordChangeValueModel } from '../../../src/shared/history.js';
 import type { Context } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -20,6 +21,12 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** What a change did to a record. */
+export type ChangeAction =
+  | 'CREATED'
+  | 'DELETED'
+  | 'UPDATED';
+
 /** An urban local body (city). Filters and jurisdictions use its code. */
 export type City = {
   __typename?: 'City';
@@ -27,6 +34,14 @@ export type City = {
   code: Scalars['ID']['output'];
   /** The city's name. */
   name: Scalars['String']['output'];
+};
+
+/** One field's value before and after a change, as text; sensitive values are masked as the field itself is. */
+export type FieldChange = {
+  __typename?: 'FieldChange';
+  field: Scalars['String']['output'];
+  newValue: Maybe<Scalars['String']['output']>;
+  oldValue: Maybe<Scalars['String']['output']>;
 };
 
 /** A sanitation-worker identity card to issue. */
@@ -86,14 +101,14 @@ export type LicenceStatus =
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Issues a sanitation worker's identity card. A worker holds one. */
+  /** Issues a sanitation worker's identity card, for a ward within your jurisdiction. A worker holds one. */
   issueSanitationWorkerId: SanitationWorkerId;
-  /** Issues a trade licence for a trade carried on in a ward. A trade licence runs for at most one year. */
+  /** Issues a trade licence for a trade carried on in a ward within your jurisdiction. A trade licence runs for at most one year. */
   issueTradeLicence: TradeLicence;
   /**
    * Issues a street-vending certificate in a vending zone. The zone must allow vending and have room
    * (its capacity counts active certificates); a vendor holds one current certificate at a time;
-   * a certificate runs for at most five years.
+   * a certificate runs for at most five years. The zone must lie within your jurisdiction.
    */
   issueVendingCertificate: VendingCertificate;
 };
@@ -128,15 +143,15 @@ export type PageInfo = {
  */
 export type Query = {
   __typename?: 'Query';
-  /** One street-vending certificate by number (e.g. `VJA/SVC/2025/000123`). Null when none has that number. */
+  /** One street-vending certificate by number (e.g. `VJA/SVC/2025/000123`). Null when none has that number, or its zone lies outside your jurisdiction. */
   vendingCertificate: Maybe<VendingCertificate>;
-  /** One vending zone by id (e.g. `VZ-VJA-0001`). Null when no zone has that id. */
+  /** One vending zone by id (e.g. `VZ-VJA-0001`). Null when no zone has that id, or it lies outside your jurisdiction. */
   vendingZone: Maybe<VendingZone>;
-  /** Vending zones page by page, in id order, optionally filtered by city and ward. */
+  /** Vending zones within your jurisdiction, page by page, in id order, optionally filtered by city and ward. */
   vendingZones: VendingZoneConnection;
-  /** One ward by code (e.g. `VJA-W07`). Null when the city has no such ward. */
+  /** One ward by code (e.g. `VJA-W07`). Null when the city has no such ward, or it lies outside your jurisdiction. */
   ward: Maybe<Ward>;
-  /** Every ward of a city (ULB code, e.g. `VJA`), in ward-number order. */
+  /** Every ward of a city (ULB code, e.g. `VJA`), in ward-number order; none for a city outside your jurisdiction. */
   wards: Array<Ward>;
 };
 
@@ -192,11 +207,27 @@ export type QueryWardsArgs = {
   city: Scalars['ID']['input'];
 };
 
+/** One change to an agency record, from the agency's append-only change history. */
+export type RecordChange = {
+  __typename?: 'RecordChange';
+  action: ChangeAction;
+  /** When the change was made. */
+  at: Scalars['DateTime']['output'];
+  /** Who made it: `agency:subject` of the caller the gateway vouched for, or `database:<user>` for a change made outside the graph. */
+  by: Scalars['String']['output'];
+  /** The fields that changed, with their values before and after (every field for CREATED and DELETED). */
+  changes: Array<FieldChange>;
+  /** The purpose the caller declared, e.g. `cig-follow-up`. */
+  purpose: Maybe<Scalars['String']['output']>;
+};
+
 /** An identity card the corporation issues to a sanitation worker, on its own rolls or a contractor's. */
 export type SanitationWorkerId = {
   __typename?: 'SanitationWorkerId';
   /** Who employs the worker: the corporation itself or a named sanitation contractor. */
   employer: Scalars['String']['output'];
+  /** This record's change history, oldest first: who changed what, when, for what purpose. */
+  history: Maybe<Array<RecordChange>>;
   /** `<ULB code>/SW/<serial>`, e.g. `VJA/SW/000042`. */
   idNumber: Scalars['ID']['output'];
   /** The day the card was issued. */
@@ -247,6 +278,8 @@ export type TradeCategory =
 /** A licence to carry on a trade at a place in a ward, issued under the Municipal Corporations Act. */
 export type TradeLicence = {
   __typename?: 'TradeLicence';
+  /** This record's change history, oldest first: who changed what, when, for what purpose. */
+  history: Maybe<Array<RecordChange>>;
   /** The day the licence was issued or last renewed. */
   issuedOn: Scalars['Date']['output'];
   /** `<ULB code>/TL/<year of issue>/<serial>`, e.g. `GVMC/TL/2025/000045`. */
@@ -283,6 +316,8 @@ export type VendingCertificate = {
   certificateNumber: Scalars['ID']['output'];
   /** What the vendor sells, e.g. `Vegetables`, `Fruits`, `Flowers`, `Tea and snacks`. */
   goods: Scalars['String']['output'];
+  /** This record's change history, oldest first: who changed what, when, for what purpose. */
+  history: Maybe<Array<RecordChange>>;
   /** The day the certificate was issued. */
   issuedOn: Scalars['Date']['output'];
   /** Where this certificate came from and who last changed it. */
@@ -302,6 +337,8 @@ export type VendingZone = {
   __typename?: 'VendingZone';
   /** How many vendors the zone holds: at most this many active certificates. Zero for a no-vending zone. */
   capacity: Scalars['Int']['output'];
+  /** This record's change history, oldest first: who changed what, when, for what purpose. */
+  history: Maybe<Array<RecordChange>>;
   /** Municipal id, e.g. `VZ-VJA-0001`. */
   id: Scalars['ID']['output'];
   /** The zone's name, e.g. `Governorpet Vending Zone`. */
@@ -349,6 +386,8 @@ export type Ward = {
   city: City;
   /** `<ULB code>-W<nn>`, e.g. `VJA-W07`. */
   code: Scalars['ID']['output'];
+  /** This record's change history, oldest first: who changed what, when, for what purpose. */
+  history: Maybe<Array<RecordChange>>;
   /** The neighbourhood the ward lies in, e.g. `Governorpet`. */
   locality: Scalars['String']['output'];
   /** The ward as people name it, e.g. `Ward 7 — Governorpet`. */
@@ -496,11 +535,12 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  ChangeAction: ChangeAction;
   City: ResolverTypeWrapper<City>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  FieldChange: ResolverTypeWrapper<FieldChange>;
   IssueSanitationWorkerIdInput: IssueSanitationWorkerIdInput;
   IssueTradeLicenceInput: IssueTradeLicenceInput;
   IssueVendingCertificateInput: IssueVendingCertificateInput;
@@ -510,6 +550,7 @@ export type ResolversTypes = ResolversObject<{
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  RecordChange: ResolverTypeWrapper<RecordChangeValueModel>;
   SanitationWorkerId: ResolverTypeWrapper<SanitationWorkerIdModel>;
   Source: ResolverTypeWrapper<SourceValueModel>;
   TradeCategory: TradeCategory;
@@ -523,15 +564,16 @@ export type ResolversTypes = ResolversObject<{
   Ward: ResolverTypeWrapper<WardModel>;
   Worker: ResolverTypeWrapper<WorkerReferenceModel>;
   ZoneType: ZoneType;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   City: City;
   ID: Scalars['ID']['output'];
-  String: Scalars['String']['output'];
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
+  FieldChange: FieldChange;
   IssueSanitationWorkerIdInput: IssueSanitationWorkerIdInput;
   IssueTradeLicenceInput: IssueTradeLicenceInput;
   IssueVendingCertificateInput: IssueVendingCertificateInput;
@@ -540,6 +582,7 @@ export type ResolversParentTypes = ResolversObject<{
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
   Int: Scalars['Int']['output'];
+  RecordChange: RecordChangeValueModel;
   SanitationWorkerId: SanitationWorkerIdModel;
   Source: SourceValueModel;
   TradeLicence: TradeLicenceModel;
@@ -550,7 +593,15 @@ export type ResolversParentTypes = ResolversObject<{
   VendingZoneFilter: VendingZoneFilter;
   Ward: WardModel;
   Worker: WorkerReferenceModel;
+  String: Scalars['String']['output'];
 }>;
+
+export type AccessDirectiveArgs = {
+  allow: Array<Scalars['String']['input']>;
+  mask?: Maybe<Scalars['String']['input']>;
+};
+
+export type AccessDirectiveResolver<Result, Parent, ContextType = Context, Args = AccessDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type CityResolvers<ContextType = Context, ParentType extends ResolversParentTypes['City'] = ResolversParentTypes['City']> = ResolversObject<{
   code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -564,6 +615,12 @@ export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type FieldChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['FieldChange'] = ResolversParentTypes['FieldChange']> = ResolversObject<{
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  newValue?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  oldValue?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   issueSanitationWorkerId?: Resolver<ResolversTypes['SanitationWorkerId'], ParentType, ContextType, RequireFields<MutationIssueSanitationWorkerIdArgs, 'input'>>;
@@ -584,9 +641,18 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   wards?: Resolver<Array<ResolversTypes['Ward']>, ParentType, ContextType, RequireFields<QueryWardsArgs, 'city'>>;
 }>;
 
+export type RecordChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RecordChange'] = ResolversParentTypes['RecordChange']> = ResolversObject<{
+  action?: Resolver<ResolversTypes['ChangeAction'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  by?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  changes?: Resolver<Array<ResolversTypes['FieldChange']>, ParentType, ContextType>;
+  purpose?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export type SanitationWorkerIdResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SanitationWorkerId'] = ResolversParentTypes['SanitationWorkerId'], FederationReferenceType extends FederationReferenceTypes['SanitationWorkerId'] = FederationReferenceTypes['SanitationWorkerId']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['SanitationWorkerId']> | FederationReferenceType, FederationReferenceType, ContextType>;
   employer?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  history?: Resolver<Maybe<Array<ResolversTypes['RecordChange']>>, ParentType, ContextType>;
   idNumber?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   issuedOn?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['Source'], ParentType, ContextType>;
@@ -606,6 +672,7 @@ export type SourceResolvers<ContextType = Context, ParentType extends ResolversP
 
 export type TradeLicenceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TradeLicence'] = ResolversParentTypes['TradeLicence'], FederationReferenceType extends FederationReferenceTypes['TradeLicence'] = FederationReferenceTypes['TradeLicence']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['TradeLicence']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  history?: Resolver<Maybe<Array<ResolversTypes['RecordChange']>>, ParentType, ContextType>;
   issuedOn?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   licenceNumber?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['Source'], ParentType, ContextType>;
@@ -622,6 +689,7 @@ export type VendingCertificateResolvers<ContextType = Context, ParentType extend
   category?: Resolver<ResolversTypes['VendingCategory'], ParentType, ContextType>;
   certificateNumber?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   goods?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  history?: Resolver<Maybe<Array<ResolversTypes['RecordChange']>>, ParentType, ContextType>;
   issuedOn?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['Source'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['LicenceStatus'], ParentType, ContextType>;
@@ -633,6 +701,7 @@ export type VendingCertificateResolvers<ContextType = Context, ParentType extend
 export type VendingZoneResolvers<ContextType = Context, ParentType extends ResolversParentTypes['VendingZone'] = ResolversParentTypes['VendingZone'], FederationReferenceType extends FederationReferenceTypes['VendingZone'] = FederationReferenceTypes['VendingZone']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['VendingZone']> | FederationReferenceType, FederationReferenceType, ContextType>;
   capacity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  history?: Resolver<Maybe<Array<ResolversTypes['RecordChange']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['Source'], ParentType, ContextType>;
@@ -655,6 +724,7 @@ export type WardResolvers<ContextType = Context, ParentType extends ResolversPar
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Ward']> | FederationReferenceType, FederationReferenceType, ContextType>;
   city?: Resolver<ResolversTypes['City'], ParentType, ContextType>;
   code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  history?: Resolver<Maybe<Array<ResolversTypes['RecordChange']>>, ParentType, ContextType>;
   locality?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   number?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -673,9 +743,11 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   City?: CityResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  FieldChange?: FieldChangeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RecordChange?: RecordChangeResolvers<ContextType>;
   SanitationWorkerId?: SanitationWorkerIdResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
   TradeLicence?: TradeLicenceResolvers<ContextType>;
@@ -687,3 +759,6 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Worker?: WorkerResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = Context> = ResolversObject<{
+  access?: AccessDirectiveResolver<any, any, ContextType>;
+}>;

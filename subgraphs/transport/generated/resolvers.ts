@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { WorkerKey as WorkerKeyModel, DrivingLicence as DrivingLicenceModel, PsvBadge as PsvBadgeModel, VehiclePermit as VehiclePermitModel, AutoStand as AutoStandModel } from '../entities.js';
 import type { Connection as ConnectionModel } from '../../../src/shared/pagination.js';
 import type { SourceValue as SourceValueModel } from '../../../src/shared/provenance.js';
+import type { RecordChangeValue as RecordChangeValueModel } from '../../../src/shared/history.js';
 import type { Context } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -27,6 +28,8 @@ export type AutoStand = {
   capacity: Scalars['Int']['output'];
   /** The city (ULB) the stand is in. */
   city: City;
+  /** This record's change history, oldest first: who changed what, when, for what purpose. */
+  history: Maybe<Array<RecordChange>>;
   /** `AS-<ULB code>-<nnnn>`, e.g. `AS-VJA-0001`. */
   id: Scalars['ID']['output'];
   /** The stand's name, e.g. `Benz Circle Auto Stand`. */
@@ -65,6 +68,12 @@ export type AutoStandFilter = {
   ward?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** What a change did to a record. */
+export type ChangeAction =
+  | 'CREATED'
+  | 'DELETED'
+  | 'UPDATED';
+
 /** An urban local body (city). Filters and jurisdictions use its code. */
 export type City = {
   __typename?: 'City';
@@ -77,6 +86,8 @@ export type City = {
 /** A driving licence issued by a Regional Transport Office (Sarathi). */
 export type DrivingLicence = {
   __typename?: 'DrivingLicence';
+  /** This record's change history, oldest first: who changed what, when, for what purpose. */
+  history: Maybe<Array<RecordChange>>;
   /** The worker who holds the licence. */
   holder: Worker;
   /** When the licence was first issued; the number carries its year. */
@@ -93,6 +104,14 @@ export type DrivingLicence = {
   validUntil: Scalars['Date']['output'];
   /** The classes of vehicle the licence authorises; never empty. */
   vehicleClasses: Array<VehicleClass>;
+};
+
+/** One field's value before and after a change, as text; sensitive values are masked as the field itself is. */
+export type FieldChange = {
+  __typename?: 'FieldChange';
+  field: Scalars['String']['output'];
+  newValue: Maybe<Scalars['String']['output']>;
+  oldValue: Maybe<Scalars['String']['output']>;
 };
 
 /** A new driving licence, as the RTO issues it. */
@@ -142,18 +161,20 @@ export type Mutation = {
   /**
    * Issues a driving licence; its number is assigned from the issuing RTO's code and the year of
    * issue. A new licence is valid for at most 20 years, and a worker who already holds a valid
-   * licence cannot be issued a second one.
+   * licence cannot be issued a second one. The issuing RTO must lie within your jurisdiction.
    */
   issueDrivingLicence: DrivingLicence;
   /**
    * Issues a PSV badge, which a driver needs to drive an auto-rickshaw or taxi for hire. The
    * licence must be the worker's own, valid, and carry a transport class (LMV_TR or
    * THREE_WHEELER_TR); the badge cannot outlive it. A worker holds one valid badge at a time.
+   * The licence's RTO must lie within your jurisdiction.
    */
   issuePsvBadge: PsvBadge;
   /**
    * Issues a permit for a vehicle, valid for at most five years (Motor Vehicles Act, section 81).
-   * A vehicle holds one valid permit at a time.
+   * A vehicle holds one valid permit at a time. The auto stand (or, without one, the RTO the
+   * vehicle is registered with) must lie within your jurisdiction.
    */
   issueVehiclePermit: VehiclePermit;
 };
@@ -195,6 +216,8 @@ export type PsvBadge = {
   __typename?: 'PsvBadge';
   /** Badge number, e.g. `PSV-0000123`. */
   badgeNumber: Scalars['ID']['output'];
+  /** This record's change history, oldest first: who changed what, when, for what purpose. */
+  history: Maybe<Array<RecordChange>>;
   /** The worker who holds the badge. */
   holder: Worker;
   /** When the RTO issued the badge. */
@@ -215,11 +238,11 @@ export type PsvBadge = {
  */
 export type Query = {
   __typename?: 'Query';
-  /** One auto stand by id, e.g. `AS-VJA-0001`. Null when no stand has that id. */
+  /** One auto stand by id, e.g. `AS-VJA-0001`. Null when no stand has that id, or it lies outside your jurisdiction. */
   autoStand: Maybe<AutoStand>;
-  /** Auto stands page by page, in id order, optionally filtered by city and ward. */
+  /** Auto stands within your jurisdiction, page by page, in id order, optionally filtered by city and ward. */
   autoStands: AutoStandConnection;
-  /** One driving licence by number, e.g. `AP16 20190012345` (the space may be left out). Null when no licence has that number. */
+  /** One driving licence by number, e.g. `AP16 20190012345` (the space may be left out). Null when no licence has that number, or its RTO lies outside your jurisdiction. */
   drivingLicence: Maybe<DrivingLicence>;
 };
 
@@ -250,6 +273,20 @@ export type QueryAutoStandsArgs = {
  */
 export type QueryDrivingLicenceArgs = {
   licenceNumber: Scalars['ID']['input'];
+};
+
+/** One change to an agency record, from the agency's append-only change history. */
+export type RecordChange = {
+  __typename?: 'RecordChange';
+  action: ChangeAction;
+  /** When the change was made. */
+  at: Scalars['DateTime']['output'];
+  /** Who made it: `agency:subject` of the caller the gateway vouched for, or `database:<user>` for a change made outside the graph. */
+  by: Scalars['String']['output'];
+  /** The fields that changed, with their values before and after (every field for CREATED and DELETED). */
+  changes: Array<FieldChange>;
+  /** The purpose the caller declared, e.g. `cig-follow-up`. */
+  purpose: Maybe<Scalars['String']['output']>;
 };
 
 /**
@@ -297,6 +334,8 @@ export type VehiclePermit = {
   __typename?: 'VehiclePermit';
   /** The auto stand the vehicle plies from; null for goods carriages and vehicles without a stand. */
   autoStand: Maybe<AutoStand>;
+  /** This record's change history, oldest first: who changed what, when, for what purpose. */
+  history: Maybe<Array<RecordChange>>;
   /** The worker who holds the permit. */
   holder: Worker;
   /** When the RTO issued (or last renewed) the permit. */
@@ -325,13 +364,13 @@ export type Ward = {
 /** An urban informal worker registered with the Labour Department, who holds licences, badges and permits. */
 export type Worker = {
   __typename?: 'Worker';
-  /** Public service vehicle badges issued to the worker, oldest first. */
+  /** Public service vehicle badges issued to the worker, oldest first; only those on licences of RTOs within your jurisdiction. */
   badges: Maybe<Array<PsvBadge>>;
-  /** Driving licences issued to the worker, oldest first, including expired and suspended ones. */
+  /** Driving licences issued to the worker, oldest first, including expired and suspended ones; only those of RTOs within your jurisdiction. */
   drivingLicences: Maybe<Array<DrivingLicence>>;
   /** Stable id issued by Labour, e.g. `W-0000042`. */
   id: Scalars['ID']['output'];
-  /** Permits for vehicles the worker holds, oldest first. */
+  /** Permits for vehicles the worker holds, oldest first; only those within your jurisdiction (by auto stand, or by registration RTO for vehicles without a stand). */
   vehiclePermits: Maybe<Array<VehiclePermit>>;
 };
 
@@ -449,14 +488,15 @@ export type ResolversTypes = ResolversObject<{
   AutoStand: ResolverTypeWrapper<AutoStandModel>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   AutoStandConnection: ResolverTypeWrapper<ConnectionModel<AutoStandModel>>;
   AutoStandEdge: ResolverTypeWrapper<Omit<AutoStandEdge, 'node'> & { node: ResolversTypes['AutoStand'] }>;
   AutoStandFilter: AutoStandFilter;
+  ChangeAction: ChangeAction;
   City: ResolverTypeWrapper<City>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DrivingLicence: ResolverTypeWrapper<DrivingLicenceModel>;
+  FieldChange: ResolverTypeWrapper<FieldChange>;
   IssueDrivingLicenceInput: IssueDrivingLicenceInput;
   IssuePsvBadgeInput: IssuePsvBadgeInput;
   IssueVehiclePermitInput: IssueVehiclePermitInput;
@@ -466,12 +506,14 @@ export type ResolversTypes = ResolversObject<{
   PermitType: PermitType;
   PsvBadge: ResolverTypeWrapper<PsvBadgeModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RecordChange: ResolverTypeWrapper<RecordChangeValueModel>;
   Source: ResolverTypeWrapper<SourceValueModel>;
   ValidityStatus: ValidityStatus;
   VehicleClass: VehicleClass;
   VehiclePermit: ResolverTypeWrapper<VehiclePermitModel>;
   Ward: ResolverTypeWrapper<Ward>;
   Worker: ResolverTypeWrapper<WorkerKeyModel>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -479,7 +521,6 @@ export type ResolversParentTypes = ResolversObject<{
   AutoStand: AutoStandModel;
   Int: Scalars['Int']['output'];
   ID: Scalars['ID']['output'];
-  String: Scalars['String']['output'];
   AutoStandConnection: ConnectionModel<AutoStandModel>;
   AutoStandEdge: Omit<AutoStandEdge, 'node'> & { node: ResolversParentTypes['AutoStand'] };
   AutoStandFilter: AutoStandFilter;
@@ -487,6 +528,7 @@ export type ResolversParentTypes = ResolversObject<{
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   DrivingLicence: DrivingLicenceModel;
+  FieldChange: FieldChange;
   IssueDrivingLicenceInput: IssueDrivingLicenceInput;
   IssuePsvBadgeInput: IssuePsvBadgeInput;
   IssueVehiclePermitInput: IssueVehiclePermitInput;
@@ -495,16 +537,26 @@ export type ResolversParentTypes = ResolversObject<{
   Boolean: Scalars['Boolean']['output'];
   PsvBadge: PsvBadgeModel;
   Query: Record<PropertyKey, never>;
+  RecordChange: RecordChangeValueModel;
   Source: SourceValueModel;
   VehiclePermit: VehiclePermitModel;
   Ward: Ward;
   Worker: WorkerKeyModel;
+  String: Scalars['String']['output'];
 }>;
+
+export type AccessDirectiveArgs = {
+  allow: Array<Scalars['String']['input']>;
+  mask?: Maybe<Scalars['String']['input']>;
+};
+
+export type AccessDirectiveResolver<Result, Parent, ContextType = Context, Args = AccessDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AutoStandResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AutoStand'] = ResolversParentTypes['AutoStand'], FederationReferenceType extends FederationReferenceTypes['AutoStand'] = FederationReferenceTypes['AutoStand']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['AutoStand']> | FederationReferenceType, FederationReferenceType, ContextType>;
   capacity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   city?: Resolver<ResolversTypes['City'], ParentType, ContextType>;
+  history?: Resolver<Maybe<Array<ResolversTypes['RecordChange']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['Source'], ParentType, ContextType>;
@@ -537,6 +589,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 
 export type DrivingLicenceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DrivingLicence'] = ResolversParentTypes['DrivingLicence'], FederationReferenceType extends FederationReferenceTypes['DrivingLicence'] = FederationReferenceTypes['DrivingLicence']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['DrivingLicence']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  history?: Resolver<Maybe<Array<ResolversTypes['RecordChange']>>, ParentType, ContextType>;
   holder?: Resolver<ResolversTypes['Worker'], ParentType, ContextType>;
   issuedOn?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   issuingRto?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -545,6 +598,12 @@ export type DrivingLicenceResolvers<ContextType = Context, ParentType extends Re
   status?: Resolver<ResolversTypes['ValidityStatus'], ParentType, ContextType>;
   validUntil?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   vehicleClasses?: Resolver<Array<ResolversTypes['VehicleClass']>, ParentType, ContextType>;
+}>;
+
+export type FieldChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['FieldChange'] = ResolversParentTypes['FieldChange']> = ResolversObject<{
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  newValue?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  oldValue?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
@@ -561,6 +620,7 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 export type PsvBadgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PsvBadge'] = ResolversParentTypes['PsvBadge'], FederationReferenceType extends FederationReferenceTypes['PsvBadge'] = FederationReferenceTypes['PsvBadge']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['PsvBadge']> | FederationReferenceType, FederationReferenceType, ContextType>;
   badgeNumber?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  history?: Resolver<Maybe<Array<ResolversTypes['RecordChange']>>, ParentType, ContextType>;
   holder?: Resolver<ResolversTypes['Worker'], ParentType, ContextType>;
   issuedOn?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   licenceNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -573,6 +633,14 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   autoStand?: Resolver<Maybe<ResolversTypes['AutoStand']>, ParentType, ContextType, RequireFields<QueryAutoStandArgs, 'id'>>;
   autoStands?: Resolver<ResolversTypes['AutoStandConnection'], ParentType, ContextType, RequireFields<QueryAutoStandsArgs, 'first'>>;
   drivingLicence?: Resolver<Maybe<ResolversTypes['DrivingLicence']>, ParentType, ContextType, RequireFields<QueryDrivingLicenceArgs, 'licenceNumber'>>;
+}>;
+
+export type RecordChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RecordChange'] = ResolversParentTypes['RecordChange']> = ResolversObject<{
+  action?: Resolver<ResolversTypes['ChangeAction'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  by?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  changes?: Resolver<Array<ResolversTypes['FieldChange']>, ParentType, ContextType>;
+  purpose?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type SourceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Source'] = ResolversParentTypes['Source']> = ResolversObject<{
@@ -588,6 +656,7 @@ export type SourceResolvers<ContextType = Context, ParentType extends ResolversP
 export type VehiclePermitResolvers<ContextType = Context, ParentType extends ResolversParentTypes['VehiclePermit'] = ResolversParentTypes['VehiclePermit'], FederationReferenceType extends FederationReferenceTypes['VehiclePermit'] = FederationReferenceTypes['VehiclePermit']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['VehiclePermit']> | FederationReferenceType, FederationReferenceType, ContextType>;
   autoStand?: Resolver<Maybe<ResolversTypes['AutoStand']>, ParentType, ContextType>;
+  history?: Resolver<Maybe<Array<ResolversTypes['RecordChange']>>, ParentType, ContextType>;
   holder?: Resolver<ResolversTypes['Worker'], ParentType, ContextType>;
   issuedOn?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   permitNumber?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -618,13 +687,18 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   DrivingLicence?: DrivingLicenceResolvers<ContextType>;
+  FieldChange?: FieldChangeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PsvBadge?: PsvBadgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RecordChange?: RecordChangeResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
   VehiclePermit?: VehiclePermitResolvers<ContextType>;
   Ward?: WardResolvers<ContextType>;
   Worker?: WorkerResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = Context> = ResolversObject<{
+  access?: AccessDirectiveResolver<any, any, ContextType>;
+}>;

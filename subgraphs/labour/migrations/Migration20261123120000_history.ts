@@ -1,0 +1,13 @@
+import { Migration } from '@mikro-orm/migrations';
+import { historyMigrationSql } from '../../../src/shared/history.js';
+
+/** Labour starts keeping an append-only change history of every record table. */
+export class Migration20261123120000_history extends Migration {
+  override up(): void {
+    const tables = [
+      { table: 'worker', key: 'id' },
+      { table: 'social_security_enrolment', key: 'id' },
+    ];
+    for (const statement of historyMigrationSql(tables)) this.addSql(statement);
+  }
+}

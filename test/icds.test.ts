@@ -4,7 +4,7 @@
  * nothing written).
  */
 import { CITIES } from '../src/shared/demo/places';
-import { countStatements, errorCodes, startTestStack, tableOf, type CallerSpec, type TestStack } from './support/stack';
+import { countStatements, errorCodes, everyPage, expectHiddenLikeUnknown, startTestStack, statementsPerTable, tableOf, type CallerSpec, type TestStack } from './support/stack';
 import { addDays, addMonths, addYears, today } from '../src/shared/dates';
 
 let stack: TestStack;
@@ -347,21 +347,6 @@ describe('access and jurisdiction', () => {
   const CENTRES = `query($filter: AnganwadiCentreFilter, $after: String) { anganwadiCentres(filter: $filter, first: 100, after: $after) {
     totalCount edges { node { id city { code } } } pageInfo { hasNextPage endCursor } } }`;
 
-  /** Every centre a caller is shown, page by page, and the totalCount each page reported. */
-  async function centresSeenBy(caller: CallerSpec, filter?: object) {
-    const ids: string[] = [];
-    const totals = new Set<number>();
-    let after: string | null = null;
-    do {
-      const res: any = await stack.query(CENTRES, { filter, after }, caller);
-      expect(res.errors).toBeUndefined();
-      totals.add(res.data.anganwadiCentres.totalCount);
-      ids.push(...res.data.anganwadiCentres.edges.map((e: any) => e.node.id));
-      after = res.data.anganwadiCentres.pageInfo.hasNextPage ? res.data.anganwadiCentres.pageInfo.endCursor : null;
-    } while (after);
-    return { ids, totals: [...totals] };
-  }
-
   /** A seeded worker of `city` with no household enrolments yet. */
   async function workerOf(city: string): Promise<string> {
     const enrolled = (await sql(`select distinct worker_id from icds_enrolment`)).map((r) => r.worker_id);
@@ -391,21 +376,21 @@ describe('access and jurisdiction', () => {
     for (const city of CITIES) {
       // Filtering on a city outside the jurisdiction finds nothing, rather than an error that would confirm it.
       const [{ n }] = await sql(`select count(*)::int as n from anganwadi_centre where city_code = ?`, [city.code]);
-      const inCity = await centresSeenBy(caller, { city: city.code });
+      const inCity = await everyPage(stack, CENTRES, 'anganwadiCentres', { filter: { city: city.code } }, caller);
       expect(inCity.totals).toEqual([cities.includes(city.code) ? n : 0]);
     }
-    const everything = await centresSeenBy(caller);
+    const everything = await everyPage(stack, CENTRES, 'anganwadiCentres', {}, caller);
     const rows = await sql(`select id from anganwadi_centre where city_code in (?) order by id`, [cities]);
-    expect(everything.ids).toEqual(rows.map((r) => r.id));
+    expect(everything.nodes.map((n) => n.id)).toEqual(rows.map((r) => r.id));
     expect(everything.totals).toEqual([rows.length]);
   });
 
   test('centres are public facilities: an analyst and another agency see them, within their jurisdiction', async () => {
     const [{ n }] = await sql(`select count(*)::int as n from anganwadi_centre where city_code = 'GVMC'`);
     for (const caller of [{ ...ANALYST, jurisdiction: 'city:GVMC' }, { agency: 'mepma', jurisdiction: 'city:GVMC' }]) {
-      const seen = await centresSeenBy(caller);
+      const seen = await everyPage(stack, CENTRES, 'anganwadiCentres', {}, caller);
       expect(seen.totals).toEqual([n]);
-      expect(seen.ids.every((id) => id.startsWith('AWC-GVMC-'))).toBe(true);
+      expect(seen.nodes.every((n) => n.id.startsWith('AWC-GVMC-'))).toBe(true);
     }
   });
 
@@ -418,11 +403,7 @@ describe('access and jurisdiction', () => {
       { query: `query($id: ID!) { icdsEnrolment(id: $id) { id } }`, field: 'icdsEnrolment', hidden: enrolment.id, unknown: 'ICDS-9999999' },
     ];
     for (const lookup of lookups) {
-      const hidden = await stack.query(lookup.query, { id: lookup.hidden }, VJA_OFFICER);
-      const unknown = await stack.query(lookup.query, { id: lookup.unknown }, VJA_OFFICER);
-      expect(hidden.data[lookup.field]).toBeNull();
-      expect(errorCodes(hidden)).toEqual(['NOT_FOUND']);
-      expect(hidden.errors![0].message.replace(lookup.hidden, 'ID')).toEqual(unknown.errors![0].message.replace(lookup.unknown, 'ID'));
+      await expectHiddenLikeUnknown(stack, lookup.query, lookup.field, lookup, VJA_OFFICER);
       // A state officer and a district officer of Visakhapatnam see the same record.
       for (const jurisdiction of ['state:AP', 'district:Visakhapatnam']) {
         const seen = await stack.query(lookup.query, { id: lookup.hidden }, { jurisdiction });
@@ -463,9 +444,7 @@ describe('access and jurisdiction', () => {
     expect(returned).toEqual(expected);
     expect(returned.length).toBeGreaterThan(0);
     for (const node of nodes) for (const enrolment of node.icdsEnrolments) expect(enrolment.centre.city.code).toBe('VJA');
-    const perTable: Record<string, number> = {};
-    for (const statement of counts.icds.statements) perTable[tableOf(statement)] = (perTable[tableOf(statement)] ?? 0) + 1;
-    expect(perTable).toEqual({ icds_enrolment: 1, anganwadi_centre: 1 });
+    expect(statementsPerTable(counts.icds.statements)).toEqual({ icds_enrolment: 1, anganwadi_centre: 1 });
   });
 
   test('a VJA officer cannot enrol at a GVMC centre (FORBIDDEN), a GVMC worker (NOT_FOUND) or exit a GVMC enrolment (NOT_FOUND); nothing is written', async () => {

@@ -5,7 +5,7 @@
 import { INTERNAL_HEADER, signInternal } from '../src/shared/access/keys';
 import type { Caller } from '../src/shared/access/caller';
 import { labourWorkerDirectory } from '../src/shared/worker-directory';
-import { countStatements, errorCodes, startTestStack, tableOf, type CallerSpec, type TestStack } from './support/stack';
+import { countStatements, errorCodes, everyPage, expectHiddenLikeUnknown, startTestStack, statementsPerTable, type CallerSpec, type TestStack } from './support/stack';
 
 let stack: TestStack;
 
@@ -207,21 +207,6 @@ describe('access and jurisdiction', () => {
   const ENROL = `mutation($input: EnrolInSchemeInput!) { enrolInScheme(input: $input) { id source { recordedBy } } }`;
   const UPDATE = `mutation($id: ID!, $input: UpdateWorkerInput!) { updateWorker(id: $id, input: $input) { id phone source { recordedBy updatedBy } } }`;
 
-  /** Every worker a caller is shown, page by page, and the totalCount each page reported. */
-  async function workersSeenBy(caller: CallerSpec, filter?: object) {
-    const ids: string[] = [];
-    const totals = new Set<number>();
-    let after: string | null = null;
-    do {
-      const res: any = await stack.query(WORKERS, { filter, after }, caller);
-      expect(res.errors).toBeUndefined();
-      totals.add(res.data.workers.totalCount);
-      ids.push(...res.data.workers.edges.map((e: any) => e.node.id));
-      after = res.data.workers.pageInfo.hasNextPage ? res.data.workers.pageInfo.endCursor : null;
-    } while (after);
-    return { ids, totals: [...totals] };
-  }
-
   async function seededWorker(city: string) {
     const [worker] = await sql(`select * from worker where city_code = ? order by id limit 1`, [city]);
     return worker;
@@ -241,16 +226,16 @@ describe('access and jurisdiction', () => {
     ['state:AP', ['VJA', 'GVMC']],
   ])('a %s officer lists the workers of %j only, and counts only those', async (jurisdiction, cities) => {
     const caller = { jurisdiction };
-    const everything = await workersSeenBy(caller);
+    const everything = await everyPage(stack, WORKERS, 'workers', {}, caller);
     const rows = await sql(`select id from worker where city_code in (?) order by id`, [cities]);
     expect(rows.length).toBeGreaterThan(0);
-    expect(everything.ids).toEqual(rows.map((r) => r.id));
+    expect(everything.nodes.map((n) => n.id)).toEqual(rows.map((r) => r.id));
     expect(everything.totals).toEqual([rows.length]);
 
     for (const city of ['VJA', 'GVMC']) {
       // Filtering on a city outside the jurisdiction finds nothing, rather than an error that would confirm it.
       const [{ n }] = await sql(`select count(*)::int as n from worker where city_code = ?`, [city]);
-      const inCity = await workersSeenBy(caller, { city });
+      const inCity = await everyPage(stack, WORKERS, 'workers', { filter: { city } }, caller);
       expect(inCity.totals).toEqual([cities.includes(city) ? n : 0]);
     }
   });
@@ -259,11 +244,7 @@ describe('access and jurisdiction', () => {
     const gvmc = await seededWorker('GVMC');
     const vja = await seededWorker('VJA');
     const ONE = `query($id: ID!) { worker(id: $id) { id name } }`;
-    const hidden = await stack.query(ONE, { id: gvmc.id }, VJA_CLERK);
-    const unknown = await stack.query(ONE, { id: 'W-9999999' }, VJA_CLERK);
-    expect(hidden.data.worker).toBeNull();
-    expect(errorCodes(hidden)).toEqual(['NOT_FOUND']);
-    expect(hidden.errors![0].message.replace(gvmc.id, 'ID')).toEqual(unknown.errors![0].message.replace('W-9999999', 'ID'));
+    await expectHiddenLikeUnknown(stack, ONE, 'worker', { hidden: gvmc.id, unknown: 'W-9999999' }, VJA_CLERK);
     expect((await stack.query(ONE, { id: vja.id }, VJA_CLERK)).data.worker).toEqual({ id: vja.id, name: vja.name });
     for (const jurisdiction of ['state:AP', 'district:Visakhapatnam']) {
       expect((await stack.query(ONE, { id: gvmc.id }, { jurisdiction })).data.worker).toEqual({ id: gvmc.id, name: gvmc.name });
@@ -297,9 +278,7 @@ describe('access and jurisdiction', () => {
       where e.worker_id in (?) and w.city_code = 'VJA' order by e.id`, [ids])).map((r) => r.id);
     expect(enrolments.length).toBeGreaterThan(0);
     expect(nodes.flatMap((n: any) => n.socialSecurityEnrolments.map((e: any) => e.id)).sort()).toEqual(enrolments);
-    const perTable: Record<string, number> = {};
-    for (const statement of counts.labour.statements) perTable[tableOf(statement)] = (perTable[tableOf(statement)] ?? 0) + 1;
-    expect(perTable).toMatchObject({ worker: 1, social_security_enrolment: 1, record_change: 1 });
+    expect(statementsPerTable(counts.labour.statements)).toMatchObject({ worker: 1, social_security_enrolment: 1, record_change: 1 });
   });
 
   test('other agencies asking Labour about a worker (`_entities`) are answered within their caller\'s jurisdiction', async () => {

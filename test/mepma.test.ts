@@ -6,7 +6,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Caller } from '../src/shared/access/caller';
 import { createLoaders } from '../subgraphs/mepma/loaders';
-import { countStatements, errorCodes, startTestStack, tableOf, type CallerSpec, type TestStack } from './support/stack';
+import { countStatements, errorCodes, everyPage, expectHiddenLikeUnknown, startTestStack, statementsPerTable, tableOf, type CallerSpec, type TestStack } from './support/stack';
 
 let stack: TestStack;
 
@@ -448,21 +448,6 @@ describe('access and jurisdiction', () => {
   const CIGS = `query($filter: CigFilter, $after: String) { cigs(filter: $filter, first: 100, after: $after) {
     totalCount edges { node { id city { code } memberCount members { cig { city { code } } } } } pageInfo { hasNextPage endCursor } } }`;
 
-  /** Every CIG a caller is shown, page by page, and the totalCount each page reported. */
-  async function cigsSeenBy(caller: CallerSpec, filter?: object) {
-    const nodes: any[] = [];
-    const totals = new Set<number>();
-    let after: string | null = null;
-    do {
-      const res: any = await stack.query(CIGS, { filter, after }, caller);
-      expect(res.errors).toBeUndefined();
-      totals.add(res.data.cigs.totalCount);
-      nodes.push(...res.data.cigs.edges.map((e: any) => e.node));
-      after = res.data.cigs.pageInfo.hasNextPage ? res.data.cigs.pageInfo.endCursor : null;
-    } while (after);
-    return { nodes, totals: [...totals] };
-  }
-
   /** A CIG of `city` with a bank account and an active member, for writes about it. */
   async function bankedCig(city: string) {
     const [row] = await sql(`select c.id, m.worker_id from cig c join bank_linkage b on b.cig_id = c.id
@@ -477,7 +462,7 @@ describe('access and jurisdiction', () => {
     ['state:AP', ['VJA', 'GVMC']],
   ])('a %s officer lists the CIGs of %j only, counts only those, and sees only their members', async (jurisdiction, cities) => {
     const caller = { jurisdiction };
-    const everything = await cigsSeenBy(caller);
+    const everything = await everyPage(stack, CIGS, 'cigs', {}, caller);
     const rows = await sql(`select id from cig where city_code in (?) order by id`, [cities]);
     expect(rows.length).toBeGreaterThan(0);
     expect(everything.nodes.map((n) => n.id)).toEqual(rows.map((r) => r.id));
@@ -491,7 +476,7 @@ describe('access and jurisdiction', () => {
     // Filtering on a city outside the jurisdiction finds nothing, rather than an error that would confirm it.
     for (const city of ['VJA', 'GVMC']) {
       const [{ n }] = await sql(`select count(*)::int as n from cig where city_code = ?`, [city]);
-      expect((await cigsSeenBy(caller, { city })).totals).toEqual([cities.includes(city) ? n : 0]);
+      expect((await everyPage(stack, CIGS, 'cigs', { filter: { city } }, caller)).totals).toEqual([cities.includes(city) ? n : 0]);
     }
   });
 
@@ -499,11 +484,7 @@ describe('access and jurisdiction', () => {
     const [gvmc] = await sql(`select id from cig where city_code = 'GVMC' order by id limit 1`);
     const [vja] = await sql(`select id from cig where city_code = 'VJA' order by id limit 1`);
     const ONE = `query($id: ID!) { cig(id: $id) { id city { code } } }`;
-    const hidden = await stack.query(ONE, { id: gvmc.id }, VJA_OFFICER);
-    const unknown = await stack.query(ONE, { id: 'CIG-999999' }, VJA_OFFICER);
-    expect(hidden.data.cig).toBeNull();
-    expect(errorCodes(hidden)).toEqual(['NOT_FOUND']);
-    expect(hidden.errors![0].message.replace(gvmc.id, 'ID')).toBe(unknown.errors![0].message.replace('CIG-999999', 'ID'));
+    await expectHiddenLikeUnknown(stack, ONE, 'cig', { hidden: gvmc.id, unknown: 'CIG-999999' }, VJA_OFFICER);
     const own = await stack.query(ONE, { id: vja.id }, VJA_OFFICER);
     expect(own.data.cig).toEqual({ id: vja.id, city: { code: 'VJA' } });
     for (const jurisdiction of ['state:AP', 'district:Visakhapatnam']) {
@@ -555,9 +536,7 @@ describe('access and jurisdiction', () => {
     expect(shown.length).toBeGreaterThan(0);
     expect(shown).toEqual(expected);
     for (const node of nodes) for (const m of node.cigMemberships) expect(m.cig.city.code).toBe('VJA');
-    const perTable: Record<string, number> = {};
-    for (const statement of counts.mepma.statements) perTable[tableOf(statement)] = (perTable[tableOf(statement)] ?? 0) + 1;
-    expect(perTable).toEqual({ cig: 1, cig_membership: 1, bank_linkage: 1, savings_deposit: 1, credit_linkage: 1 });
+    expect(statementsPerTable(counts.mepma.statements)).toEqual({ cig: 1, cig_membership: 1, bank_linkage: 1, savings_deposit: 1, credit_linkage: 1 });
   });
 
   test('the loaders behind entity references find nothing outside the jurisdiction, one statement per batch', async () => {

@@ -4,7 +4,7 @@
  * back (with nothing written).
  */
 import { CITIES } from '../src/shared/demo/places';
-import { countStatements, errorCodes, startTestStack, tableOf, type CallerSpec, type TestStack } from './support/stack';
+import { countStatements, errorCodes, everyPage, expectHiddenLikeUnknown, startTestStack, statementsPerTable, tableOf, type CallerSpec, type TestStack } from './support/stack';
 import { addDays, addYears, today } from '../src/shared/dates';
 import { writeInTransaction } from '../src/shared/transactions';
 
@@ -429,23 +429,11 @@ describe('access and jurisdiction', () => {
   const ZONES = `query($filter: VendingZoneFilter, $after: String) { vendingZones(filter: $filter, first: 100, after: $after) {
     totalCount edges { node { id ward { code } } } pageInfo { hasNextPage endCursor } } }`;
 
-  /** Every zone a caller is shown, page by page, and the totalCount each page reported. */
+  /** Every zone a caller is shown, and the totalCounts reported; a zone's ward lies in the zone's city, so the caller sees it too. */
   async function zonesSeenBy(caller: CallerSpec, filter?: object) {
-    const ids: string[] = [];
-    const totals = new Set<number>();
-    let after: string | null = null;
-    do {
-      const res: any = await stack.query(ZONES, { filter, after }, caller);
-      expect(res.errors).toBeUndefined();
-      totals.add(res.data.vendingZones.totalCount);
-      for (const { node } of res.data.vendingZones.edges) {
-        ids.push(node.id);
-        // A zone's ward lies in the zone's city, so the caller sees it too.
-        expect(node.ward).not.toBeNull();
-      }
-      after = res.data.vendingZones.pageInfo.hasNextPage ? res.data.vendingZones.pageInfo.endCursor : null;
-    } while (after);
-    return { ids, totals: [...totals] };
+    const seen = await everyPage(stack, ZONES, 'vendingZones', { filter }, caller);
+    for (const node of seen.nodes) expect(node.ward).not.toBeNull();
+    return seen;
   }
 
   /** A seeded worker of `city` in Labour's register without a sanitation card, who may be given papers of either city. */
@@ -475,7 +463,7 @@ describe('access and jurisdiction', () => {
     }
     const everything = await zonesSeenBy(caller);
     const rows = await sql(`select id from vending_zone where city_code in (?) order by id`, [cities]);
-    expect(everything.ids).toEqual(rows.map((r) => r.id));
+    expect(everything.nodes.map((n) => n.id)).toEqual(rows.map((r) => r.id));
     expect(everything.totals).toEqual([rows.length]);
   });
 
@@ -489,11 +477,7 @@ describe('access and jurisdiction', () => {
       { query: `query($id: ID!) { vendingCertificate(certificateNumber: $id) { certificateNumber } }`, field: 'vendingCertificate', hidden: certificate.certificate_number, unknown: 'GVMC/SVC/2025/999999' },
     ];
     for (const lookup of lookups) {
-      const hidden = await stack.query(lookup.query, { id: lookup.hidden }, VJA_CLERK);
-      const unknown = await stack.query(lookup.query, { id: lookup.unknown }, VJA_CLERK);
-      expect(hidden.data[lookup.field]).toBeNull();
-      expect(errorCodes(hidden)).toEqual(['NOT_FOUND']);
-      expect(hidden.errors![0].message.replace(lookup.hidden, 'ID')).toEqual(unknown.errors![0].message.replace(lookup.unknown, 'ID'));
+      await expectHiddenLikeUnknown(stack, lookup.query, lookup.field, lookup, VJA_CLERK);
       // A state officer sees the same record.
       const state = await stack.query(lookup.query, { id: lookup.hidden }, { jurisdiction: 'state:AP' });
       expect(state.errors).toBeUndefined();
@@ -555,9 +539,7 @@ describe('access and jurisdiction', () => {
       for (const licence of node.tradeLicences) expect(licence.ward.code).toMatch(/^VJA-W/);
       for (const certificate of node.vendingCertificates) expect(certificate.vendingZone.id).toMatch(/^VZ-VJA-/);
     }
-    const perTable: Record<string, number> = {};
-    for (const statement of counts.municipal.statements) perTable[tableOf(statement)] = (perTable[tableOf(statement)] ?? 0) + 1;
-    expect(Math.max(...Object.values(perTable))).toBe(1);
+    expect(Math.max(...Object.values(statementsPerTable(counts.municipal.statements)))).toBe(1);
   });
 
   test('a VJA officer cannot issue papers for a GVMC ward or zone (FORBIDDEN) or to a GVMC worker (NOT_FOUND), and nothing is written', async () => {

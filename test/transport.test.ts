@@ -4,7 +4,7 @@
  * gets back, with nothing written).
  */
 import { CITIES } from '../src/shared/demo/places';
-import { countStatements, errorCodes, startTestStack, tableOf, type CallerSpec, type GraphQLResponse, type TestStack } from './support/stack';
+import { countStatements, errorCodes, everyPage, expectHiddenLikeUnknown, startTestStack, statementsPerTable, tableOf, type CallerSpec, type GraphQLResponse, type TestStack } from './support/stack';
 import { addDays, addYears } from '../src/shared/dates';
 import { writeInTransaction } from '../src/shared/transactions';
 
@@ -429,21 +429,6 @@ describe('access and jurisdiction', () => {
   const STANDS = `query($filter: AutoStandFilter, $after: String) { autoStands(filter: $filter, first: 100, after: $after) {
     totalCount edges { node { id city { code } } } pageInfo { hasNextPage endCursor } } }`;
 
-  /** Every stand a caller is shown, page by page, and the totalCount each page reported. */
-  async function standsSeenBy(caller: CallerSpec, filter?: object) {
-    const ids: string[] = [];
-    const totals = new Set<number>();
-    let after: string | null = null;
-    do {
-      const res: any = await stack.query(STANDS, { filter, after }, caller);
-      expect(res.errors).toBeUndefined();
-      totals.add(res.data.autoStands.totalCount);
-      ids.push(...res.data.autoStands.edges.map((e: any) => e.node.id));
-      after = res.data.autoStands.pageInfo.hasNextPage ? res.data.autoStands.pageInfo.endCursor : null;
-    } while (after);
-    return { ids, totals: [...totals] };
-  }
-
   /** A seeded worker of `city` who drives nothing, so the tests may give them papers of either city. */
   async function seededWorker(city: string) {
     const holders = (await sql(`select worker_id from driving_licence union select worker_id from vehicle_permit`)).map((r) => r.worker_id);
@@ -469,13 +454,13 @@ describe('access and jurisdiction', () => {
     for (const city of CITIES) {
       // Filtering on a city outside the jurisdiction finds nothing, rather than an error that would confirm it.
       const [{ n: standsInCity }] = await sql(`select count(*)::int as n from auto_stand where city_code = ?`, [city.code]);
-      const inCity = await standsSeenBy(caller, { city: city.code });
+      const inCity = await everyPage(stack, STANDS, 'autoStands', { filter: { city: city.code } }, caller);
       expect(inCity.totals).toEqual([cities.includes(city.code) ? standsInCity : 0]);
     }
-    const everything = await standsSeenBy(caller);
+    const everything = await everyPage(stack, STANDS, 'autoStands', {}, caller);
     const rows = await sql(`select id from auto_stand where city_code in (?) order by id`, [cities]);
     expect(rows.length).toBeGreaterThan(0);
-    expect(everything.ids).toEqual(rows.map((r) => r.id));
+    expect(everything.nodes.map((n) => n.id)).toEqual(rows.map((r) => r.id));
     expect(everything.totals).toEqual([rows.length]);
   });
 
@@ -487,11 +472,7 @@ describe('access and jurisdiction', () => {
       { query: `query($id: ID!) { autoStand(id: $id) { id } }`, field: 'autoStand', hidden: await standIn('GVMC'), unknown: 'AS-GVMC-9999' },
     ];
     for (const lookup of lookups) {
-      const hidden = await stack.query(lookup.query, { id: lookup.hidden }, VJA_OFFICER);
-      const unknown = await stack.query(lookup.query, { id: lookup.unknown }, VJA_OFFICER);
-      expect(hidden.data[lookup.field]).toBeNull();
-      expect(errorCodes(hidden)).toEqual(['NOT_FOUND']);
-      expect(hidden.errors![0].message.replace(lookup.hidden, 'ID')).toEqual(unknown.errors![0].message.replace(lookup.unknown, 'ID'));
+      await expectHiddenLikeUnknown(stack, lookup.query, lookup.field, lookup, VJA_OFFICER);
       // A state officer, and one of the record's own district, see it.
       for (const jurisdiction of ['state:AP', 'district:Visakhapatnam']) {
         const seen = await stack.query(lookup.query, { id: lookup.hidden }, { jurisdiction });
@@ -579,9 +560,7 @@ describe('access and jurisdiction', () => {
       for (const badge of node.badges) expect(badge.licenceNumber).toMatch(/^AP16 /);
       for (const permit of node.vehiclePermits) if (permit.autoStand) expect(permit.autoStand.city.code).toBe('VJA');
     }
-    const perTable: Record<string, number> = {};
-    for (const statement of counts.transport.statements) perTable[tableOf(statement)] = (perTable[tableOf(statement)] ?? 0) + 1;
-    expect(perTable).toEqual({ driving_licence: 1, psv_badge: 1, vehicle_permit: 1, auto_stand: 1 });
+    expect(statementsPerTable(counts.transport.statements)).toEqual({ driving_licence: 1, psv_badge: 1, vehicle_permit: 1, auto_stand: 1 });
   });
 
   test('a VJA officer cannot issue papers of a GVMC or unknown RTO or stand (FORBIDDEN) or to a GVMC worker (NOT_FOUND), and nothing is written', async () => {

@@ -31,6 +31,18 @@ export interface AccessRecord {
 
 // The driver's binding expands a JS array into a value list, so arrays travel as JSON text.
 const TEXT_ARRAY = 'array(select jsonb_array_elements_text(?::jsonb))';
+const ROW_PLACEHOLDERS = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${TEXT_ARRAY}, ${TEXT_ARRAY}, ?, ${TEXT_ARRAY}, ?, ?, ?)`;
+
+/** One entry's column values, in the insert's order. */
+function columnsOf(seq: number, record: AccessRecord, previousHash: string, hash: string): unknown[] {
+  const c = record.caller;
+  return [
+    seq, record.requestId, record.at, c?.agency ?? null, c?.subject ?? null, c?.role ?? null, c?.jurisdiction ?? null,
+    record.purpose, record.operationType, record.operationName, record.documentHash,
+    JSON.stringify(record.workerIds), JSON.stringify(record.subgraphs), record.outcome, JSON.stringify(record.errorCodes),
+    record.durationMs, previousHash, hash,
+  ];
+}
 
 /** The `prev_hash` of the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -99,27 +111,57 @@ export class AuditLog {
     return this.database.orm.em.fork() as EntityManager;
   }
 
-  /** Appends one entry; writers queue on a lock so the chain has one order. Throws when it cannot. */
-  async append(record: AccessRecord): Promise<void> {
-    await this.fork().transactional(async (tx) => {
-      await lockFor(tx as EntityManager, 'access_log');
-      const [last] = await tx.execute<{ seq: string; hash: string }[]>('select seq, hash from access_log order by seq desc limit 1');
-      const seq = last ? Number(last.seq) + 1 : 1;
-      const previousHash = last?.hash ?? GENESIS_HASH;
-      const c = record.caller;
-      await tx.execute(
-        `insert into access_log (seq, request_id, at, caller_agency, caller_subject, caller_role, caller_jurisdiction,
-           purpose, operation_type, operation_name, document_hash, worker_ids, subgraphs, outcome, error_codes,
-           duration_ms, prev_hash, hash)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${TEXT_ARRAY}, ${TEXT_ARRAY}, ?, ${TEXT_ARRAY}, ?, ?, ?)`,
-        [
-          seq, record.requestId, record.at, c?.agency ?? null, c?.subject ?? null, c?.role ?? null, c?.jurisdiction ?? null,
-          record.purpose, record.operationType, record.operationName, record.documentHash,
-          JSON.stringify(record.workerIds), JSON.stringify(record.subgraphs), record.outcome, JSON.stringify(record.errorCodes), record.durationMs,
-          previousHash, entryHash(previousHash, seq, record),
-        ],
-      );
+  /**
+   * Appends one entry, resolving once it is committed; throws when it cannot be written. Entries
+   * that arrive while a write is in flight are committed together in the next one (group
+   * commit): one transaction and one fsync for many requests, in arrival order. The lock keeps
+   * one order across gateway replicas sharing the log.
+   */
+  append(record: AccessRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ record, resolve, reject });
+      this.flushSoon();
     });
+  }
+
+  private queue: { record: AccessRecord; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private flushing: Promise<void> | null = null;
+
+  private flushSoon(): void {
+    if (this.flushing) return;
+    this.flushing = this.flush().finally(() => {
+      this.flushing = null;
+      if (this.queue.length) this.flushSoon();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.queue.splice(0);
+    try {
+      await this.fork().transactional(async (tx) => {
+        await lockFor(tx as EntityManager, 'access_log');
+        const [last] = await tx.execute<{ seq: string; hash: string }[]>('select seq, hash from access_log order by seq desc limit 1');
+        let seq = last ? Number(last.seq) : 0;
+        let previousHash = last?.hash ?? GENESIS_HASH;
+        const rows: unknown[][] = [];
+        for (const { record } of batch) {
+          seq += 1;
+          const hash = entryHash(previousHash, seq, record);
+          rows.push(columnsOf(seq, record, previousHash, hash));
+          previousHash = hash;
+        }
+        await tx.execute(
+          `insert into access_log (seq, request_id, at, caller_agency, caller_subject, caller_role, caller_jurisdiction,
+             purpose, operation_type, operation_name, document_hash, worker_ids, subgraphs, outcome, error_codes,
+             duration_ms, prev_hash, hash)
+           values ${rows.map(() => ROW_PLACEHOLDERS).join(', ')}`,
+          rows.flat(),
+        );
+      });
+      for (const { resolve } of batch) resolve();
+    } catch (error) {
+      for (const { reject } of batch) reject(error);
+    }
   }
 
   /** Walks the whole chain in order, recomputing every hash; stops at the first break. */

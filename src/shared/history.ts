@@ -9,8 +9,9 @@
  * records' origin is their `source` (imported from the agency's system on a given day).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { DocumentNode } from 'graphql';
 import type { Caller } from './access/caller.js';
-import { decide, maskValue, type AccessPolicy } from './access/policy.js';
+import { decide, maskValue, policiesIn, type AccessPolicy } from './access/policy.js';
 import { manyByKey } from './loaders.js';
 
 export interface HistoryTable {
@@ -157,6 +158,22 @@ export function historyLoader(em: EntityManager, caller: Caller, sensitive: Reco
       });
     },
     (change) => change.key,
+  );
+}
+
+/**
+ * The policies history applies to sensitive columns, each taken from the `@access` policy of the
+ * field that shows the column (`{ phone: 'Worker.phone' }`), so history never shows more than
+ * the field does. A policy missing from the schema is a start-up error, not an unmasked history.
+ */
+export function sensitiveColumns(typeDefs: DocumentNode, fieldOf: Record<string, string>): Record<string, AccessPolicy> {
+  const policies = policiesIn(typeDefs);
+  return Object.fromEntries(
+    Object.entries(fieldOf).map(([column, field]) => {
+      const policy = policies.get(field);
+      if (!policy) throw new Error(`History of column ${column} follows ${field}'s @access policy, but the schema has none.`);
+      return [column, policy];
+    }),
   );
 }
 

@@ -1,8 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { cityCondition, type Caller } from '../../src/shared/access/caller.js';
-import type { AccessPolicy } from '../../src/shared/access/policy.js';
-import { policiesIn } from '../../src/shared/access/policy.js';
-import { historyLoader } from '../../src/shared/history.js';
+import { historyLoader, sensitiveColumns } from '../../src/shared/history.js';
 import { manyByKey, oneByKey } from '../../src/shared/loaders.js';
 import { loadSchema } from '../../src/shared/subgraph.js';
 import { SocialSecurityEnrolmentSchema, WorkerSchema } from './entities.js';
@@ -62,7 +60,7 @@ export function jurisdictionFilters(em: EntityManager, caller: Caller) {
  * History columns that show what a policed field shows, with that field's own policy read from
  * schema.graphql, so the history can never show more than the field does.
  */
-const SENSITIVE_COLUMNS = sensitiveColumns(policiesIn(loadSchema(__dirname)), {
+const SENSITIVE_COLUMNS = sensitiveColumns(loadSchema(__dirname), {
   name: 'Worker.name',
   phone: 'Worker.phone',
   eshram_uan: 'Worker.eShramUan',
@@ -70,13 +68,3 @@ const SENSITIVE_COLUMNS = sensitiveColumns(policiesIn(loadSchema(__dirname)), {
   id_last4: 'IdReference.last4',
 });
 
-function sensitiveColumns(policies: Map<string, AccessPolicy>, fieldOf: Record<string, string>): Record<string, AccessPolicy> {
-  return Object.fromEntries(
-    Object.entries(fieldOf).map(([column, field]) => {
-      const policy = policies.get(field);
-      // A policy removed from the schema must not quietly unmask the history.
-      if (!policy) throw new Error(`History of column ${column} follows ${field}'s @access policy, but the schema has none.`);
-      return [column, policy];
-    }),
-  );
-}

@@ -1,8 +1,7 @@
 import type DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { cityCondition, type Caller } from '../../src/shared/access/caller.js';
-import { policiesIn, type AccessPolicy } from '../../src/shared/access/policy.js';
-import { historyLoader } from '../../src/shared/history.js';
+import { historyLoader, sensitiveColumns } from '../../src/shared/history.js';
 import { manyByKey, oneByKey } from '../../src/shared/loaders.js';
 import { loadSchema } from '../../src/shared/subgraph.js';
 import {
@@ -123,17 +122,7 @@ export function jurisdictionFilters(em: EntityManager, caller: Caller) {
  * History columns that show what a policed field shows, with that field's own policy read from
  * schema.graphql, so the history can never show more than the field does.
  */
-const SENSITIVE_COLUMNS = sensitiveColumns(policiesIn(loadSchema(__dirname)), {
+const SENSITIVE_COLUMNS = sensitiveColumns(loadSchema(__dirname), {
   account_last4: 'BankLinkage.accountLast4',
 });
 
-function sensitiveColumns(policies: Map<string, AccessPolicy>, fieldOf: Record<string, string>): Record<string, AccessPolicy> {
-  return Object.fromEntries(
-    Object.entries(fieldOf).map(([column, field]) => {
-      const policy = policies.get(field);
-      // A policy removed from the schema must not quietly unmask the history.
-      if (!policy) throw new Error(`History of column ${column} follows ${field}'s @access policy, but the schema has none.`);
-      return [column, policy];
-    }),
-  );
-}

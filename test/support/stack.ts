@@ -90,6 +90,38 @@ export function errorCodes(response: GraphQLResponse): string[] {
   return (response.errors ?? []).map((error) => String(error.extensions?.code));
 }
 
+/**
+ * Every page of the connection `field` as `caller`: each page's end cursor goes back as `$after` (the
+ * query must take `$after: String` and select `totalCount`, `edges { node }` and `pageInfo { hasNextPage
+ * endCursor }`), and no page may carry errors. Returns every node shown and the distinct totalCounts reported.
+ */
+export async function everyPage(stack: TestStack, query: string, field: string, variables: Record<string, unknown> = {}, caller?: CallerSpec): Promise<{ nodes: any[]; totals: number[] }> {
+  const nodes: any[] = [];
+  const totals = new Set<number>();
+  let after: string | null = null;
+  do {
+    const res: GraphQLResponse = await stack.query(query, { ...variables, after }, caller);
+    expect(res.errors).toBeUndefined();
+    const connection = res.data[field];
+    totals.add(connection.totalCount);
+    nodes.push(...connection.edges.map((e: any) => e.node));
+    after = connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null;
+  } while (after);
+  return { nodes, totals: [...totals] };
+}
+
+/**
+ * Asks `query` (taking `$id: ID!`) for a record `caller` may not see and for one that does not exist: the
+ * hidden one must come back null with the same NOT_FOUND, and the same message but for the id, as the unknown one.
+ */
+export async function expectHiddenLikeUnknown(stack: TestStack, query: string, field: string, ids: { hidden: string; unknown: string }, caller?: CallerSpec): Promise<void> {
+  const hidden = await stack.query(query, { id: ids.hidden }, caller);
+  const unknown = await stack.query(query, { id: ids.unknown }, caller);
+  expect(hidden.data[field]).toBeNull();
+  expect(errorCodes(hidden)).toEqual(['NOT_FOUND']);
+  expect(hidden.errors![0].message.replace(ids.hidden, 'ID')).toEqual(unknown.errors![0].message.replace(ids.unknown, 'ID'));
+}
+
 /** Runs `work` and returns how many SQL statements each agency sent meanwhile, and which. */
 export async function countStatements(stack: RunningStack, work: () => Promise<unknown>) {
   for (const { database } of stack.subgraphs.values()) database.sqlLog.reset();
@@ -104,4 +136,11 @@ export async function countStatements(stack: RunningStack, work: () => Promise<u
 /** The table a SELECT reads from, for per-table statement budgets. */
 export function tableOf(sql: string): string {
   return /from\s+"?(\w+)"?/i.exec(sql)?.[1] ?? sql.slice(0, 40);
+}
+
+/** How many of `statements` read each table, for asserting one statement per table. */
+export function statementsPerTable(statements: string[]): Record<string, number> {
+  const perTable: Record<string, number> = {};
+  for (const statement of statements) perTable[tableOf(statement)] = (perTable[tableOf(statement)] ?? 0) + 1;
+  return perTable;
 }

@@ -37,7 +37,7 @@ export function supergraphPolicies(supergraphSdl: string): Map<string, AccessPol
   return policiesIn(parse(supergraphSdl));
 }
 
-/** Refuses an operation that selects any field the caller may not read, or writes without the scope. */
+/** Refuses an operation that selects any field the caller may not read, or lacks the scope (`read`, `write`). */
 export function checkFieldAccess(document: DocumentNode, schema: GraphQLSchema, policies: Map<string, AccessPolicy>, caller: Caller): void {
   const denied: string[] = [];
   const typeInfo = new TypeInfo(schema);
@@ -62,5 +62,5 @@ export function checkFieldAccess(document: DocumentNode, schema: GraphQLSchema, 
       http: { status: 403 },
     });
   }
-  if (mutation) requireScope(caller, 'write');
+  requireScope(caller, mutation ? 'write' : 'read');
 }

@@ -2,7 +2,7 @@
  * `npm run -s token -- --agency mepma --role officer --jurisdiction state:AP --purpose "CIG follow-up"`
  * prints one caller token, signed by the development issuer, alone on stdout (so it can go
  * straight into a variable). Options: --subject (default `<agency>-<role>-demo`), --scopes
- * (default by role: officer and service `read write`, auditor `read audit`, analyst `read`),
+ * (default by role: officer and service `read write`, auditor and analyst `read`),
  * --expires-in (default 8h). Refused when a real identity provider's keys are configured.
  */
 import { parseArgs } from 'node:util';
@@ -11,7 +11,7 @@ import { loadAccessKeys, signCallerToken } from '../src/shared/access/keys.js';
 import { configuredPurposes, recognisePurpose } from '../src/shared/access/purposes.js';
 import { config } from '../src/shared/config.js';
 
-const DEFAULT_SCOPES: Record<Role, string> = { officer: 'read write', service: 'read write', auditor: 'read audit', analyst: 'read' };
+const DEFAULT_SCOPES: Record<Role, string> = { officer: 'read write', service: 'read write', auditor: 'read', analyst: 'read' };
 
 function fail(message: string): never {
   console.error(message);

@@ -180,6 +180,24 @@ describe('callers authenticate', () => {
   });
 });
 
+describe('scopes', () => {
+  test('asking needs the read scope, at the gateway and again in the agency', async () => {
+    const res = await stack.query(`{ worker(id: "W-0000001") { id } }`, {}, { scopes: ['write'] });
+    expect(errorCodes(res)).toEqual(['FORBIDDEN']);
+    expect(res.errors![0].message).toMatch(/"read" scope/);
+
+    const body = JSON.stringify({ query: '{ worker(id: "W-0000001") { id } }' });
+    const caller = { agency: 'labour', subject: 'no-read', role: 'officer' as Role, jurisdiction: 'national', scopes: [], purpose: 'grievance' };
+    const direct = await fetch(stack.subgraphs.get('labour')!.server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [INTERNAL_HEADER]: await signInternal(stack.keys, caller, 'labour', body) },
+      body,
+    }).then((r) => r.json() as Promise<any>);
+    expect(direct.data?.worker ?? null).toBeNull();
+    expect(direct.errors[0].extensions.code).toBe('FORBIDDEN');
+  });
+});
+
 describe('each request declares a purpose', () => {
   test('no purpose, no data', async () => {
     const res = await stack.query(`{ worker(id: "W-0000001") { id } }`, {}, { purpose: undefined });

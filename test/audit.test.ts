@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { errorCodes, startTestStack, type CallerSpec, type TestStack } from './support/stack';
 
 let stack: TestStack;
-const AUDITOR: CallerSpec = { agency: 'labour', subject: 'auditor-1', role: 'auditor', scopes: ['read', 'audit'], purpose: 'Audit' };
+const AUDITOR: CallerSpec = { agency: 'labour', subject: 'auditor-1', role: 'auditor', scopes: ['read'], purpose: 'Audit' };
 
 beforeAll(async () => {
   stack = await startTestStack('audit', { as: { agency: 'labour', subject: 'officer-7' } });

@@ -14,7 +14,7 @@ let stack: TestStack;
 
 beforeAll(async () => {
   // A national auditor may read every agency's fields, household data included.
-  stack = await startTestStack('federation', { as: { agency: 'labour', role: 'auditor', scopes: ['read', 'audit'], purpose: 'Audit' } });
+  stack = await startTestStack('federation', { as: { agency: 'labour', role: 'auditor', scopes: ['read'], purpose: 'Audit' } });
 });
 afterAll(() => stack?.stop());
 

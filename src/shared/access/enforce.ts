@@ -1,8 +1,9 @@
 /**
  * The owning subgraph's enforcement of its `@access` policies: every field with a policy is
  * wrapped so a caller the policy does not allow gets the masked value or a FORBIDDEN error,
- * whatever path the query took to reach it (a root field, a nested list, `_entities`). The same
- * pass notes which workers' records the answer disclosed, for the gateway's audit log.
+ * whatever path the query took to reach it (a root field, a nested list, `_entities`). Root
+ * questions need the `read` scope and mutations `write`. The same pass notes which workers'
+ * records the answer disclosed, for the gateway's audit log.
  */
 import {
   defaultFieldResolver,
@@ -26,6 +27,7 @@ export interface AccessContext {
 export function enforceAccess(schema: GraphQLSchema, typeDefs: DocumentNode): GraphQLSchema {
   const policies = policiesIn(typeDefs);
   const mutationType = schema.getMutationType();
+  const queryType = schema.getQueryType();
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('_')) continue;
     const isRoot = type === schema.getQueryType() || type === mutationType;
@@ -40,7 +42,9 @@ export function enforceAccess(schema: GraphQLSchema, typeDefs: DocumentNode): Gr
       if (policy?.mask && !isLeafType(getNamedType(field.type))) {
         throw new Error(`${where}: only scalar fields can be masked; put the policy on the fields inside.`);
       }
-      if (!policy && isRoot) continue;
+      // Federation's own `_entities` and `_service` serve the gateway's plans, not callers' questions.
+      const isQuestion = type === queryType && !field.name.startsWith('_');
+      if (!policy && isRoot && !isQuestion) continue;
       const resolve: GraphQLFieldResolver<unknown, AccessContext> = field.resolve ?? defaultFieldResolver;
       const noteWorker = !isRoot;
       const isWorker = type.name === 'Worker';
@@ -49,6 +53,7 @@ export function enforceAccess(schema: GraphQLSchema, typeDefs: DocumentNode): Gr
           const workerId = isWorker ? (source as { id?: unknown }).id : (source as { workerId?: unknown }).workerId;
           if (typeof workerId === 'string') context.disclosed.add(workerId);
         }
+        if (isQuestion) requireScope(context.caller, 'read');
         if (!policy) return resolve(source, args, context, info);
         const decision = decide(policy, context.caller);
         if (decision === 'deny') {

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { keysInCities } from '../../src/shared/access/rows.js';
 import { cityCondition, type Caller } from '../../src/shared/access/caller.js';
 import { historyLoader, sensitiveColumns } from '../../src/shared/history.js';
 import { manyByKey, oneByKey } from '../../src/shared/loaders.js';
@@ -46,10 +47,7 @@ export function jurisdictionFilters(em: EntityManager, caller: Caller) {
   const cities = cityCondition(caller);
   const none = () => ({});
   if (!cities) return { worker: none, enrolment: none };
-  // MikroORM takes a subquery wherever it takes a list, but its types only know lists. Built
-  // afresh for each query, so no two statements share a query builder.
-  const workersInJurisdiction = () =>
-    em.createQueryBuilder(WorkerSchema, 'w').select('w.id').where({ cityCode: cities }).getKnexQuery() as unknown as string[];
+  const workersInJurisdiction = () => keysInCities(em, WorkerSchema, cities);
   return {
     worker: () => ({ cityCode: cities }),
     enrolment: () => ({ workerId: { $in: workersInJurisdiction() } }),

@@ -1,5 +1,6 @@
 import type DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { keysInCities } from '../../src/shared/access/rows.js';
 import { cityCondition, type Caller } from '../../src/shared/access/caller.js';
 import { historyLoader, sensitiveColumns } from '../../src/shared/history.js';
 import { manyByKey, oneByKey } from '../../src/shared/loaders.js';
@@ -106,10 +107,7 @@ export function jurisdictionFilters(em: EntityManager, caller: Caller) {
   const cities = cityCondition(caller);
   const none = () => ({});
   if (!cities) return { cig: none, cigRecord: none, cigRecordSql: () => ({ sql: '', params: [] as unknown[] }) };
-  // MikroORM takes a subquery wherever it takes a list, but its types only know lists. Built
-  // afresh for each query, so no two statements share a query builder.
-  const cigsInJurisdiction = () =>
-    em.createQueryBuilder(CigSchema, 'c').select('c.id').where({ cityCode: cities }).getKnexQuery() as unknown as string[];
+  const cigsInJurisdiction = () => keysInCities(em, CigSchema, cities);
   return {
     cig: () => ({ cityCode: cities }),
     cigRecord: () => ({ cigId: { $in: cigsInJurisdiction() } }),

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { keysInCities } from '../../src/shared/access/rows.js';
 import { cityCondition, type Caller } from '../../src/shared/access/caller.js';
 import { historyLoader } from '../../src/shared/history.js';
 import { manyByKey, oneByKey } from '../../src/shared/loaders.js';
@@ -70,12 +71,8 @@ export function jurisdictionFilters(em: EntityManager, caller: Caller) {
   const cities = cityCondition(caller);
   const none = () => ({});
   if (!cities) return { ward: none, vendingZone: none, vendingCertificate: none, wardRecord: none };
-  // MikroORM takes a subquery wherever it takes a list, but its types only know lists. Built
-  // afresh for each query, so no two statements share a query builder.
-  const zonesInJurisdiction = () =>
-    em.createQueryBuilder(VendingZoneSchema, 'zone').select('zone.id').where({ cityCode: cities }).getKnexQuery() as unknown as string[];
-  const wardsInJurisdiction = () =>
-    em.createQueryBuilder(WardSchema, 'ward').select('ward.code').where({ cityCode: cities }).getKnexQuery() as unknown as string[];
+  const zonesInJurisdiction = () => keysInCities(em, VendingZoneSchema, cities);
+  const wardsInJurisdiction = () => keysInCities(em, WardSchema, cities, 'code');
   return {
     ward: () => ({ cityCode: cities }),
     vendingZone: () => ({ cityCode: cities }),

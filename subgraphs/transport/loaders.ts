@@ -1,6 +1,7 @@
 import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { citiesOf, type Caller } from '../../src/shared/access/caller.js';
+import { keysInCities } from '../../src/shared/access/rows.js';
 import { historyLoader } from '../../src/shared/history.js';
 import { manyByKey, oneByKey } from '../../src/shared/loaders.js';
 import { AutoStandSchema, DrivingLicenceSchema, PsvBadgeSchema, VehiclePermitSchema } from './entities.js';
@@ -73,12 +74,9 @@ export function jurisdictionFilters(em: EntityManager, caller: Caller) {
   const none = () => ({});
   if (cities === null) return { stand: none, licence: none, badge: none, permit: none };
   const rtos = rtoCodesOf(cities);
-  // Raw keys are single-use in MikroORM and a query builder belongs to one statement, so each
-  // condition is built afresh for each query. MikroORM takes a subquery wherever it takes a
-  // list, but its types only know lists.
+  // Raw keys are single-use in MikroORM, so each condition is built afresh for each query.
   const rtoPrefixOf = (column: string) => raw((alias: string) => `left(${alias}.${column}, 4)`);
-  const standsInJurisdiction = () =>
-    em.createQueryBuilder(AutoStandSchema, 'stand').select('stand.id').where({ cityCode: { $in: cities } }).getKnexQuery() as unknown as string[];
+  const standsInJurisdiction = () => keysInCities(em, AutoStandSchema, { $in: cities });
   return {
     stand: () => ({ cityCode: { $in: cities } }),
     licence: () => ({ issuingRto: { $in: rtos } }),

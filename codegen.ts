@@ -1,18 +1,20 @@
 /**
- * Resolver types for every subgraph (each agency's, and the gateway's audit log), generated from
- * its own schema file. The generated files are committed; `npm run codegen:check` (run in CI)
- * fails when one is stale.
+ * Resolver types for every subgraph in this repository (each hub agency's, and the gateway's
+ * access log), generated from its own schema file. The generated files are committed;
+ * `npm run codegen:check` (run in CI) fails when one is stale.
  *
  * `AGENCY=icds npm run codegen` regenerates one agency only.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { CodegenConfig } from '@graphql-codegen/cli';
-import { AGENCIES } from './src/shared/config';
+import { readSupergraphConfig } from './src/shared/supergraph';
 
+// Every subgraph whose code is in this repository, as the registry lists them.
 const only = process.env.AGENCY;
-const folders = [...AGENCIES.map((agency) => `subgraphs/${agency}`), 'gateway/audit'].filter(
-  (folder) => (!only || folder.endsWith(`/${only}`)) && existsSync(`${folder}/schema.graphql`),
-);
+const folders = readSupergraphConfig()
+  .filter((entry) => entry.servedBy !== 'external' && (!only || entry.name === only))
+  .map((entry) => path.relative(__dirname, path.dirname(entry.schemaFile)));
 
 const config: CodegenConfig = {
   overwrite: true,

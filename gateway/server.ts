@@ -12,10 +12,14 @@ import { authenticate, supergraphPolicies } from './access.js';
 import type { AuditLog } from './audit/log.js';
 import { documentHash, guardPlugin } from './audit/plugin.js';
 import { AgencyDataSource, type GatewayContext } from './data-source.js';
+import { watchSupergraph } from './supergraph-watch.js';
 
 export interface GatewayOptions {
-  /** The composed supergraph SDL (schema/supergraph.graphql); never introspected at run time. */
-  supergraphSdl: string;
+  /**
+   * The composed supergraph (schema/supergraph.graphql), watched and reloaded when it changes;
+   * the gateway never introspects subgraphs at run time.
+   */
+  supergraphFile: string;
   /** Where each subgraph answers; overrides the routing URLs in the supergraph. */
   subgraphUrls?: Record<string, string>;
   timeoutMs: number;
@@ -32,11 +36,19 @@ export function readSupergraph(file: string): string {
 
 /** Starts the gateway: one authenticated, audited GraphQL endpoint over every agency's subgraph. */
 export async function startGateway(options: GatewayOptions): Promise<RunningHttpServer> {
+  const initialSdl = readSupergraph(options.supergraphFile);
+  let policies = supergraphPolicies(initialSdl);
   const gateway = new ApolloGateway({
-    supergraphSdl: options.supergraphSdl,
+    async supergraphSdl({ update }) {
+      const watcher = watchSupergraph(options.supergraphFile, initialSdl, (sdl) => {
+        const next = supergraphPolicies(sdl); // a policy that does not parse refuses the whole file
+        update(sdl); // throws, keeping the old schema, when the gateway cannot load it
+        policies = next;
+      });
+      return { supergraphSdl: initialSdl, cleanup: async () => watcher.stop() };
+    },
     buildService: ({ name, url }) => new AgencyDataSource(name, options.subgraphUrls?.[name] ?? url!, options.timeoutMs, options.keys),
   });
-  const policies = supergraphPolicies(options.supergraphSdl);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,

@@ -2,17 +2,17 @@
  * The whole hub on one machine: databases (embedded unless DATABASE_URL is set), every agency's
  * subgraph, and the gateway in front. `npm start`, the benchmarks and the tests all start it here.
  */
-import { config, subgraphPort, type AgencyName } from './shared/config.js';
+import { config, type AgencyName } from './shared/config.js';
 import { locateDatabases, recreateDatabase } from './shared/database.js';
 import { seedAgency, type DemoSize } from './shared/seeding.js';
 import { openAgencyOrm, type AgencyOrm } from './shared/orm.js';
 import type { RunningHttpServer } from './shared/http-server.js';
 import { serveSubgraph, type AgencySubgraph } from './shared/subgraph.js';
-import { SUPERGRAPH_FILE } from './shared/supergraph.js';
+import { readSupergraphConfig, SUPERGRAPH_FILE } from './shared/supergraph.js';
 import { labourWorkerDirectory } from './shared/worker-directory.js';
 import { loadAccessKeys, type AccessKeys } from './shared/access/keys.js';
 import { configuredPurposes } from './shared/access/purposes.js';
-import { readSupergraph, startGateway } from '../gateway/server.js';
+import { startGateway } from '../gateway/server.js';
 import { AuditLog } from '../gateway/audit/log.js';
 import { AUDIT_SUBGRAPH, serveAuditSubgraph } from '../gateway/audit/index.js';
 import { agencies } from '../subgraphs/index.js';
@@ -34,6 +34,8 @@ export interface StackOptions {
   /** Keys to trust and sign with; by default the configured ones or the development keys in KEYS_DIR. */
   keys?: AccessKeys;
   auditPort?: number;
+  /** The supergraph the gateway serves and watches for changes (default SUPERGRAPH_FILE). */
+  supergraphFile?: string;
   log?: (line: string) => void;
 }
 
@@ -77,7 +79,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         if (options.fresh) await recreateDatabase(url);
         const database = await openAgencyOrm({ url, entities: agency.entities, migrations: agency.migrations });
         if (options.demo !== false) await seedIfEmpty(agency, database.orm.em.fork() as EntityManager, options.demo ?? config.demo, log);
-        const port = options.subgraphPorts ? options.subgraphPorts(agency.name) : subgraphPort(agency.name);
+        const port = options.subgraphPorts ? options.subgraphPorts(agency.name) : listenPort(agency.name);
         const server = await serveSubgraph(agency, database, { port, host }, keys, (caller) =>
           labourWorkerDirectory({ labourUrl, keys, asker: agency.name, caller }),
         );
@@ -87,9 +89,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     );
     if (options.fresh) await recreateDatabase(databases.urlFor('gateway'));
     const auditLog = await AuditLog.open(databases.urlFor('gateway'));
-    audit = { log: auditLog, server: await serveAuditSubgraph(auditLog, keys, { port: options.auditPort ?? config.auditPort, host }) };
+    audit = { log: auditLog, server: await serveAuditSubgraph(auditLog, keys, { port: options.auditPort ?? listenPort(AUDIT_SUBGRAPH), host }) };
     gateway = await startGateway({
-      supergraphSdl: readSupergraph(SUPERGRAPH_FILE),
+      supergraphFile: options.supergraphFile ?? SUPERGRAPH_FILE,
       subgraphUrls: {
         ...Object.fromEntries([...subgraphs].map(([name, { server }]) => [name, server.url])),
         [AUDIT_SUBGRAPH]: audit.server.url,
@@ -106,6 +108,22 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     throw error;
   }
   return { gatewayUrl: gateway.url, subgraphs, gateway, audit: audit!, keys, stop };
+}
+
+/**
+ * Where a subgraph of this hub listens: the port of its routing URL in the registry, or with
+ * SUBGRAPH_BASE_PORT, consecutive ports from there in registry order (the access log last).
+ */
+function listenPort(name: string): number {
+  if (name === AUDIT_SUBGRAPH && config.auditPort !== undefined) return config.auditPort;
+  const entries = readSupergraphConfig().filter((entry) => entry.servedBy !== 'external');
+  if (config.subgraphBasePort !== undefined) {
+    const hubFirst = [...entries.filter((e) => e.servedBy === 'hub'), ...entries.filter((e) => e.servedBy === 'gateway')];
+    return config.subgraphBasePort + hubFirst.findIndex((entry) => entry.name === name);
+  }
+  const entry = entries.find((e) => e.name === name);
+  if (!entry) throw new Error(`${name} is not in schema/supergraph.yaml.`);
+  return Number(new URL(entry.url).port);
 }
 
 async function seedIfEmpty(agency: AgencySubgraph<any>, em: EntityManager, demo: DemoSize, log: (line: string) => void) {

@@ -1,12 +1,18 @@
 /**
- * The agencies this repository runs. An agency served from elsewhere (another language,
- * another machine) needs no entry here: schema/supergraph.yaml is what the gateway composes.
+ * The agencies this repository runs: every `served_by: hub` entry of schema/supergraph.yaml,
+ * loaded from `subgraphs/<name>/index.ts`, which exports the agency's AgencySubgraph. Adding an
+ * agency (`npm run agency:new`) edits the registry, not this file. An agency served from
+ * elsewhere (another language, another machine) has an `external` entry and no folder here.
  */
+import path from 'node:path';
 import type { AgencySubgraph } from '../src/shared/subgraph.js';
-import { icds } from './icds/index.js';
-import { labour } from './labour/index.js';
-import { mepma } from './mepma/index.js';
-import { municipal } from './municipal/index.js';
-import { transport } from './transport/index.js';
+import { hubAgencyNames } from '../src/shared/supergraph.js';
 
-export const agencies: AgencySubgraph<any>[] = [labour, icds, transport, municipal, mepma];
+export function loadAgency(name: string): AgencySubgraph<any> {
+  const exported = require(path.join(__dirname, name, 'index')) as Record<string, unknown>;
+  const agency = Object.values(exported).find((value): value is AgencySubgraph<any> => (value as AgencySubgraph)?.name === name);
+  if (!agency) throw new Error(`subgraphs/${name}/index.ts must export the agency's AgencySubgraph (with name "${name}").`);
+  return agency;
+}
+
+export const agencies: AgencySubgraph<any>[] = hubAgencyNames().map(loadAgency);

@@ -94,7 +94,7 @@ test('a stopped agency costs only its own fields: partial data and an error nami
   // A second gateway over the same agencies, but with Transport's address pointing nowhere.
   const dead = await closedPortUrl();
   const gateway = await startGateway({
-    supergraphSdl: readFileSync(SUPERGRAPH_FILE, 'utf8'),
+    supergraphFile: SUPERGRAPH_FILE,
     subgraphUrls: { ...urls(), transport: dead },
     timeoutMs: 2000,
     ...sameAccess(),
@@ -121,7 +121,7 @@ test('a stopped agency costs only its own fields: partial data and an error nami
 test('a slow agency is cut off at its timeout and the rest of the answer still arrives', async () => {
   const { url, close } = await silentServer();
   const gateway = await startGateway({
-    supergraphSdl: readFileSync(SUPERGRAPH_FILE, 'utf8'),
+    supergraphFile: SUPERGRAPH_FILE,
     subgraphUrls: { ...urls(), mepma: url },
     timeoutMs: 300,
     ...sameAccess(),

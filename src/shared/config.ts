@@ -4,8 +4,8 @@
  */
 import path from 'node:path';
 
-export const AGENCIES = ['labour', 'icds', 'transport', 'municipal', 'mepma'] as const;
-export type AgencyName = (typeof AGENCIES)[number];
+/** An agency's name as the registry (schema/supergraph.yaml) spells it: `labour`, `urban-health`. */
+export type AgencyName = string;
 
 const env = process.env;
 
@@ -19,22 +19,24 @@ function int(name: string, fallback: number): number {
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 
-const subgraphBasePort = int('SUBGRAPH_BASE_PORT', 4001);
-
 export const config = {
   host: env.HOST ?? '127.0.0.1',
   gatewayPort: int('PORT', 4000),
-  /** Subgraphs listen on 4001–4005 in the order of AGENCIES unless SUBGRAPH_BASE_PORT moves them. */
-  subgraphBasePort,
-  /** The gateway's access-log subgraph, which only the gateway calls: next after the agencies. */
-  auditPort: int('AUDIT_PORT', subgraphBasePort + AGENCIES.length),
+  /**
+   * Each subgraph listens on the port of its routing URL in the registry, unless
+   * SUBGRAPH_BASE_PORT gives the hub's agencies consecutive ports from there instead (and the
+   * access log the next one).
+   */
+  subgraphBasePort: env.SUBGRAPH_BASE_PORT ? int('SUBGRAPH_BASE_PORT', 4001) : undefined,
+  /** The gateway's access-log subgraph, which only the gateway calls. */
+  auditPort: env.AUDIT_PORT ? int('AUDIT_PORT', 4099) : undefined,
   /** Development keys (caller-token issuer, internal seal) are created here on first start. */
   keysDir: path.resolve(repoRoot, env.KEYS_DIR ?? '.data/keys'),
   /** How long the gateway waits for one agency before answering without it. */
   subgraphTimeoutMs: int('SUBGRAPH_TIMEOUT_MS', 5000),
   /** A shared server for all agencies (one database each); per-agency URLs win over it. */
   databaseUrl: env.DATABASE_URL || undefined,
-  agencyDatabaseUrl: (agency: AgencyName) => env[`${agency.toUpperCase()}_DATABASE_URL`] || undefined,
+  agencyDatabaseUrl: (agency: AgencyName) => env[`${agency.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_DATABASE_URL`] || undefined,
   embeddedPostgres: {
     dataDir: path.resolve(repoRoot, env.EMBEDDED_PG_DIR ?? '.data/postgres'),
     port: int('EMBEDDED_PG_PORT', 54329),
@@ -46,7 +48,3 @@ export const config = {
     workers: int('DEMO_WORKERS', 4090),
   },
 } as const;
-
-export function subgraphPort(agency: AgencyName): number {
-  return config.subgraphBasePort + AGENCIES.indexOf(agency);
-}

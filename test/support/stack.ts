@@ -26,7 +26,10 @@ export interface TestStack extends RunningStack {
  * The suite's default caller is a national officer of `as.agency` holding the write scope: each
  * agency's tests write that agency's records. Access rules get tests of their own.
  */
-export async function startTestStack(suite: string, options: { workers?: number; as?: CallerSpec } = {}): Promise<TestStack> {
+export async function startTestStack(
+  suite: string,
+  options: { workers?: number; as?: CallerSpec; supergraphFile?: string } = {},
+): Promise<TestStack> {
   const base = process.env.DATABASE_URL;
   if (!base) throw new Error('DATABASE_URL is not set: run the tests through jest, whose global setup provides one.');
   const url = new URL(base);
@@ -39,6 +42,7 @@ export async function startTestStack(suite: string, options: { workers?: number;
     subgraphPorts: () => 0,
     auditPort: 0,
     keys,
+    supergraphFile: options.supergraphFile,
     demo: { seed: TEST_SEED, workers: options.workers ?? TEST_WORKERS },
   });
   const defaults: TokenRequest = {

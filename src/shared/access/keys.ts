@@ -72,6 +72,8 @@ export async function loadAccessKeys(dir: string, env: NodeJS.ProcessEnv = proce
   const issuer = env.AUTH_ISSUER ?? 'worker-graph-dev';
   const audience = env.AUTH_AUDIENCE ?? 'worker-graph';
   const internalPrivate = env.INTERNAL_KEY_FILE ? readJwk(env.INTERNAL_KEY_FILE) : await keyFile(path.join(dir, 'internal.private.jwk.json'));
+  // What an agency running its own subgraph elsewhere needs to check the gateway's seal.
+  if (!env.INTERNAL_KEY_FILE) writeFileSync(path.join(dir, 'internal.jwks.json'), JSON.stringify({ keys: [publicPart(internalPrivate)] }, null, 2));
   const internal = {
     internalSigningKey: (await importJWK(internalPrivate, ALGORITHM)) as KeyLike,
     internalVerifyKey: (await importJWK(publicPart(internalPrivate), ALGORITHM)) as KeyLike,

@@ -16,7 +16,7 @@ export function watchSupergraph(
   file: string,
   initialSdl: string,
   apply: (sdl: string) => void,
-  log: { info(line: string): void; error(line: string): void } = { info: console.log, error: console.error },
+  log: { info(line: string): void; error(line: string): void } = { info: (line) => console.log(line), error: (line) => console.error(line) },
 ): SupergraphWatch {
   let serving = hash(initialSdl);
   let timer: NodeJS.Timeout | undefined;

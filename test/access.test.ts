@@ -46,7 +46,8 @@ describe('field-level access: every role of three agencies against every sensiti
     role === 'auditor' || (agency === owner && (role === 'officer' || role === 'service')) ? 'full' : 'denied';
 
   /** The specification, written out by hand: a policy in the SDL that differs from it fails here. */
-  const MATRIX: Record<string, { rule: (agency: string, role: Role) => Expect; ask: () => { query: string; pick: (data: any) => unknown; full: () => unknown; masked?: () => unknown } }> = {
+  // `deniedVia`: the field the gateway names when the caller is refused on the way to this one.
+  const MATRIX: Record<string, { rule: (agency: string, role: Role) => Expect; deniedVia?: string; ask: () => { query: string; pick: (data: any) => unknown; full: () => unknown; masked?: () => unknown } }> = {
     'Worker.name': { rule: notAnalyst, ask: () => ({ query: `{ worker(id: "${vja.id}") { name } }`, pick: (d) => d.worker.name, full: () => vja.name, masked: () => vja.name.split(/\s+/).map((w) => `${w[0]}.`).join(' ') }) },
     'Worker.phone': { rule: staffOf('labour'), ask: () => ({ query: `{ worker(id: "${vja.id}") { phone } }`, pick: (d) => d.worker.phone, full: () => vja.phone, masked: () => `******${vja.phone.slice(-4)}` }) },
     'Worker.eShramUan': { rule: staffOf('labour'), ask: () => ({ query: `{ worker(id: "${vja.id}") { eShramUan } }`, pick: (d) => d.worker.eShramUan, full: () => vja.e_shram_uan, masked: () => `********${vja.e_shram_uan.slice(-4)}` }) },
@@ -55,6 +56,16 @@ describe('field-level access: every role of three agencies against every sensiti
     'Query.findWorkers': { rule: (_, r) => (r === 'analyst' ? 'denied' : 'full'), ask: () => ({ query: `{ findWorkers(phone: "${vja.phone}") { id } }`, pick: (d) => d.findWorkers.map((w: any) => w.id), full: () => [vja.id] }) },
     'Worker.icdsEnrolments': { rule: icdsOrAuditor, ask: () => ({ query: `{ icdsEnrolment(id: "${icdsEnrolmentId}") { worker { icdsEnrolments { id } } } }`, pick: (d) => d.icdsEnrolment.worker.icdsEnrolments.some((e: any) => e.id === icdsEnrolmentId), full: () => true }) },
     'Query.icdsEnrolment': { rule: icdsOrAuditor, ask: () => ({ query: `{ icdsEnrolment(id: "${icdsEnrolmentId}") { id } }`, pick: (d) => d.icdsEnrolment.id, full: () => icdsEnrolmentId }) },
+    ...Object.fromEntries(
+      ['beneficiaryName', 'dateOfBirth', 'expectedDeliveryDate', 'deliveryDate', 'pmmvyInstalmentsPaid'].map((field) => [
+        `IcdsEnrolment.${field}`,
+        {
+          rule: icdsOrAuditor,
+          deniedVia: 'Query.icdsEnrolment',
+          ask: () => ({ query: `{ icdsEnrolment(id: "${icdsEnrolmentId}") { ${field} } }`, pick: (d: any) => field in d.icdsEnrolment, full: () => true }),
+        },
+      ]),
+    ),
     'BankLinkage.accountLast4': { rule: (a, r) => (r === 'auditor' || (a === 'mepma' && (r === 'officer' || r === 'service')) ? 'full' : 'masked'), ask: () => ({ query: `{ cig(id: "${cigWithBank.cig_id}") { bankLinkage { accountLast4 } } }`, pick: (d) => d.cig.bankLinkage.accountLast4, full: () => cigWithBank.account_last4, masked: () => '********' }) },
     'Worker.history': { rule: historyOf('labour'), ask: () => ({ query: `{ worker(id: "${vja.id}") { history { action } } }`, pick: (d) => Array.isArray(d.worker.history), full: () => true }) },
     'Query.accessLog': { rule: (_, r) => (r === 'auditor' ? 'full' : 'denied'), ask: () => ({ query: `{ accessLog(first: 1) { totalCount } }`, pick: (d) => d.accessLog.totalCount > 0, full: () => true }) },
@@ -70,13 +81,13 @@ describe('field-level access: every role of three agencies against every sensiti
 
   const cases = Object.keys(MATRIX).flatMap((field) => ['labour', 'icds', 'mepma'].flatMap((agency) => ROLES.map((role) => [field, agency, role] as const)));
   test.each(cases)('%s for %s:%s', async (field, agency, role) => {
-    const { rule, ask } = MATRIX[field]!;
+    const { rule, ask, deniedVia } = MATRIX[field]!;
     const expected = rule(agency, role);
     const { query, pick, full, masked } = ask();
     const res = await stack.query(query, {}, callerFor(agency, role));
     if (expected === 'denied') {
       expect(errorCodes(res)).toEqual(['FORBIDDEN']);
-      expect(res.errors![0].extensions!.fields).toContain(field);
+      expect(res.errors![0].extensions!.fields).toContain(deniedVia ?? field);
       expect(res.data ?? null).toBeNull();
       return;
     }

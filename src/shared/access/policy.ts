@@ -17,6 +17,8 @@ export type MaskStyle = (typeof MASK_STYLES)[number];
 
 export interface AccessPolicy {
   allow: string[];
+  /** `allow` split into [agency, role] once, since a policy is consulted for every row served. */
+  principals: [string, string][];
   mask?: MaskStyle;
 }
 
@@ -58,14 +60,11 @@ function readPolicy(directive: ConstDirectiveNode, where: string): AccessPolicy 
   }
   const bad = allow.find((principal) => !PRINCIPAL.test(principal));
   if (bad !== undefined) throw new Error(`@access on ${where}: "${bad}" is not <agency>:<role> (roles: ${ROLES.join(', ')}, or *)`);
-  return { allow, mask };
+  return { allow, principals: allow.map((principal) => principal.split(':') as [string, string]), mask };
 }
 
 export function allows(policy: AccessPolicy, caller: Pick<Caller, 'agency' | 'role'>): boolean {
-  return policy.allow.some((principal) => {
-    const [agency, role] = principal.split(':');
-    return (agency === '*' || agency === caller.agency) && (role === '*' || role === caller.role);
-  });
+  return policy.principals.some(([agency, role]) => (agency === '*' || agency === caller.agency) && (role === '*' || role === caller.role));
 }
 
 export function decide(policy: AccessPolicy, caller: Pick<Caller, 'agency' | 'role'>): Decision {

@@ -133,7 +133,7 @@ export type IcdsBeneficiaryType =
  */
 export type IcdsEnrolment = {
   __typename?: 'IcdsEnrolment';
-  /** Sensitive: the beneficiary's full name. */
+  /** Sensitive: the beneficiary's full name (initials for anyone but ICDS staff and auditors). */
   beneficiaryName: Scalars['String']['output'];
   /** Whether the beneficiary is a child, a pregnant woman or a lactating mother. */
   beneficiaryType: IcdsBeneficiaryType;

@@ -172,19 +172,10 @@ describe('anganwadi centres', () => {
   test("pages of a city's centres cover each centre once, in id order", async () => {
     const city = CITIES[1].code;
     const expected = (await sql(`select id from anganwadi_centre where city_code = ? order by id`, [city])).map((r) => r.id);
-    const seen: string[] = [];
-    let after: string | null = null;
-    do {
-      const res: any = await stack.query(PAGE, { filter: { city }, first: 30, after });
-      expect(res.errors).toBeUndefined();
-      expect(res.data.anganwadiCentres.totalCount).toBe(expected.length);
-      for (const edge of res.data.anganwadiCentres.edges) {
-        expect(edge.node.city.code).toBe(city);
-        seen.push(edge.node.id);
-      }
-      after = res.data.anganwadiCentres.pageInfo.hasNextPage ? res.data.anganwadiCentres.pageInfo.endCursor : null;
-    } while (after);
-    expect(seen).toEqual(expected);
+    const { nodes, totals } = await everyPage(stack, PAGE, 'anganwadiCentres', { filter: { city }, first: 30 });
+    expect(totals).toEqual([expected.length]);
+    for (const node of nodes) expect(node.city.code).toBe(city);
+    expect(nodes.map((node) => node.id)).toEqual(expected);
   });
 
   test("a ward's centres", async () => {

@@ -102,21 +102,10 @@ describe('paging through workers', () => {
   test('pages of a filtered list cover every match exactly once, in id order', async () => {
     const filter = { city: 'VJA', occupation: 'TRANSPORT' };
     const expected = (await sql(`select id from worker where city_code = 'VJA' and occupation = 'TRANSPORT' order by id`)).map((r) => r.id);
-    const seen: string[] = [];
-    let after: string | null = null;
-    let pages = 0;
-    do {
-      const res: any = await stack.query(PAGE, { filter, first: 7, after });
-      expect(res.errors).toBeUndefined();
-      expect(res.data.workers.totalCount).toBe(expected.length);
-      for (const edge of res.data.workers.edges) {
-        expect(edge.node).toMatchObject({ city: { code: 'VJA' }, occupation: 'TRANSPORT' });
-        seen.push(edge.node.id);
-      }
-      after = res.data.workers.pageInfo.hasNextPage ? res.data.workers.pageInfo.endCursor : null;
-      pages += 1;
-    } while (after);
-    expect(seen).toEqual(expected);
+    const { nodes, totals, pages } = await everyPage(stack, PAGE, 'workers', { filter, first: 7 });
+    expect(totals).toEqual([expected.length]);
+    for (const node of nodes) expect(node).toMatchObject({ city: { code: 'VJA' }, occupation: 'TRANSPORT' });
+    expect(nodes.map((node) => node.id)).toEqual(expected);
     expect(pages).toBe(Math.ceil(expected.length / 7));
   });
 

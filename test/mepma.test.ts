@@ -154,19 +154,10 @@ describe('paging through CIGs', () => {
       `select city_code, work_location_kind from cig group by 1, 2 order by count(*) desc limit 1`,
     );
     const expected = (await sql(`select id from cig where city_code = ? and work_location_kind = ? order by id`, [city, kind])).map((r) => r.id);
-    const seen: string[] = [];
-    let after: string | null = null;
-    do {
-      const res: any = await stack.query(PAGE, { filter: { city, workLocationKind: kind }, first: 4, after });
-      expect(res.errors).toBeUndefined();
-      expect(res.data.cigs.totalCount).toBe(expected.length);
-      for (const edge of res.data.cigs.edges) {
-        expect(edge.node).toMatchObject({ city: { code: city }, workLocationKind: kind });
-        seen.push(edge.node.id);
-      }
-      after = res.data.cigs.pageInfo.hasNextPage ? res.data.cigs.pageInfo.endCursor : null;
-    } while (after);
-    expect(seen).toEqual(expected);
+    const { nodes, totals } = await everyPage(stack, PAGE, 'cigs', { filter: { city, workLocationKind: kind }, first: 4 });
+    expect(totals).toEqual([expected.length]);
+    for (const node of nodes) expect(node).toMatchObject({ city: { code: city }, workLocationKind: kind });
+    expect(nodes.map((node) => node.id)).toEqual(expected);
   });
 
   test('filtering by ward and occupation, and an empty result', async () => {

@@ -99,11 +99,13 @@ export function errorCodes(response: GraphQLResponse): string[] {
  * query must take `$after: String` and select `totalCount`, `edges { node }` and `pageInfo { hasNextPage
  * endCursor }`), and no page may carry errors. Returns every node shown and the distinct totalCounts reported.
  */
-export async function everyPage(stack: TestStack, query: string, field: string, variables: Record<string, unknown> = {}, caller?: CallerSpec): Promise<{ nodes: any[]; totals: number[] }> {
+export async function everyPage(stack: TestStack, query: string, field: string, variables: Record<string, unknown> = {}, caller?: CallerSpec): Promise<{ nodes: any[]; totals: number[]; pages: number }> {
   const nodes: any[] = [];
   const totals = new Set<number>();
   let after: string | null = null;
+  let pages = 0;
   do {
+    pages += 1;
     const res: GraphQLResponse = await stack.query(query, { ...variables, after }, caller);
     expect(res.errors).toBeUndefined();
     const connection = res.data[field];
@@ -111,7 +113,7 @@ export async function everyPage(stack: TestStack, query: string, field: string, 
     nodes.push(...connection.edges.map((e: any) => e.node));
     after = connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null;
   } while (after);
-  return { nodes, totals: [...totals] };
+  return { nodes, totals: [...totals], pages };
 }
 
 /**

@@ -84,8 +84,9 @@ export function requireScope(caller: Caller, scope: string): void {
 export function jurisdictionsWithin(jurisdiction: string): string[] | null {
   if (jurisdiction === 'national') return null;
   const inside = new Set([jurisdiction]);
+  const covered = citiesOf(jurisdiction)!;
   for (const city of CITIES) {
-    if (!citiesOf(jurisdiction)!.includes(city.code)) continue;
+    if (!covered.includes(city.code)) continue;
     inside.add(`city:${city.code}`);
     if (!jurisdiction.startsWith('city:')) inside.add(`district:${city.district}`);
   }

@@ -15,6 +15,7 @@ import { configuredPurposes } from './shared/access/purposes.js';
 import { startGateway } from '../gateway/server.js';
 import { AuditLog } from '../gateway/audit/log.js';
 import { AUDIT_SUBGRAPH, serveAuditSubgraph } from '../gateway/audit/index.js';
+import { REPORTS_SUBGRAPH, serveReportsSubgraph } from '../gateway/reports/index.js';
 import { agencies } from '../subgraphs/index.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
@@ -34,6 +35,7 @@ export interface StackOptions {
   /** Keys to trust and sign with; by default the configured ones or the development keys in KEYS_DIR. */
   keys?: AccessKeys;
   auditPort?: number;
+  reportsPort?: number;
   /** The supergraph the gateway serves and watches for changes (default SUPERGRAPH_FILE). */
   supergraphFile?: string;
   log?: (line: string) => void;
@@ -44,6 +46,7 @@ export interface RunningStack {
   subgraphs: Map<AgencyName, { agency: AgencySubgraph<any>; database: AgencyOrm; server: RunningHttpServer }>;
   gateway: RunningHttpServer;
   audit: { log: AuditLog; server: RunningHttpServer };
+  reports: RunningHttpServer;
   keys: AccessKeys;
   stop(): Promise<void>;
 }
@@ -56,9 +59,11 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const subgraphs: RunningStack['subgraphs'] = new Map();
   let gateway: RunningHttpServer | undefined;
   let audit: RunningStack['audit'] | undefined;
+  let reports: RunningHttpServer | undefined;
 
   const stop = async () => {
     await gateway?.stop();
+    await reports?.stop();
     await audit?.server.stop();
     await audit?.log.close();
     for (const { server, database } of subgraphs.values()) {
@@ -90,11 +95,16 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     if (options.fresh) await recreateDatabase(databases.urlFor('gateway'));
     const auditLog = await AuditLog.open(databases.urlFor('gateway'));
     audit = { log: auditLog, server: await serveAuditSubgraph(auditLog, keys, { port: options.auditPort ?? listenPort(AUDIT_SUBGRAPH), host }) };
+    // Reports ask each agency where it ended up listening, or at its registered URL.
+    const registered = new Map(readSupergraphConfig().map((entry) => [entry.name, entry.url]));
+    const agencyUrl = (name: string) => subgraphs.get(name)?.server.url ?? registered.get(name) ?? name;
+    reports = await serveReportsSubgraph({ keys, agencyUrl, listen: { port: options.reportsPort ?? listenPort(REPORTS_SUBGRAPH), host } });
     gateway = await startGateway({
       supergraphFile: options.supergraphFile ?? SUPERGRAPH_FILE,
       subgraphUrls: {
         ...Object.fromEntries([...subgraphs].map(([name, { server }]) => [name, server.url])),
         [AUDIT_SUBGRAPH]: audit.server.url,
+        [REPORTS_SUBGRAPH]: reports.url,
       },
       timeoutMs: config.subgraphTimeoutMs,
       port: options.gatewayPort ?? config.gatewayPort,
@@ -107,15 +117,16 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     await stop().catch(() => {});
     throw error;
   }
-  return { gatewayUrl: gateway.url, subgraphs, gateway, audit: audit!, keys, stop };
+  return { gatewayUrl: gateway.url, subgraphs, gateway, audit: audit!, reports: reports!, keys, stop };
 }
 
 /**
  * Where a subgraph of this hub listens: the port of its routing URL in the registry, or with
- * SUBGRAPH_BASE_PORT, consecutive ports from there in registry order (the access log last).
+ * SUBGRAPH_BASE_PORT, consecutive ports from there in registry order (the gateway's own subgraphs last).
  */
 function listenPort(name: string): number {
   if (name === AUDIT_SUBGRAPH && config.auditPort !== undefined) return config.auditPort;
+  if (name === REPORTS_SUBGRAPH && config.reportsPort !== undefined) return config.reportsPort;
   const entries = readSupergraphConfig().filter((entry) => entry.servedBy !== 'external');
   if (config.subgraphBasePort !== undefined) {
     const hubFirst = [...entries.filter((e) => e.servedBy === 'hub'), ...entries.filter((e) => e.servedBy === 'gateway')];

@@ -25,11 +25,18 @@ export const config = {
   /**
    * Each subgraph listens on the port of its routing URL in the registry, unless
    * SUBGRAPH_BASE_PORT gives the hub's agencies consecutive ports from there instead (and the
-   * access log the next one).
+   * access log and reports the next ones).
    */
   subgraphBasePort: env.SUBGRAPH_BASE_PORT ? int('SUBGRAPH_BASE_PORT', 4001) : undefined,
   /** The gateway's access-log subgraph, which only the gateway calls. */
   auditPort: env.AUDIT_PORT ? int('AUDIT_PORT', 4099) : undefined,
+  /** The gateway's reports subgraph, which only the gateway calls. */
+  reportsPort: env.REPORTS_PORT ? int('REPORTS_PORT', 4098) : undefined,
+  /**
+   * Reports withhold any count of people below this (but above zero), so that no figure points
+   * at a person: the usual small-cell rule of statistical offices.
+   */
+  reportMinimumCount: int('REPORT_MINIMUM_COUNT', 5),
   /** Development keys (caller-token issuer, internal seal) are created here on first start. */
   keysDir: path.resolve(repoRoot, env.KEYS_DIR ?? '.data/keys'),
   /** How long the gateway waits for one agency before answering without it. */

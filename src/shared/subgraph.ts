@@ -13,10 +13,11 @@ import { enforceAccess, type AccessContext } from './access/enforce.js';
 import { INTERNAL_HEADER, verifyInternal, type AccessKeys } from './access/keys.js';
 import type { AgencyName } from './config.js';
 import { formatError } from './errors.js';
-import { serveGraphQL, type RunningHttpServer } from './http-server.js';
+import { serveGraphQL, type ExtraRoute, type RunningHttpServer } from './http-server.js';
 import type { AgencyOrm } from './orm.js';
 import type { DemoPopulation } from './demo/population.js';
 import type { Writer } from './history.js';
+import { statisticsRoute, type AgencyStatistics } from './statistics.js';
 import type { WorkerDirectory } from './worker-directory.js';
 
 /** What a resolver of any agency receives: the caller, its own request-scoped ORM fork and loaders. */
@@ -48,6 +49,8 @@ export interface AgencySubgraph<Loaders = unknown> {
   seed(em: EntityManager, population: DemoPopulation, progress?: (done: number) => void): Promise<void>;
   /** True when the agency's database already holds its demo data (or real data). */
   hasData(em: EntityManager): Promise<boolean>;
+  /** The statistical questions the hub's reports may ask this agency (src/shared/statistics.ts). */
+  statistics?: AgencyStatistics;
 }
 
 /** Reads an agency's schema file, the contract it owns, from beside its code. */
@@ -68,6 +71,8 @@ export async function serveFederatedSubgraph<TContext extends AccessContext>(opt
   keys: AccessKeys;
   listen: { port: number; host: string };
   context(caller: Caller): TContext;
+  /** Answered before GraphQL, each behind its own checks (the statistics route checks the seal). */
+  routes?: ExtraRoute[];
 }): Promise<RunningHttpServer> {
   const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }]);
   const apollo = new ApolloServer<TContext>({
@@ -81,6 +86,7 @@ export async function serveFederatedSubgraph<TContext extends AccessContext>(opt
     apollo,
     port: options.listen.port,
     host: options.listen.host,
+    routes: options.routes,
     async context(req: http.IncomingMessage, rawBody: string) {
       const seal = req.headers[INTERNAL_HEADER];
       const caller = await verifyInternal(options.keys, Array.isArray(seal) ? seal[0] : seal, options.name, rawBody);
@@ -116,6 +122,9 @@ export async function serveSubgraph<Loaders>(
     resolvers: agency.resolvers,
     keys,
     listen,
+    routes: agency.statistics
+      ? [statisticsRoute({ agency: agency.name, statistics: agency.statistics, keys, em: () => database.orm.em.fork() as EntityManager })]
+      : [],
     context(caller) {
       const em = database.orm.em.fork() as EntityManager;
       return {

@@ -5,6 +5,7 @@ import { createLoaders, type IcdsLoaders } from './loaders.js';
 import { migrations } from './migrations/index.js';
 import { resolvers } from './resolvers.js';
 import { hasData, seed } from './seed.js';
+import { statistics } from './statistics.js';
 
 export const icds: AgencySubgraph<IcdsLoaders> = {
   name: 'icds',
@@ -16,4 +17,5 @@ export const icds: AgencySubgraph<IcdsLoaders> = {
   createLoaders,
   seed,
   hasData,
+  statistics,
 };

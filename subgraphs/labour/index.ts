@@ -5,6 +5,7 @@ import { createLoaders, type LabourLoaders } from './loaders.js';
 import { migrations } from './migrations/index.js';
 import { resolvers } from './resolvers.js';
 import { hasData, seed } from './seed.js';
+import { statistics } from './statistics.js';
 
 export const labour: AgencySubgraph<LabourLoaders> = {
   name: 'labour',
@@ -16,4 +17,5 @@ export const labour: AgencySubgraph<LabourLoaders> = {
   createLoaders,
   seed,
   hasData,
+  statistics,
 };

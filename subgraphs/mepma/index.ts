@@ -5,6 +5,7 @@ import { createLoaders, type MepmaLoaders } from './loaders.js';
 import { migrations } from './migrations/index.js';
 import { resolvers } from './resolvers.js';
 import { hasData, seed } from './seed.js';
+import { statistics } from './statistics.js';
 
 export const mepma: AgencySubgraph<MepmaLoaders> = {
   name: 'mepma',
@@ -16,4 +17,5 @@ export const mepma: AgencySubgraph<MepmaLoaders> = {
   createLoaders,
   seed,
   hasData,
+  statistics,
 };

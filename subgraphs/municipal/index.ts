@@ -5,6 +5,7 @@ import { createLoaders, type MunicipalLoaders } from './loaders.js';
 import { migrations } from './migrations/index.js';
 import { resolvers } from './resolvers.js';
 import { hasData, seed } from './seed.js';
+import { statistics } from './statistics.js';
 
 export const municipal: AgencySubgraph<MunicipalLoaders> = {
   name: 'municipal',
@@ -16,4 +17,5 @@ export const municipal: AgencySubgraph<MunicipalLoaders> = {
   createLoaders,
   seed,
   hasData,
+  statistics,
 };

@@ -5,6 +5,7 @@ import { createLoaders, type TransportLoaders } from './loaders.js';
 import { migrations } from './migrations/index.js';
 import { resolvers } from './resolvers.js';
 import { hasData, seed } from './seed.js';
+import { statistics } from './statistics.js';
 
 export const transport: AgencySubgraph<TransportLoaders> = {
   name: 'transport',
@@ -16,4 +17,5 @@ export const transport: AgencySubgraph<TransportLoaders> = {
   createLoaders,
   seed,
   hasData,
+  statistics,
 };

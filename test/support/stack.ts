@@ -41,6 +41,7 @@ export async function startTestStack(
     gatewayPort: 0,
     subgraphPorts: () => 0,
     auditPort: 0,
+    reportsPort: 0,
     keys,
     supergraphFile: options.supergraphFile,
     demo: { seed: TEST_SEED, workers: options.workers ?? TEST_WORKERS },

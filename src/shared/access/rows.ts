@@ -1,4 +1,5 @@
 import type { EntityManager, EntitySchema } from '@mikro-orm/postgresql';
+import { citiesOf, type Caller } from './caller.js';
 
 /**
  * A subquery selecting the `key` of every `schema` row whose `city_code` lies in `cities`, for
@@ -9,4 +10,14 @@ import type { EntityManager, EntitySchema } from '@mikro-orm/postgresql';
  */
 export function keysInCities(em: EntityManager, schema: EntitySchema<any, any>, cities: { $in: string[] }, key = 'id'): string[] {
   return em.createQueryBuilder(schema, 'parent').select(`parent.${key}`).where({ cityCode: cities }).getKnexQuery() as unknown as string[];
+}
+
+/**
+ * The jurisdiction condition for hand-written SQL: ` and <column> in (?)` with its parameter, or
+ * nothing for a national caller. `column` names a city code column of the statement.
+ */
+export function citySql(caller: Caller, column: string): { sql: string; params: unknown[] } {
+  const cities = citiesOf(caller.jurisdiction);
+  if (!cities) return { sql: '', params: [] };
+  return cities.length ? { sql: ` and ${column} in (?)`, params: [cities] } : { sql: ' and false', params: [] };
 }

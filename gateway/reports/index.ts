@@ -1,0 +1,36 @@
+/**
+ * The hub's reports as a subgraph of their own, served beside the gateway like the access log:
+ * the one place where figures spanning agencies are computed, behind the same seal, with every
+ * report request written to the access log by the gateway.
+ */
+import type { AccessKeys } from '../../src/shared/access/keys.js';
+import { config } from '../../src/shared/config.js';
+import type { RunningHttpServer } from '../../src/shared/http-server.js';
+import { askAgency } from '../../src/shared/statistics.js';
+import { loadSchema, serveFederatedSubgraph } from '../../src/shared/subgraph.js';
+import type { Context } from './context.js';
+import { resolvers } from './resolvers.js';
+
+export const REPORTS_SUBGRAPH = 'reports';
+
+export function serveReportsSubgraph(options: {
+  keys: AccessKeys;
+  /** Where an agency's subgraph answers, wherever it ended up listening. */
+  agencyUrl: (agency: string) => string;
+  listen: { port: number; host: string };
+}): Promise<RunningHttpServer> {
+  return serveFederatedSubgraph<Context>({
+    name: REPORTS_SUBGRAPH,
+    typeDefs: loadSchema(__dirname),
+    resolvers,
+    keys: options.keys,
+    listen: options.listen,
+    context: (caller) => ({
+      caller,
+      disclosed: new Set(),
+      minimumCount: config.reportMinimumCount,
+      ask: (agency, request) =>
+        askAgency({ agency, url: options.agencyUrl(agency), keys: options.keys, caller, asker: `subgraph:${REPORTS_SUBGRAPH}`, request }),
+    }),
+  });
+}

@@ -1,0 +1,232 @@
+/**
+ * Statistical questions an agency answers about its own records, for the hub's reports
+ * (gateway/reports). A figure that spans agencies, such as "street vendors with a valid vending
+ * certificate, by ward", joins what Labour knows (who is a vendor, in which ward) with what
+ * Municipal knows (who holds a certificate). Instead of copying records, each agency answers with
+ * the *set* of workers its records cover, as a bitset over worker numbers (W-0000042 is bit 42:
+ * 100,000 workers fit in 12.5 KB), and the report service intersects and counts the sets in
+ * memory. Each agency applies the caller's jurisdiction to its own records before answering, and
+ * nothing is kept once the report is counted.
+ *
+ * The questions travel over plain HTTP (`POST /statistics`), not the public graph: they carry
+ * person-level sets, so only the hub may ask them, sealed as the caller like every other internal
+ * call, and they never reach a client.
+ */
+import type http from 'node:http';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { GraphQLError } from 'graphql';
+import { requireScope, type Caller } from './access/caller.js';
+import { INTERNAL_HEADER, signInternal, verifyInternal, type AccessKeys } from './access/keys.js';
+import { badInput, ErrorCode, subgraphUnavailable } from './errors.js';
+import type { ExtraRoute } from './http-server.js';
+import { parseIsoDate } from './scalars.js';
+
+export const STATISTICS_PATH = '/statistics';
+const MAX_BODY_BYTES = 100_000;
+const TIMEOUT_MS = 20_000;
+
+export interface StatisticsScope {
+  em: EntityManager;
+  caller: Caller;
+  /** The day the report describes; every agency answers for the same day. */
+  asOf: string;
+}
+
+/** What an agency can be asked. Each answer covers only records within the caller's jurisdiction. */
+export interface AgencyStatistics {
+  /** Named sets of workers, each given as the worker ids it holds (duplicates allowed). */
+  workerSets: Record<string, (scope: StatisticsScope) => Promise<string[]>>;
+  /** Named tables of counts; the agency validates the parameters (BAD_USER_INPUT). */
+  tables: Record<string, (scope: StatisticsScope, params: Record<string, unknown>) => Promise<unknown[]>>;
+}
+
+export interface StatisticsRequest {
+  asOf: string;
+  sets?: string[];
+  tables?: { name: string; params?: Record<string, unknown> }[];
+}
+
+export interface StatisticsAnswer {
+  /** Base64 bitsets by set name. */
+  sets: Record<string, string>;
+  /** One answer per requested table, in request order. */
+  tables: unknown[][];
+}
+
+// ---- Bitsets over worker numbers -------------------------------------------------------------
+
+const WORKER_NUMBER = /^W-(\d{7})$/;
+
+/** Bit n is set for worker `W-<n>`; ids in another shape (none are issued) are left out. */
+export function encodeWorkerSet(ids: Iterable<string>): string {
+  const numbers: number[] = [];
+  let highest = -1;
+  for (const id of ids) {
+    const match = WORKER_NUMBER.exec(id);
+    if (!match) continue;
+    const n = Number(match[1]);
+    numbers.push(n);
+    if (n > highest) highest = n;
+  }
+  const bits = new Uint8Array((highest >> 3) + 1);
+  for (const n of numbers) bits[n >> 3] |= 1 << (n & 7);
+  return Buffer.from(bits.buffer, bits.byteOffset, highest < 0 ? 0 : bits.length).toString('base64');
+}
+
+export class WorkerSet {
+  private constructor(private readonly bits: Uint8Array) {}
+
+  static decode(base64: string): WorkerSet {
+    return new WorkerSet(new Uint8Array(Buffer.from(base64, 'base64')));
+  }
+
+  has(workerNumber: number): boolean {
+    const byte = workerNumber >> 3;
+    return byte < this.bits.length && (this.bits[byte] & (1 << (workerNumber & 7))) !== 0;
+  }
+}
+
+export function workerNumber(id: string): number | null {
+  const match = WORKER_NUMBER.exec(id);
+  return match ? Number(match[1]) : null;
+}
+
+// ---- The agency's side ------------------------------------------------------------------------
+
+/**
+ * `POST /statistics` on an agency's subgraph server: sealed like the subgraph itself (the seal is
+ * addressed to this agency and bound to this body), and only for callers with the read scope.
+ */
+export function statisticsRoute(options: {
+  agency: string;
+  statistics: AgencyStatistics;
+  keys: AccessKeys;
+  em: () => EntityManager;
+}): ExtraRoute {
+  return async (req, res) => {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== STATISTICS_PATH) return false;
+    try {
+      if (req.method !== 'POST') throw badInput('Statistics are asked with POST.');
+      const raw = await readSmallBody(req);
+      const seal = req.headers[INTERNAL_HEADER];
+      const caller = await verifyInternal(options.keys, Array.isArray(seal) ? seal[0] : seal, options.agency, raw);
+      requireScope(caller, 'read');
+      const request = parseRequest(raw, options.statistics);
+      const scope: StatisticsScope = { em: options.em(), caller, asOf: request.asOf };
+      const answer: StatisticsAnswer = { sets: {}, tables: [] };
+      for (const name of new Set(request.sets ?? [])) answer.sets[name] = encodeWorkerSet(await options.statistics.workerSets[name](scope));
+      for (const table of request.tables ?? []) answer.tables.push(await options.statistics.tables[table.name](scope, table.params ?? {}));
+      send(res, 200, answer);
+    } catch (error) {
+      const known = error instanceof GraphQLError && typeof error.extensions.code === 'string';
+      if (!known) console.error(`[${options.agency}] statistics failed`, error);
+      const code = known ? String(error.extensions.code) : ErrorCode.INTERNAL_SERVER_ERROR;
+      const status = { UNAUTHENTICATED: 401, FORBIDDEN: 403, BAD_USER_INPUT: 400 }[code] ?? 500;
+      send(res, status, { errors: [{ message: known ? error.message : 'Internal server error', extensions: { code } }] });
+    }
+    return true;
+  };
+}
+
+function parseRequest(raw: string, statistics: AgencyStatistics): StatisticsRequest {
+  let body: StatisticsRequest;
+  try {
+    body = JSON.parse(raw) as StatisticsRequest;
+  } catch {
+    throw badInput('The statistics request is not JSON.');
+  }
+  parseIsoDate(body.asOf);
+  for (const name of body.sets ?? []) {
+    if (!Object.hasOwn(statistics.workerSets, name)) throw badInput(`No worker set named ${name}.`, 'sets');
+  }
+  for (const table of body.tables ?? []) {
+    if (!Object.hasOwn(statistics.tables, table?.name)) throw badInput(`No table named ${table?.name}.`, 'tables');
+  }
+  return body;
+}
+
+function readSmallBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) reject(badInput('The statistics request is too large.'));
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+// ---- The asking side --------------------------------------------------------------------------
+
+/**
+ * Asks one agency, as `caller`, sealed by `asker`. An agency that cannot answer fails the report
+ * with SUBGRAPH_UNAVAILABLE naming it; its refusals (FORBIDDEN, BAD_USER_INPUT) pass through.
+ */
+export async function askAgency(options: {
+  agency: string;
+  url: string;
+  keys: AccessKeys;
+  caller: Caller;
+  asker: string;
+  request: StatisticsRequest;
+}): Promise<StatisticsAnswer> {
+  const body = JSON.stringify(options.request);
+  const endpoint = new URL(STATISTICS_PATH, options.url);
+  let response: Response;
+  let answer: StatisticsAnswer & { errors?: { message: string; extensions: { code: string } }[] };
+  try {
+    response = await fetch(endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        [INTERNAL_HEADER]: await signInternal(options.keys, options.caller, options.agency, body, options.asker),
+      },
+      body,
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    answer = (await response.json()) as typeof answer;
+  } catch {
+    throw subgraphUnavailable(options.agency, `${options.agency} did not answer the report's question`);
+  }
+  const refusal = answer.errors?.[0];
+  if (refusal && ([ErrorCode.FORBIDDEN, ErrorCode.BAD_USER_INPUT] as string[]).includes(refusal.extensions.code)) {
+    throw new GraphQLError(`${options.agency}: ${refusal.message}`, { extensions: { code: refusal.extensions.code } });
+  }
+  if (!response.ok || refusal) throw subgraphUnavailable(options.agency, `${options.agency} could not answer the report's question`);
+  return answer;
+}
+
+// ---- Shared table shapes ----------------------------------------------------------------------
+
+/** One row of an agency's `expiring` table: documents of one kind, place and week of expiry. */
+export interface ExpiringCount {
+  document: string;
+  /** Null for a document of a place the hub does not know (seen by national callers only). */
+  city: string | null;
+  /** The Monday of the week the documents run out. */
+  week: string;
+  count: number;
+}
+
+/**
+ * The parameters of an `expiring` table: documents valid on `from` that run out by `to`, of the
+ * asked kinds this agency issues (all of `kinds` when none are named).
+ */
+export function expiryWindow(params: Record<string, unknown>, kinds: readonly string[]): { from: string; to: string; documents: string[] } {
+  const from = parseIsoDate(params.from);
+  const to = parseIsoDate(params.to);
+  if (to < from) throw badInput(`The window ends (${to}) before it starts (${from}).`, 'to');
+  const asked = Array.isArray(params.documents) ? (params.documents as string[]) : [...kinds];
+  return { from, to, documents: kinds.filter((kind) => asked.includes(kind)) };
+}
+
+/** SQL for the Monday of the week of a date column, as `YYYY-MM-DD`. */
+export const weekOf = (column: string) => `to_char(date_trunc('week', ${column}), 'YYYY-MM-DD')`;

@@ -1,0 +1,59 @@
+/**
+ * Labour's answers to the hub's reports (src/shared/statistics.ts): the cells every coverage
+ * figure is counted in (city × ward × occupation, from the register), and who holds a
+ * social-security enrolment. Workers count where they are registered.
+ */
+import { requireCity } from '../../src/shared/access/caller.js';
+import { citySql } from '../../src/shared/access/rows.js';
+import { OCCUPATIONS } from '../../src/shared/demo/population.js';
+import { badInput } from '../../src/shared/errors.js';
+import type { AgencyStatistics } from '../../src/shared/statistics.js';
+import { placeFilter } from '../../src/shared/validation.js';
+
+export interface WorkerCell {
+  city: string;
+  ward: string;
+  occupation: string;
+  /** Worker numbers (W-0000042 is 42). */
+  workers: number[];
+}
+
+export const statistics: AgencyStatistics = {
+  workerSets: {
+    /** Workers with an active pension, insurance or welfare-board enrolment. */
+    async SOCIAL_SECURITY({ em, caller, asOf }) {
+      const inJurisdiction = citySql(caller, 'w.city_code');
+      const rows = await em.getConnection().execute<{ worker_id: string }[]>(
+        `select distinct e.worker_id from social_security_enrolment e join worker w on w.id = e.worker_id
+         where e.status = 'ACTIVE' and e.enrolled_on <= ?${inJurisdiction.sql}`,
+        [asOf, ...inJurisdiction.params],
+      );
+      return rows.map((row) => row.worker_id);
+    },
+  },
+  tables: {
+    /** Registered workers by city, ward and occupation, optionally for one city, ward or occupation. */
+    async workerCells({ em, caller, asOf }, params): Promise<WorkerCell[]> {
+      const place = placeFilter(params as { city?: string; ward?: string });
+      const city = place.cityCode ?? place.wardCode?.split('-')[0];
+      if (city) requireCity(caller, city, 'workers');
+      const occupation = params.occupation as string | undefined;
+      if (occupation !== undefined && !(OCCUPATIONS as readonly string[]).includes(occupation)) {
+        throw badInput(`${String(occupation)} is not an occupation.`, 'occupation');
+      }
+      const inJurisdiction = citySql(caller, 'city_code');
+      const conditions = [
+        place.cityCode ? { sql: ' and city_code = ?', params: [place.cityCode] } : null,
+        place.wardCode ? { sql: ' and ward_code = ?', params: [place.wardCode] } : null,
+        occupation ? { sql: ' and occupation = ?', params: [occupation] } : null,
+        inJurisdiction,
+      ].filter((condition) => condition !== null);
+      return em.getConnection().execute<WorkerCell[]>(
+        `select city_code as city, ward_code as ward, occupation, array_agg(substr(id, 3)::int) as workers
+         from worker where registered_on <= ?${conditions.map((c) => c.sql).join('')}
+         group by city_code, ward_code, occupation`,
+        [asOf, ...conditions.flatMap((c) => c.params)],
+      );
+    },
+  },
+};

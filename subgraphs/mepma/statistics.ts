@@ -1,0 +1,92 @@
+/**
+ * MEPMA's answers to the hub's reports (src/shared/statistics.ts): who is organised into a CIG,
+ * with bank linkage, savings and credit, and how many CIGs were formed. Everything lies in its
+ * CIG's city, which is what the caller's jurisdiction is checked against.
+ */
+import { requireCity } from '../../src/shared/access/caller.js';
+import { citySql } from '../../src/shared/access/rows.js';
+import { OCCUPATIONS } from '../../src/shared/demo/population.js';
+import { badInput } from '../../src/shared/errors.js';
+import { parseIsoDate } from '../../src/shared/scalars.js';
+import type { AgencyStatistics, StatisticsScope } from '../../src/shared/statistics.js';
+import { cityArg } from '../../src/shared/validation.js';
+
+/** The columns a CIG formation table may be grouped by, as the report names them. */
+const CIG_DIMENSIONS: Record<string, string> = {
+  MONTH: `to_char(c.formed_on, 'YYYY-MM') as month`,
+  CITY: 'c.city_code as city',
+  WARD: 'c.ward_code as ward',
+  OCCUPATION: 'c.occupation as occupation',
+  WORK_LOCATION_KIND: 'c.work_location_kind as "workLocationKind"',
+};
+
+/**
+ * Active members (joined by `asOf`, not left) of the CIGs in the caller's jurisdiction that match
+ * `cigCondition`: SQL on the CIG `c`, with at most one placeholder, for `asOf`.
+ */
+async function activeMembers({ em, caller, asOf }: StatisticsScope, cigCondition = 'true'): Promise<string[]> {
+  const inJurisdiction = citySql(caller, 'c.city_code');
+  const asOfParams = cigCondition.includes('?') ? [asOf] : [];
+  const rows = await em.getConnection().execute<{ worker_id: string }[]>(
+    `select distinct m.worker_id from cig_membership m join cig c on c.id = m.cig_id
+     where m.left_on is null and m.joined_on <= ? and (${cigCondition})${inJurisdiction.sql}`,
+    [asOf, ...asOfParams, ...inJurisdiction.params],
+  );
+  return rows.map((row) => row.worker_id);
+}
+
+export const statistics: AgencyStatistics = {
+  workerSets: {
+    CIG_MEMBER: (scope) => activeMembers(scope),
+    /** Members of a CIG whose bank account was opened by that day. */
+    BANK_LINKED: (scope) =>
+      activeMembers(scope, 'exists (select 1 from bank_linkage b where b.cig_id = c.id and b.linked_on <= ?)'),
+    /** Members of a CIG with a loan sanctioned by that day and not overdue. */
+    CREDIT_LINKED: (scope) =>
+      activeMembers(
+        scope,
+        `exists (select 1 from credit_linkage l where l.cig_id = c.id and l.status in ('SANCTIONED', 'DISBURSED', 'REPAID') and l.sanctioned_on <= ?)`,
+      ),
+    /** Active members who have saved with their CIG (at least one deposit by that day). */
+    async SAVINGS({ em, caller, asOf }) {
+      const inJurisdiction = citySql(caller, 'c.city_code');
+      const rows = await em.getConnection().execute<{ worker_id: string }[]>(
+        `select distinct m.worker_id from savings_deposit s
+         join cig_membership m on m.id = s.membership_id join cig c on c.id = m.cig_id
+         where m.left_on is null and s.deposited_on <= ?${inJurisdiction.sql}`,
+        [asOf, ...inJurisdiction.params],
+      );
+      return rows.map((row) => row.worker_id);
+    },
+  },
+  tables: {
+    /** CIGs formed and their members today, grouped by the named dimensions. */
+    async cigFormation({ em, caller, asOf }, params) {
+      const groupBy = (params.groupBy ?? []) as string[];
+      const unknown = groupBy.find((dimension) => !Object.hasOwn(CIG_DIMENSIONS, dimension));
+      if (unknown) throw badInput(`CIGs cannot be grouped by ${unknown}.`, 'groupBy');
+      const conditions: { sql: string; params: unknown[] }[] = [citySql(caller, 'c.city_code')];
+      if (params.city) {
+        const city = cityArg(String(params.city), 'filter.city');
+        requireCity(caller, city, 'CIGs');
+        conditions.push({ sql: ' and c.city_code = ?', params: [city] });
+      }
+      if (params.occupation) {
+        if (!(OCCUPATIONS as readonly string[]).includes(String(params.occupation))) throw badInput(`${String(params.occupation)} is not an occupation.`, 'filter.occupation');
+        conditions.push({ sql: ' and c.occupation = ?', params: [params.occupation] });
+      }
+      if (params.from) conditions.push({ sql: ' and c.formed_on >= ?', params: [parseIsoDate(params.from)] });
+      if (params.to) conditions.push({ sql: ' and c.formed_on <= ?', params: [parseIsoDate(params.to)] });
+      const columns = groupBy.map((dimension) => CIG_DIMENSIONS[dimension]);
+      return em.getConnection().execute(
+        `select ${[...columns, 'count(*)::int as cigs', 'coalesce(sum(m.members), 0)::int as members'].join(', ')}
+         from cig c left join (
+           select cig_id, count(*) as members from cig_membership where left_on is null and joined_on <= ? group by cig_id
+         ) m on m.cig_id = c.id
+         where c.formed_on <= ?${conditions.map((c) => c.sql).join('')}
+         ${columns.length ? `group by ${columns.map((_, i) => i + 1).join(', ')}` : ''}`,
+        [asOf, asOf, ...conditions.flatMap((c) => c.params)],
+      );
+    },
+  },
+};

@@ -1,0 +1,47 @@
+/**
+ * Municipal's answers to the hub's reports (src/shared/statistics.ts): who holds a vending
+ * certificate valid on the day, and which certificates and trade licences run out soon. A
+ * certificate lies in its vending zone's city, a trade licence in its ward's.
+ */
+import { citySql } from '../../src/shared/access/rows.js';
+import { expiryWindow, weekOf, type AgencyStatistics, type ExpiringCount } from '../../src/shared/statistics.js';
+
+/** Each expiring document kind Municipal issues: its table and the city column it lies in. */
+const EXPIRING = {
+  VENDING_CERTIFICATE: { from: 'vending_certificate d join vending_zone p on p.id = d.vending_zone_id', city: 'p.city_code' },
+  TRADE_LICENCE: { from: 'trade_licence d join ward p on p.code = d.ward_code', city: 'p.city_code' },
+} as const;
+
+export const statistics: AgencyStatistics = {
+  workerSets: {
+    /** Vendors holding a certificate issued by that day, still valid, neither suspended nor cancelled. */
+    async VALID_VENDING_CERTIFICATE({ em, caller, asOf }) {
+      const inJurisdiction = citySql(caller, 'p.city_code');
+      const rows = await em.getConnection().execute<{ worker_id: string }[]>(
+        `select distinct d.worker_id from ${EXPIRING.VENDING_CERTIFICATE.from}
+         where d.status = 'ACTIVE' and d.issued_on <= ? and d.valid_until >= ?${inJurisdiction.sql}`,
+        [asOf, asOf, ...inJurisdiction.params],
+      );
+      return rows.map((row) => row.worker_id);
+    },
+  },
+  tables: {
+    async expiring({ em, caller }, params): Promise<ExpiringCount[]> {
+      const window = expiryWindow(params, Object.keys(EXPIRING));
+      const counts: ExpiringCount[] = [];
+      for (const document of window.documents as (keyof typeof EXPIRING)[]) {
+        const { from, city } = EXPIRING[document];
+        const inJurisdiction = citySql(caller, city);
+        counts.push(
+          ...(await em.getConnection().execute<ExpiringCount[]>(
+            `select ? as document, ${city} as city, ${weekOf('d.valid_until')} as week, count(*)::int as count from ${from}
+             where d.status = 'ACTIVE' and d.issued_on <= ? and d.valid_until between ? and ?${inJurisdiction.sql}
+             group by 2, 3`,
+            [document, window.from, window.from, window.to, ...inJurisdiction.params],
+          )),
+        );
+      }
+      return counts;
+    },
+  },
+};

@@ -1,0 +1,74 @@
+/**
+ * Transport's answers to the hub's reports (src/shared/statistics.ts): who holds a driving
+ * licence valid on the day, and which licences, badges and permits run out soon. A licence lies
+ * in its issuing RTO's city, a badge in its licence's, a permit in its auto stand's city or, for
+ * a vehicle without a stand, its registering RTO's: the same places the loaders filter on.
+ */
+import { citiesOf, type Caller } from '../../src/shared/access/caller.js';
+import { expiryWindow, weekOf, type AgencyStatistics, type ExpiringCount } from '../../src/shared/statistics.js';
+import { cityOfRto, rtoCodesOf } from './rules.js';
+
+/** Each expiring document kind: its table, the RTO it answers to, and its stand's city if any. */
+const EXPIRING = {
+  DRIVING_LICENCE: { from: 'driving_licence d', rto: 'd.issuing_rto', standCity: 'null::text' },
+  PSV_BADGE: { from: 'psv_badge d', rto: 'left(d.licence_number, 4)', standCity: 'null::text' },
+  VEHICLE_PERMIT: {
+    from: 'vehicle_permit d left join auto_stand s on s.id = d.auto_stand_id',
+    rto: 'left(d.vehicle_registration, 4)',
+    standCity: 's.city_code',
+  },
+} as const;
+
+/** The jurisdiction condition on a document: its stand's city when it has one, else its RTO's. */
+function placeSql(caller: Caller, document: (typeof EXPIRING)[keyof typeof EXPIRING]): { sql: string; params: unknown[] } {
+  const cities = citiesOf(caller.jurisdiction);
+  if (!cities) return { sql: '', params: [] };
+  const rtos = rtoCodesOf(cities);
+  if (!cities.length) return { sql: ' and false', params: [] };
+  if (document.standCity === 'null::text') return { sql: rtos.length ? ` and ${document.rto} in (?)` : ' and false', params: rtos.length ? [rtos] : [] };
+  return {
+    sql: ` and (${document.standCity} in (?) or (d.auto_stand_id is null and ${rtos.length ? `${document.rto} in (?)` : 'false'}))`,
+    params: rtos.length ? [cities, rtos] : [cities],
+  };
+}
+
+export const statistics: AgencyStatistics = {
+  workerSets: {
+    /** Holders of a licence issued by that day, not expired and not suspended. */
+    async VALID_DRIVING_LICENCE({ em, caller, asOf }) {
+      const inJurisdiction = placeSql(caller, EXPIRING.DRIVING_LICENCE);
+      const rows = await em.getConnection().execute<{ worker_id: string }[]>(
+        `select distinct d.worker_id from driving_licence d
+         where not d.suspended and d.issued_on <= ? and d.valid_until >= ?${inJurisdiction.sql}`,
+        [asOf, asOf, ...inJurisdiction.params],
+      );
+      return rows.map((row) => row.worker_id);
+    },
+  },
+  tables: {
+    async expiring({ em, caller }, params): Promise<ExpiringCount[]> {
+      const window = expiryWindow(params, Object.keys(EXPIRING));
+      const counts = new Map<string, ExpiringCount>();
+      for (const document of window.documents as (keyof typeof EXPIRING)[]) {
+        const kind = EXPIRING[document];
+        const inJurisdiction = placeSql(caller, kind);
+        const rows = await em.getConnection().execute<{ stand_city: string | null; rto: string; week: string; count: number }[]>(
+          `select ${kind.standCity} as stand_city, ${kind.rto} as rto, ${weekOf('d.valid_until')} as week, count(*)::int as count
+           from ${kind.from}
+           where not d.suspended and d.issued_on <= ? and d.valid_until between ? and ?${inJurisdiction.sql}
+           group by 1, 2, 3`,
+          [window.from, window.from, window.to, ...inJurisdiction.params],
+        );
+        // Several RTOs may serve one city, so counts are summed per city.
+        for (const row of rows) {
+          const city = row.stand_city ?? cityOfRto(row.rto) ?? null;
+          const key = `${document}|${city}|${row.week}`;
+          const entry = counts.get(key) ?? { document, city, week: row.week, count: 0 };
+          entry.count += row.count;
+          counts.set(key, entry);
+        }
+      }
+      return [...counts.values()];
+    },
+  },
+};

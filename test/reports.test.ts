@@ -1,0 +1,325 @@
+/**
+ * Reports across agencies, checked against counts computed here directly in SQL on each agency's
+ * own database: the figures, the small-count rule, the caller's jurisdiction, bad input, the
+ * access log, and the statistics endpoint's own seal.
+ */
+import { config } from '../src/shared/config';
+import { INTERNAL_HEADER, signInternal } from '../src/shared/access/keys';
+import { errorCodes, startTestStack, type TestStack } from './support/stack';
+
+let stack: TestStack;
+const MIN = config.reportMinimumCount;
+
+beforeAll(async () => {
+  stack = await startTestStack('reports', { as: { role: 'analyst', agency: 'mepma', scopes: ['read'], purpose: 'Statistics' } });
+});
+afterAll(() => stack?.stop());
+
+function sql<T = any>(agency: string, query: string, params: unknown[] = []): Promise<T[]> {
+  return stack.subgraphs.get(agency)!.database.orm.em.getConnection().execute(query, params);
+}
+
+async function idSet(agency: string, query: string): Promise<Set<string>> {
+  return new Set((await sql<{ worker_id: string }>(agency, query)).map((row) => row.worker_id));
+}
+
+/** A count as the reports may show it. */
+const published = (count: number) => (count === 0 || count >= MIN ? count : null);
+
+interface Worker {
+  id: string;
+  city_code: string;
+  ward_code: string;
+  occupation: string;
+}
+
+/** Every coverage indicator's sets, straight from each agency's tables. */
+async function expectedSets() {
+  const sixYearsAgo = `(current_date - interval '6 years')::date`;
+  return {
+    CIG_MEMBER: { covered: await idSet('mepma', `select worker_id from cig_membership where left_on is null and joined_on <= current_date`) },
+    BANK_LINKED: {
+      covered: await idSet('mepma', `select m.worker_id from cig_membership m join bank_linkage b on b.cig_id = m.cig_id where m.left_on is null and b.linked_on <= current_date`),
+    },
+    SAVINGS: {
+      covered: await idSet(
+        'mepma',
+        `select m.worker_id from savings_deposit s join cig_membership m on m.id = s.membership_id where m.left_on is null and s.deposited_on <= current_date`,
+      ),
+    },
+    CREDIT_LINKED: {
+      covered: await idSet(
+        'mepma',
+        `select m.worker_id from cig_membership m join credit_linkage l on l.cig_id = m.cig_id
+         where m.left_on is null and l.status <> 'OVERDUE' and l.sanctioned_on <= current_date`,
+      ),
+    },
+    SOCIAL_SECURITY: { covered: await idSet('labour', `select worker_id from social_security_enrolment where status = 'ACTIVE'`) },
+    DRIVING_LICENCE: {
+      covered: await idSet('transport', `select worker_id from driving_licence where not suspended and issued_on <= current_date and valid_until >= current_date`),
+      occupation: 'TRANSPORT',
+    },
+    VENDING_CERTIFICATE: {
+      covered: await idSet('municipal', `select worker_id from vending_certificate where status = 'ACTIVE' and issued_on <= current_date and valid_until >= current_date`),
+      occupation: 'STREET_VENDOR',
+    },
+    ANGANWADI: {
+      covered: await idSet('icds', `select worker_id from icds_enrolment where status = 'ACTIVE'`),
+      among: await idSet(
+        'icds',
+        `select worker_id from icds_enrolment where (beneficiary_type = 'CHILD' and date_of_birth > ${sixYearsAgo})
+           or (beneficiary_type <> 'CHILD' and coalesce(delivery_date, expected_delivery_date) > ${sixYearsAgo})`,
+      ),
+    },
+  } as Record<string, { covered: Set<string>; occupation?: string; among?: Set<string> }>;
+}
+
+/** The figure a group of workers should show for one indicator. */
+function expectedFigure(workers: Worker[], source: { covered: Set<string>; occupation?: string; among?: Set<string> }) {
+  const eligible = workers.filter((w) => (!source.occupation || w.occupation === source.occupation) && (!source.among || source.among.has(w.id)));
+  const covered = eligible.filter((w) => source.covered.has(w.id)).length;
+  const shown = [eligible.length, covered, eligible.length - covered].every((count) => published(count) !== null);
+  return {
+    eligible: shown ? eligible.length : null,
+    covered: shown ? covered : null,
+    ratio: shown && eligible.length ? covered / eligible.length : null,
+    suppressed: !shown,
+  };
+}
+
+const COVERAGE = `query Coverage($filter: ReportFilter, $groupBy: [CoverageDimension!]!, $indicators: [CoverageIndicator!]) {
+  coverage(filter: $filter, groupBy: $groupBy, indicators: $indicators) {
+    asOf minimumCount
+    rows { city { code name } ward { code name } occupation workers suppressed figures { indicator eligible covered ratio suppressed } }
+    total { workers suppressed figures { indicator eligible covered ratio suppressed } }
+  }
+}`;
+
+describe('coverage', () => {
+  it('counts workers and every indicator by city and occupation as the agencies’ tables do', async () => {
+    const workers = await sql<Worker>('labour', 'select id, city_code, ward_code, occupation from worker');
+    const sets = await expectedSets();
+    const { data, errors } = await stack.query(COVERAGE, { groupBy: ['CITY', 'OCCUPATION'] });
+    expect(errors).toBeUndefined();
+    const report = data.coverage;
+    expect(report.minimumCount).toBe(MIN);
+
+    const groups = new Map<string, Worker[]>();
+    for (const w of workers) groups.set(`${w.city_code}|${w.occupation}`, [...(groups.get(`${w.city_code}|${w.occupation}`) ?? []), w]);
+    expect(report.rows).toHaveLength(groups.size);
+    for (const row of report.rows) {
+      const members = groups.get(`${row.city.code}|${row.occupation}`)!;
+      expect(row.workers).toBe(published(members.length));
+      expect(row.figures.map((f: any) => f.indicator)).toEqual(Object.keys(sets));
+      for (const figure of row.figures) {
+        const expected = expectedFigure(members, sets[figure.indicator]);
+        expect({ indicator: figure.indicator, ...figure, ratio: figure.ratio === null ? null : Number(figure.ratio.toFixed(6)) }).toEqual({
+          indicator: figure.indicator,
+          ...expected,
+          ratio: expected.ratio === null ? null : Number(expected.ratio.toFixed(6)),
+        });
+      }
+    }
+    expect(report.total.workers).toBe(workers.length);
+    for (const figure of report.total.figures) expect(figure).toMatchObject(expectedFigure(workers, sets[figure.indicator]));
+    // The demo data has people in the figures, so the totals are meaningful, not zeros.
+    for (const figure of report.total.figures) expect(figure.suppressed || figure.covered > 0).toBe(true);
+    expect(report.total.figures.filter((figure: any) => figure.covered > 0).length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('withholds small counts of people, and the uncovered rest of a small group', async () => {
+    const workers = await sql<Worker>('labour', 'select id, city_code, ward_code, occupation from worker');
+    const sets = await expectedSets();
+    const { data } = await stack.query(COVERAGE, { groupBy: ['WARD', 'OCCUPATION'], indicators: ['SOCIAL_SECURITY'] });
+    expect(data.coverage.rows.filter((row: any) => row.figures[0].suppressed).length).toBeGreaterThan(0);
+    for (const row of data.coverage.rows) {
+      const members = workers.filter((w) => w.ward_code === row.ward.code && w.occupation === row.occupation);
+      expect(row.city.code).toBe(row.ward.code.split('-')[0]);
+      expect(row.workers).toBe(published(members.length));
+      expect(row.figures[0]).toMatchObject(expectedFigure(members, sets.SOCIAL_SECURITY));
+      if (row.figures[0].suppressed) expect(row.figures[0]).toMatchObject({ eligible: null, covered: null, ratio: null });
+    }
+    // Wards are Municipal's: their names arrive through the graph.
+    expect(data.coverage.rows[0].ward.name).toEqual(expect.any(String));
+  });
+
+  it('withholds a group of one: a newly registered worker alone in their ward and occupation', async () => {
+    const [{ ward }] = await sql(
+      'labour',
+      `select w as ward from generate_series(1, 64) n, lateral (select 'VJA-W' || lpad(n::text, 2, '0') as w) code
+       where not exists (select 1 from worker where ward_code = w and occupation = 'HOME_BASED') limit 1`,
+    );
+    const registered = await stack.query(
+      `mutation($input: RegisterWorkerInput!) { registerWorker(input: $input) { id } }`,
+      {
+        input: {
+          name: 'Kolli Varalakshmi', gender: 'FEMALE', dateOfBirth: '1988-02-03', phone: '+91 63999 00001',
+          idReferenceToken: 'ADV-REPORTS-0001', idLast4: '1234', occupation: 'HOME_BASED', city: 'VJA', ward,
+        },
+      },
+      { agency: 'labour', role: 'officer', scopes: ['read', 'write'], purpose: 'Service delivery' },
+    );
+    expect(registered.errors).toBeUndefined();
+    const { data } = await stack.query(COVERAGE, { filter: { ward }, groupBy: ['OCCUPATION'], indicators: ['CIG_MEMBER'] });
+    const alone = data.coverage.rows.find((row: any) => row.occupation === 'HOME_BASED');
+    expect(alone).toMatchObject({ workers: null, suppressed: true, figures: [{ eligible: null, covered: null, ratio: null, suppressed: true }] });
+    // The ward's total counts them, and is itself published only because it is large enough.
+    const [{ count }] = await sql('labour', `select count(*)::int as count from worker where ward_code = ?`, [ward]);
+    expect(data.coverage.total.workers).toBe(published(count));
+  });
+
+  it('filters by city, ward and occupation', async () => {
+    const [{ count }] = await sql('labour', `select count(*)::int as count from worker where city_code = 'GVMC' and occupation = 'TRANSPORT'`);
+    const { data } = await stack.query(COVERAGE, { filter: { city: 'GVMC', occupation: 'TRANSPORT' }, groupBy: [], indicators: ['DRIVING_LICENCE'] });
+    expect(data.coverage.rows).toHaveLength(1);
+    expect(data.coverage.total.workers).toBe(published(count));
+    const [{ ward }] = await sql('labour', `select ward_code as ward from worker group by ward_code order by count(*) desc limit 1`);
+    const [{ inWard }] = await sql('labour', `select count(*)::int as "inWard" from worker where ward_code = ?`, [ward]);
+    const byWard = await stack.query(COVERAGE, { filter: { ward }, groupBy: ['WARD'], indicators: [] });
+    expect(byWard.data.coverage.rows.map((row: any) => [row.ward.code, row.workers])).toEqual([[ward, published(inWard)]]);
+  });
+
+  it('counts only what the caller’s jurisdiction covers, on every agency’s side', async () => {
+    const vja = { jurisdiction: 'city:VJA' };
+    const workers = await sql<Worker>('labour', `select id, city_code, ward_code, occupation from worker where city_code = 'VJA'`);
+    // Transport counts only licences of VJA's RTO for a VJA caller, wherever the holder lives.
+    const licensed = await idSet(
+      'transport',
+      `select worker_id from driving_licence where not suspended and issued_on <= current_date and valid_until >= current_date and issuing_rto = 'AP16'`,
+    );
+    const { data, errors } = await stack.query(COVERAGE, { groupBy: ['CITY'], indicators: ['DRIVING_LICENCE'] }, vja);
+    expect(errors).toBeUndefined();
+    expect(data.coverage.rows.map((row: any) => row.city.code)).toEqual(['VJA']);
+    expect(data.coverage.total.workers).toBe(workers.length);
+    expect(data.coverage.total.figures[0]).toMatchObject(expectedFigure(workers, { covered: licensed, occupation: 'TRANSPORT' }));
+
+    const outside = await stack.query(COVERAGE, { filter: { city: 'GVMC' }, groupBy: [] }, vja);
+    expect(errorCodes(outside)).toEqual(['FORBIDDEN']);
+    expect(outside.data).toBeNull();
+  });
+
+  it('refuses bad input with BAD_USER_INPUT', async () => {
+    expect(errorCodes(await stack.query(COVERAGE, { filter: { city: 'XYZ' }, groupBy: [] }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(COVERAGE, { filter: { ward: 'VJA-W99' }, groupBy: [] }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await stack.query(COVERAGE, { groupBy: ['COUNTY'] }))).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
+const CIG_FORMATION = `query CigFormation($filter: CigFormationFilter, $groupBy: [CigFormationDimension!]!) {
+  cigFormation(filter: $filter, groupBy: $groupBy) {
+    minimumCount
+    rows { month city { code } ward { code } occupation workLocationKind cigs members suppressed }
+    total { cigs members suppressed }
+  }
+}`;
+
+describe('CIG formation', () => {
+  it('counts CIGs and their members by month as MEPMA’s tables do', async () => {
+    const expected = await sql(
+      'mepma',
+      `select to_char(c.formed_on, 'YYYY-MM') as month, count(*)::int as cigs,
+              coalesce(sum((select count(*) from cig_membership m where m.cig_id = c.id and m.left_on is null)), 0)::int as members
+       from cig c group by 1 order by 1`,
+    );
+    const { data, errors } = await stack.query(CIG_FORMATION, { groupBy: ['MONTH'] });
+    expect(errors).toBeUndefined();
+    expect(data.cigFormation.rows.map((row: any) => [row.month, row.cigs, row.members])).toEqual(expected.map((row) => [row.month, row.cigs, published(row.members)]));
+    const [{ cigs }] = await sql('mepma', 'select count(*)::int as cigs from cig');
+    expect(data.cigFormation.total.cigs).toBe(cigs);
+  });
+
+  it('groups by work location and occupation, filtered by city and dates', async () => {
+    const expected = await sql(
+      'mepma',
+      `select occupation, work_location_kind as kind, count(*)::int as cigs from cig
+       where city_code = 'VJA' and formed_on between '2024-01-01' and '2024-12-31' group by 1, 2 order by 1, 2`,
+    );
+    const { data } = await stack.query(CIG_FORMATION, {
+      filter: { city: 'VJA', from: '2024-01-01', to: '2024-12-31' },
+      groupBy: ['OCCUPATION', 'WORK_LOCATION_KIND'],
+    });
+    expect(data.cigFormation.rows.map((row: any) => [row.occupation, row.workLocationKind, row.cigs])).toEqual(expected.map((row) => [row.occupation, row.kind, row.cigs]));
+    expect(expected.length).toBeGreaterThan(0);
+  });
+
+  it('keeps to the caller’s jurisdiction', async () => {
+    const [{ cigs }] = await sql('mepma', `select count(*)::int as cigs from cig where city_code = 'GVMC'`);
+    const { data } = await stack.query(CIG_FORMATION, { groupBy: ['CITY'] }, { jurisdiction: 'city:GVMC' });
+    expect(data.cigFormation.rows.map((row: any) => [row.city.code, row.cigs])).toEqual([['GVMC', cigs]]);
+    expect(errorCodes(await stack.query(CIG_FORMATION, { filter: { city: 'VJA' }, groupBy: [] }, { jurisdiction: 'city:GVMC' }))).toEqual(['FORBIDDEN']);
+  });
+});
+
+const EXPIRING = `query Expiring($withinDays: Int!, $filter: ExpiryFilter, $groupBy: [ExpiryDimension!]!) {
+  expiringDocuments(withinDays: $withinDays, filter: $filter, groupBy: $groupBy) {
+    from to minimumCount
+    rows { document city { code } week count suppressed }
+    total { count suppressed }
+  }
+}`;
+
+describe('expiring documents', () => {
+  const window = `valid_until between current_date and current_date + 366 and issued_on <= current_date`;
+  async function expectedByDocument(): Promise<Record<string, number>> {
+    const rows = [
+      ...(await sql('transport', `select 'DRIVING_LICENCE' as document, count(*)::int as count from driving_licence where not suspended and ${window}`)),
+      ...(await sql('transport', `select 'PSV_BADGE' as document, count(*)::int as count from psv_badge where not suspended and ${window}`)),
+      ...(await sql('transport', `select 'VEHICLE_PERMIT' as document, count(*)::int as count from vehicle_permit where not suspended and ${window}`)),
+      ...(await sql('municipal', `select 'VENDING_CERTIFICATE' as document, count(*)::int as count from vending_certificate where status = 'ACTIVE' and ${window}`)),
+      ...(await sql('municipal', `select 'TRADE_LICENCE' as document, count(*)::int as count from trade_licence where status = 'ACTIVE' and ${window}`)),
+    ];
+    return Object.fromEntries(rows.filter((row) => row.count > 0).map((row) => [row.document, row.count]));
+  }
+
+  it('counts documents running out within the window, by kind, as the agencies’ tables do', async () => {
+    const expected = await expectedByDocument();
+    const { data, errors } = await stack.query(EXPIRING, { withinDays: 366, groupBy: ['DOCUMENT'] });
+    expect(errors).toBeUndefined();
+    const shown = Object.fromEntries(data.expiringDocuments.rows.map((row: any) => [row.document, row.count]));
+    expect(shown).toEqual(Object.fromEntries(Object.entries(expected).map(([document, count]) => [document, published(count)])));
+    expect(data.expiringDocuments.total.count).toBe(published(Object.values(expected).reduce((a, b) => a + b, 0)));
+    expect(Object.keys(expected).length).toBeGreaterThan(2);
+  });
+
+  it('groups by week, each week named by its Monday', async () => {
+    const { data } = await stack.query(EXPIRING, { withinDays: 120, filter: { documents: ['DRIVING_LICENCE'] }, groupBy: ['WEEK'] });
+    const [{ count }] = await sql('transport', `select count(*)::int as count from driving_licence where not suspended and issued_on <= current_date and valid_until between current_date and current_date + 120`);
+    const sum = data.expiringDocuments.rows.reduce((total: number, row: any) => total + (row.count ?? 0), 0);
+    expect(data.expiringDocuments.total.count).toBe(published(count));
+    expect(sum).toBeLessThanOrEqual(count);
+    for (const row of data.expiringDocuments.rows) expect(new Date(`${row.week}T00:00:00Z`).getUTCDay()).toBe(1);
+  });
+
+  it('keeps to the caller’s jurisdiction and refuses a bad window', async () => {
+    const { data } = await stack.query(EXPIRING, { withinDays: 366, groupBy: ['CITY'] }, { jurisdiction: 'city:VJA' });
+    expect(data.expiringDocuments.rows.map((row: any) => row.city?.code)).toEqual(['VJA']);
+    for (const withinDays of [0, 367]) expect(errorCodes(await stack.query(EXPIRING, { withinDays, groupBy: [] }))).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
+describe('what reports disclose', () => {
+  it('logs each report request, naming no worker', async () => {
+    await stack.query(COVERAGE, { groupBy: ['CITY'] }, { subject: 'report-auditee' });
+    const [entry] = await stack.audit.log.fork().getConnection().execute(`select * from access_log where caller_subject = 'report-auditee'`);
+    expect(entry).toMatchObject({ outcome: 'ok', operation_name: 'Coverage' });
+    expect(entry.worker_ids).toEqual([]);
+    expect(entry.subgraphs).toEqual(['reports']);
+  });
+
+  it('answers statistical questions only under the hub’s seal, for the agency it names', async () => {
+    const { url } = stack.subgraphs.get('mepma')!.server;
+    const body = JSON.stringify({ asOf: '2026-01-01', sets: ['CIG_MEMBER'] });
+    const endpoint = new URL('/statistics', url);
+    expect((await fetch(endpoint, { method: 'POST', body })).status).toBe(401);
+    const caller = { agency: 'mepma', subject: 'x', role: 'analyst' as const, jurisdiction: 'national', scopes: ['read'], purpose: 'statistics' };
+    const forLabour = await signInternal(stack.keys, caller, 'labour', body);
+    expect((await fetch(endpoint, { method: 'POST', body, headers: { [INTERNAL_HEADER]: forLabour } })).status).toBe(401);
+    const sealed = await signInternal(stack.keys, caller, 'mepma', body);
+    const answer = await fetch(endpoint, { method: 'POST', body, headers: { [INTERNAL_HEADER]: sealed } });
+    expect(answer.status).toBe(200);
+    expect(Object.keys((await answer.json()).sets)).toEqual(['CIG_MEMBER']);
+    const unknown = JSON.stringify({ asOf: '2026-01-01', sets: ['EVERYONE'] });
+    const refused = await fetch(endpoint, { method: 'POST', body: unknown, headers: { [INTERNAL_HEADER]: await signInternal(stack.keys, caller, 'mepma', unknown) } });
+    expect(refused.status).toBe(400);
+  });
+});

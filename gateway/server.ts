@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type http from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError } from 'graphql';
 import type { AccessKeys } from '../src/shared/access/keys.js';
 import type { Purpose } from '../src/shared/access/purposes.js';
@@ -13,6 +14,7 @@ import type { AuditLog } from './audit/log.js';
 import { documentHash, guardPlugin } from './audit/plugin.js';
 import { AgencyDataSource, type GatewayContext } from './data-source.js';
 import { watchSupergraph } from './supergraph-watch.js';
+import { webPagesRoute } from './web/serve.js';
 
 export interface GatewayOptions {
   /**
@@ -53,12 +55,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
     gateway,
     includeStacktraceInErrorResponses: false,
     formatError,
-    plugins: [guardPlugin(options.audit, () => policies)],
+    // Apollo's default landing page loads its explorer from a CDN; ours is served locally at /graphiql.
+    plugins: [guardPlugin(options.audit, () => policies), ApolloServerPluginLandingPageDisabled()],
   });
   return serveGraphQL({
     apollo,
     port: options.port,
     host: options.host,
+    routes: [webPagesRoute()],
     async context(req, rawBody): Promise<GatewayContext> {
       try {
         const caller = await authenticate(options.keys, options.purposes, req.headers);

@@ -1,9 +1,11 @@
 /**
- * `npm run compose` recomposes schema/supergraph.graphql from the agencies' schema files.
- * `npm run compose -- --check` fails when the committed file is stale (CI runs it).
+ * `npm run compose` recomposes schema/supergraph.graphql from the agencies' schema files, and
+ * schema/public.graphql, the schema clients see (typed clients are generated from it).
+ * `npm run compose -- --check` fails when either committed file is stale (CI runs it).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { compose, readSupergraphConfig, SUPERGRAPH_FILE } from '../src/shared/supergraph.js';
+import path from 'node:path';
+import { compose, PUBLIC_SCHEMA_FILE, publicSchemaSdl, readSupergraphConfig, SUPERGRAPH_FILE } from '../src/shared/supergraph.js';
 
 const check = process.argv.includes('--check');
 const result = compose(readSupergraphConfig());
@@ -11,14 +13,22 @@ if ('errors' in result) {
   console.error(`Composition failed:\n${result.errors.map((e) => `  - ${e}`).join('\n')}`);
   process.exit(1);
 }
-const current = existsSync(SUPERGRAPH_FILE) ? readFileSync(SUPERGRAPH_FILE, 'utf8') : '';
-if (check) {
-  if (current !== result.supergraphSdl) {
-    console.error('schema/supergraph.graphql is stale: run `npm run compose` and commit it.');
-    process.exit(1);
+const outputs = [
+  { file: SUPERGRAPH_FILE, text: result.supergraphSdl },
+  { file: PUBLIC_SCHEMA_FILE, text: publicSchemaSdl(result.supergraphSdl) },
+];
+let stale = false;
+for (const { file, text } of outputs) {
+  const name = path.relative(process.cwd(), file);
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  if (!check) {
+    writeFileSync(file, text);
+    console.log(`Wrote ${name}`);
+  } else if (current !== text) {
+    console.error(`${name} is stale: run \`npm run compose\` and commit it.`);
+    stale = true;
+  } else {
+    console.log(`${name} is up to date.`);
   }
-  console.log('schema/supergraph.graphql is up to date.');
-} else {
-  writeFileSync(SUPERGRAPH_FILE, result.supergraphSdl);
-  console.log(`Wrote ${SUPERGRAPH_FILE}`);
 }
+if (stale) process.exit(1);

@@ -317,7 +317,7 @@ describe('what reports disclose', () => {
     const sealed = await signInternal(stack.keys, caller, 'mepma', body);
     const answer = await fetch(endpoint, { method: 'POST', body, headers: { [INTERNAL_HEADER]: sealed } });
     expect(answer.status).toBe(200);
-    expect(Object.keys((await answer.json()).sets)).toEqual(['CIG_MEMBER']);
+    expect(Object.keys(((await answer.json()) as { sets: object }).sets)).toEqual(['CIG_MEMBER']);
     const unknown = JSON.stringify({ asOf: '2026-01-01', sets: ['EVERYONE'] });
     const refused = await fetch(endpoint, { method: 'POST', body: unknown, headers: { [INTERNAL_HEADER]: await signInternal(stack.keys, caller, 'mepma', unknown) } });
     expect(refused.status).toBe(400);

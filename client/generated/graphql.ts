@@ -1,0 +1,498 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type CigFormationDimension =
+  | 'CITY'
+  /** Month of formation, e.g. `2024-03`. */
+  | 'MONTH'
+  | 'OCCUPATION'
+  | 'WARD'
+  | 'WORK_LOCATION_KIND';
+
+export type CigFormationFilter = {
+  /** A ULB code, e.g. `VJA`; it must lie within your jurisdiction. */
+  city?: string | number | null | undefined;
+  /** Formed on or after this day. */
+  from?: string | null | undefined;
+  occupation?: Occupation | null | undefined;
+  /** Formed on or before this day. */
+  to?: string | null | undefined;
+};
+
+/** Offices in a CIG. */
+export type CigRole =
+  /** An ordinary member. */
+  | 'MEMBER'
+  /** Leads the group and represents it. */
+  | 'PRESIDENT'
+  /** Keeps the group's minutes and records. */
+  | 'SECRETARY'
+  /** Keeps the group's accounts and handles its bank account. */
+  | 'TREASURER';
+
+export type CoverageDimension =
+  | 'CITY'
+  | 'OCCUPATION'
+  | 'WARD';
+
+/** A coverage figure: who is counted, and among whom. */
+export type CoverageIndicator =
+  /**
+   * Households with an active anganwadi enrolment (ICDS), among households ICDS knows to have a
+   * child under six or a mother who was pregnant or nursing in the last six years.
+   */
+  | 'ANGANWADI'
+  /** Active members of a CIG that has a bank account (MEPMA), among all workers. */
+  | 'BANK_LINKED'
+  /** Active members of a CIG (MEPMA), among all workers. */
+  | 'CIG_MEMBER'
+  /** Active members of a CIG with a sanctioned or repaid loan (MEPMA), among all workers. */
+  | 'CREDIT_LINKED'
+  /** Transport workers holding a driving licence valid today (Transport), among transport workers. */
+  | 'DRIVING_LICENCE'
+  /** Active CIG members who have saved with their CIG (MEPMA), among all workers. */
+  | 'SAVINGS'
+  /** Workers with an active social-security enrolment (Labour), among all workers. */
+  | 'SOCIAL_SECURITY'
+  /** Street vendors holding a vending certificate valid today (Municipal), among street vendors. */
+  | 'VENDING_CERTIFICATE';
+
+/** Documents that expire, and which agency issues them. */
+export type DocumentKind =
+  /** Driving licence (Transport). */
+  | 'DRIVING_LICENCE'
+  /** PSV badge for public-service vehicles (Transport). */
+  | 'PSV_BADGE'
+  /** Trade licence (Municipal). */
+  | 'TRADE_LICENCE'
+  /** Vehicle permit (Transport). */
+  | 'VEHICLE_PERMIT'
+  /** Street-vending certificate (Municipal). */
+  | 'VENDING_CERTIFICATE';
+
+export type EnrolmentStatus =
+  | 'ACTIVE'
+  | 'CLOSED'
+  | 'LAPSED';
+
+export type ExpiryDimension =
+  | 'CITY'
+  | 'DOCUMENT'
+  /** The week of expiry, named by its Monday. */
+  | 'WEEK';
+
+export type ExpiryFilter = {
+  /** A ULB code, e.g. `VJA`; it must lie within your jurisdiction. */
+  city?: string | number | null | undefined;
+  /** Only these kinds of document. */
+  documents?: Array<DocumentKind> | null | undefined;
+};
+
+/** Occupational categories of urban informal workers under NULM 2.0. */
+export type Occupation =
+  | 'CARE'
+  | 'CONSTRUCTION'
+  | 'DOMESTIC'
+  | 'GIG'
+  | 'HOME_BASED'
+  | 'STREET_VENDOR'
+  | 'TRANSPORT'
+  | 'WASTE';
+
+/** Which workers a coverage report counts: all of them within your jurisdiction when empty. */
+export type ReportFilter = {
+  /** A ULB code, e.g. `VJA`; it must lie within your jurisdiction. */
+  city?: string | number | null | undefined;
+  occupation?: Occupation | null | undefined;
+  /** A ward code, e.g. `VJA-W07`. */
+  ward?: string | number | null | undefined;
+};
+
+/** Social-security schemes a worker can be enrolled in through the Labour Department. */
+export type Scheme =
+  /** Atal Pension Yojana. */
+  | 'APY'
+  /** Building and Other Construction Workers welfare board membership. */
+  | 'BOCW'
+  /** Pradhan Mantri Jeevan Jyoti Bima Yojana: life insurance. */
+  | 'PMJJBY'
+  /** Pradhan Mantri Suraksha Bima Yojana: accident insurance. */
+  | 'PMSBY'
+  /** Pradhan Mantri Shram Yogi Maan-dhan: contributory pension for workers aged 18–40. */
+  | 'PM_SYM';
+
+/** Classes of vehicle a driving licence authorises (Central Motor Vehicles Rules). */
+export type VehicleClass =
+  /** Battery-operated e-rickshaw. */
+  | 'E_RICKSHAW'
+  /** Light motor vehicle (car, jeep), non-transport. */
+  | 'LMV'
+  /** Light motor vehicle, transport: taxis and light goods vehicles for hire. */
+  | 'LMV_TR'
+  /** Motorcycle with gear. */
+  | 'MCWG'
+  /** Three-wheeler, transport: auto-rickshaws for hire. */
+  | 'THREE_WHEELER_TR';
+
+/** Kinds of places CIGs are formed around. */
+export type WorkLocationKind =
+  /** An auto-rickshaw stand (transport workers). */
+  | 'AUTO_STAND'
+  /** A hub where delivery riders wait for orders (gig workers). */
+  | 'DELIVERY_HUB'
+  /** A cluster of homes where home-based workers live and work. */
+  | 'HOME_CLUSTER'
+  /** A labour adda where construction workers gather to be hired. */
+  | 'LABOUR_ADDA'
+  /** A residential colony where domestic and care workers are employed. */
+  | 'RESIDENTIAL_CLUSTER'
+  /** A street-vending zone notified by the municipality. */
+  | 'VENDING_ZONE'
+  /** A dry waste collection centre or waste collection point (waste pickers). */
+  | 'WASTE_COLLECTION_POINT';
+
+export type CigFormationQueryVariables = Exact<{
+  filter?: CigFormationFilter | null | undefined;
+  groupBy: Array<CigFormationDimension> | CigFormationDimension;
+}>;
+
+
+export type CigFormationQuery = { cigFormation: { minimumCount: number, rows: Array<{ month: string | null, occupation: Occupation | null, workLocationKind: WorkLocationKind | null, cigs: number, members: number | null, suppressed: boolean, city: { code: string, name: string } | null, ward: { code: string } | null }>, total: { cigs: number, members: number | null, suppressed: boolean } } };
+
+export type CigRosterQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type CigRosterQuery = { cig: { id: string, name: string, occupation: Occupation, memberCount: number, bankLinkage: { bankName: string, linkedOn: string } | null, members: Array<{ role: CigRole, joinedOn: string, worker: { id: string, name: string, phone: string } }> } | null };
+
+export type CityCoverageQueryVariables = Exact<{
+  city: string | number;
+  occupation?: Occupation | null | undefined;
+}>;
+
+
+export type CityCoverageQuery = { workers: { totalCount: number }, cigs: { totalCount: number } };
+
+export type CoverageQueryVariables = Exact<{
+  filter?: ReportFilter | null | undefined;
+  groupBy: Array<CoverageDimension> | CoverageDimension;
+  indicators?: Array<CoverageIndicator> | CoverageIndicator | null | undefined;
+}>;
+
+
+export type CoverageQuery = { coverage: { asOf: string, minimumCount: number, rows: Array<{ occupation: Occupation | null, workers: number | null, suppressed: boolean, city: { code: string, name: string } | null, ward: { code: string, name: string } | null, figures: Array<{ indicator: CoverageIndicator, eligible: number | null, covered: number | null, ratio: number | null, suppressed: boolean }> }>, total: { workers: number | null, suppressed: boolean, figures: Array<{ indicator: CoverageIndicator, eligible: number | null, covered: number | null, ratio: number | null, suppressed: boolean }> } } };
+
+export type DashboardQueryVariables = Exact<{
+  filter?: ReportFilter | null | undefined;
+  cigFilter?: CigFormationFilter | null | undefined;
+  expiryFilter?: ExpiryFilter | null | undefined;
+  withinDays: number;
+}>;
+
+
+export type DashboardQuery = { byOccupation: { asOf: string, minimumCount: number, rows: Array<{ occupation: Occupation | null, workers: number | null, suppressed: boolean, figures: Array<{ indicator: CoverageIndicator, eligible: number | null, covered: number | null, ratio: number | null, suppressed: boolean }> }>, total: { workers: number | null, suppressed: boolean, figures: Array<{ indicator: CoverageIndicator, eligible: number | null, covered: number | null, ratio: number | null, suppressed: boolean }> } }, byWard: { rows: Array<{ workers: number | null, suppressed: boolean, ward: { code: string, name: string } | null, figures: Array<{ indicator: CoverageIndicator, eligible: number | null, covered: number | null, ratio: number | null, suppressed: boolean }> }> }, cigFormation: { rows: Array<{ month: string | null, cigs: number, members: number | null, suppressed: boolean }>, total: { cigs: number, members: number | null, suppressed: boolean } }, expiringDocuments: { from: string, to: string, rows: Array<{ document: DocumentKind | null, week: string | null, count: number | null, suppressed: boolean }>, total: { count: number | null, suppressed: boolean } } };
+
+export type ExpiringDocumentsQueryVariables = Exact<{
+  withinDays: number;
+  filter?: ExpiryFilter | null | undefined;
+  groupBy: Array<ExpiryDimension> | ExpiryDimension;
+}>;
+
+
+export type ExpiringDocumentsQuery = { expiringDocuments: { from: string, to: string, minimumCount: number, rows: Array<{ document: DocumentKind | null, week: string | null, count: number | null, suppressed: boolean, city: { code: string, name: string } | null }>, total: { count: number | null, suppressed: boolean } } };
+
+export type LicenceCheckQueryVariables = Exact<{
+  number: string | number;
+}>;
+
+
+export type LicenceCheckQuery = { drivingLicence: { licenceNumber: string, vehicleClasses: Array<VehicleClass>, validUntil: string, holder: { id: string, name: string } } | null };
+
+export type WorkerCardQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type WorkerCardQuery = { worker: { id: string, name: string, phone: string, occupation: Occupation, city: { code: string, name: string }, ward: { code: string, name: string }, socialSecurityEnrolments: Array<{ scheme: Scheme, status: EnrolmentStatus, enrolledOn: string }>, drivingLicences: Array<{ licenceNumber: string, validUntil: string }> | null, vendingCertificates: Array<{ certificateNumber: string, validUntil: string }> | null, cigMemberships: Array<{ role: CigRole, joinedOn: string, cig: { id: string, name: string, workLocation: string } }> | null } | null };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+
+export const CigFormationDocument = new TypedDocumentString(`
+    query CigFormation($filter: CigFormationFilter, $groupBy: [CigFormationDimension!]!) {
+  cigFormation(filter: $filter, groupBy: $groupBy) {
+    minimumCount
+    rows {
+      month
+      city {
+        code
+        name
+      }
+      ward {
+        code
+      }
+      occupation
+      workLocationKind
+      cigs
+      members
+      suppressed
+    }
+    total {
+      cigs
+      members
+      suppressed
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CigFormationQuery, CigFormationQueryVariables>;
+export const CigRosterDocument = new TypedDocumentString(`
+    query CigRoster($id: ID!) {
+  cig(id: $id) {
+    id
+    name
+    occupation
+    memberCount
+    bankLinkage {
+      bankName
+      linkedOn
+    }
+    members {
+      role
+      joinedOn
+      worker {
+        id
+        name
+        phone
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CigRosterQuery, CigRosterQueryVariables>;
+export const CityCoverageDocument = new TypedDocumentString(`
+    query CityCoverage($city: ID!, $occupation: Occupation) {
+  workers(filter: {city: $city, occupation: $occupation}, first: 1) {
+    totalCount
+  }
+  cigs(filter: {city: $city}, first: 1) {
+    totalCount
+  }
+}
+    `) as unknown as TypedDocumentString<CityCoverageQuery, CityCoverageQueryVariables>;
+export const CoverageDocument = new TypedDocumentString(`
+    query Coverage($filter: ReportFilter, $groupBy: [CoverageDimension!]!, $indicators: [CoverageIndicator!]) {
+  coverage(filter: $filter, groupBy: $groupBy, indicators: $indicators) {
+    asOf
+    minimumCount
+    rows {
+      city {
+        code
+        name
+      }
+      ward {
+        code
+        name
+      }
+      occupation
+      workers
+      suppressed
+      figures {
+        indicator
+        eligible
+        covered
+        ratio
+        suppressed
+      }
+    }
+    total {
+      workers
+      suppressed
+      figures {
+        indicator
+        eligible
+        covered
+        ratio
+        suppressed
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CoverageQuery, CoverageQueryVariables>;
+export const DashboardDocument = new TypedDocumentString(`
+    query Dashboard($filter: ReportFilter, $cigFilter: CigFormationFilter, $expiryFilter: ExpiryFilter, $withinDays: Int!) {
+  byOccupation: coverage(filter: $filter, groupBy: [OCCUPATION]) {
+    asOf
+    minimumCount
+    rows {
+      occupation
+      workers
+      suppressed
+      figures {
+        indicator
+        eligible
+        covered
+        ratio
+        suppressed
+      }
+    }
+    total {
+      workers
+      suppressed
+      figures {
+        indicator
+        eligible
+        covered
+        ratio
+        suppressed
+      }
+    }
+  }
+  byWard: coverage(
+    filter: $filter
+    groupBy: [WARD]
+    indicators: [CIG_MEMBER, BANK_LINKED, SOCIAL_SECURITY]
+  ) {
+    rows {
+      ward {
+        code
+        name
+      }
+      workers
+      suppressed
+      figures {
+        indicator
+        eligible
+        covered
+        ratio
+        suppressed
+      }
+    }
+  }
+  cigFormation(filter: $cigFilter, groupBy: [MONTH]) {
+    rows {
+      month
+      cigs
+      members
+      suppressed
+    }
+    total {
+      cigs
+      members
+      suppressed
+    }
+  }
+  expiringDocuments(
+    withinDays: $withinDays
+    filter: $expiryFilter
+    groupBy: [DOCUMENT, WEEK]
+  ) {
+    from
+    to
+    rows {
+      document
+      week
+      count
+      suppressed
+    }
+    total {
+      count
+      suppressed
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;
+export const ExpiringDocumentsDocument = new TypedDocumentString(`
+    query ExpiringDocuments($withinDays: Int!, $filter: ExpiryFilter, $groupBy: [ExpiryDimension!]!) {
+  expiringDocuments(withinDays: $withinDays, filter: $filter, groupBy: $groupBy) {
+    from
+    to
+    minimumCount
+    rows {
+      document
+      city {
+        code
+        name
+      }
+      week
+      count
+      suppressed
+    }
+    total {
+      count
+      suppressed
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ExpiringDocumentsQuery, ExpiringDocumentsQueryVariables>;
+export const LicenceCheckDocument = new TypedDocumentString(`
+    query LicenceCheck($number: ID!) {
+  drivingLicence(licenceNumber: $number) {
+    licenceNumber
+    vehicleClasses
+    validUntil
+    holder {
+      id
+      name
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<LicenceCheckQuery, LicenceCheckQueryVariables>;
+export const WorkerCardDocument = new TypedDocumentString(`
+    query WorkerCard($id: ID!) {
+  worker(id: $id) {
+    id
+    name
+    phone
+    occupation
+    city {
+      code
+      name
+    }
+    ward {
+      code
+      name
+    }
+    socialSecurityEnrolments {
+      scheme
+      status
+      enrolledOn
+    }
+    drivingLicences {
+      licenceNumber
+      validUntil
+    }
+    vendingCertificates {
+      certificateNumber
+      validUntil
+    }
+    cigMemberships {
+      role
+      joinedOn
+      cig {
+        id
+        name
+        workLocation
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<WorkerCardQuery, WorkerCardQueryVariables>;

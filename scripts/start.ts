@@ -7,7 +7,10 @@ async function main() {
   console.log(config.databaseUrl ? 'Using the PostgreSQL server in DATABASE_URL.' : `Starting embedded PostgreSQL (data in ${config.embeddedPostgres.dataDir})...`);
   const stack = await startStack({ log: (line) => console.log(line) });
   const url = stack.gatewayUrl.replace('127.0.0.1', 'localhost');
+  const site = url.replace(/\/graphql$/, '');
   console.log(`\nWorker Graph gateway ready at ${url}`);
+  console.log(`  Dashboard         ${site}/dashboard`);
+  console.log(`  GraphiQL explorer ${site}/graphiql   (paste a token and a purpose)`);
   if (stack.keys.devIssuer) {
     // A day's token for a state-level Labour officer, signed by the development issuer in KEYS_DIR.
     const token = await signCallerToken(stack.keys, {
@@ -22,6 +25,7 @@ async function main() {
     console.log('\nDemo token (Labour officer, state:AP, purpose "Service delivery", valid 24 h):');
     console.log(`export WG_TOKEN=${token}`);
     console.log('Others: npm run -s token -- --agency mepma --role officer --jurisdiction city:VJA --purpose "CIG follow-up"');
+    console.log('For the dashboard: npm run -s token -- --agency mepma --role analyst --jurisdiction city:VJA --purpose Statistics');
     console.log(`\nTry: curl -s ${url} -H "content-type: application/json" -H "authorization: Bearer $WG_TOKEN" \\`);
     console.log(`       -d '{"query":"{ worker(id: \\"W-0000001\\") { name phone occupation city { name } } }"}'`);
   }

@@ -1,13 +1,17 @@
 /**
  * `npm run bench`: starts the hub on the current databases (seed a size first with
  * `npm run seed -- --workers 100000`) and measures, through the gateway over HTTP:
- * a cross-agency worker by id, a 100-worker roster with every agency's fields, and a phone
- * look-up. Every request carries a signed token and a purpose, is checked against the access
+ * a cross-agency worker by id, a 100-worker roster with every agency's fields, a phone look-up,
+ * and the reports: coverage across all five agencies (nationally by city × ward × occupation, and
+ * for one city by occupation), the dashboard's one request, CIG formation and expiring documents.
+ * Every request carries a signed token and a purpose, is checked against the access
  * policies, sealed for each agency and written to the access log, as in production. Prints
  * requests per second, p50/p99 latency and SQL statements per request.
  *
  *   npm run bench -- [--requests 400] [--concurrency 8]
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { startStack, type RunningStack } from '../src/stack.js';
 import { generateAccessKeys, signCallerToken, type AccessKeys } from '../src/shared/access/keys.js';
 import type { Role } from '../src/shared/access/caller.js';
@@ -26,7 +30,12 @@ interface Scenario {
   variables: (i: number) => Record<string, unknown>;
   /** The caller's headers: a token and a declared purpose. */
   headers: Record<string, string>;
+  /** Heavier scenarios run a fraction of the requests. */
+  share?: number;
 }
+
+/** A registered client operation, exactly as the client sends it. */
+const operation = (name: string) => readFileSync(path.join(__dirname, '..', 'schema', 'operations', `${name}.graphql`), 'utf8');
 
 async function callerHeaders(keys: AccessKeys, agency: string, role: Role, jurisdiction: string, purpose: string) {
   const token = await signCallerToken(keys, { agency, subject: 'bench', role, jurisdiction, scopes: ['read'] });
@@ -78,7 +87,7 @@ async function main() {
   const requests = option('requests', 400);
   const concurrency = option('concurrency', 8);
   const keys = await generateAccessKeys();
-  const stack = await startStack({ demo: false, gatewayPort: 0, subgraphPorts: () => 0, auditPort: 0, keys });
+  const stack = await startStack({ demo: false, gatewayPort: 0, subgraphPorts: () => 0, auditPort: 0, reportsPort: 0, keys });
   try {
     const labour = stack.subgraphs.get('labour')!.database.orm.em.fork();
     const sample = await labour.getConnection().execute<{ id: string; phone: string; city_code: string }[]>(
@@ -90,11 +99,14 @@ async function main() {
     // Every agency's fields, household data included, are an auditor's to read nationally.
     const auditor = await callerHeaders(keys, 'labour', 'auditor', 'national', 'Audit');
     const cityOfficer = await callerHeaders(keys, 'labour', 'officer', 'city:VJA', 'Grievance');
+    const nationalAnalyst = await callerHeaders(keys, 'mepma', 'analyst', 'national', 'Statistics');
+    const cityAnalyst = await callerHeaders(keys, 'mepma', 'analyst', 'city:VJA', 'Statistics');
 
     const scenarios: Scenario[] = [
       { name: 'worker by id (all agencies)', query: `query($id: ID!) { worker(id: $id) { ${WORKER_FIELDS} } }`, variables: (i) => ({ id: pick(i).id }), headers: auditor },
       {
         name: '100-worker roster (all agencies)',
+        share: 1 / 4,
         query: `query($after: String, $city: ID) { workers(first: 100, after: $after, filter: { city: $city }) { edges { node { ${WORKER_FIELDS} } } } }`,
         variables: (i) => ({ city: pick(i).city_code }),
         headers: auditor,
@@ -105,12 +117,35 @@ async function main() {
         variables: (i) => ({ phone: pick(i).phone }),
         headers: cityOfficer,
       },
+      {
+        name: 'coverage, city × ward × occupation (national)',
+        query: operation('coverage'),
+        variables: () => ({ groupBy: ['CITY', 'WARD', 'OCCUPATION'] }),
+        headers: nationalAnalyst,
+        share: 1 / 8,
+      },
+      {
+        name: 'coverage by occupation (one city)',
+        query: operation('coverage'),
+        variables: () => ({ groupBy: ['OCCUPATION'] }),
+        headers: cityAnalyst,
+        share: 1 / 8,
+      },
+      { name: 'dashboard (one city)', query: operation('dashboard'), variables: () => ({ withinDays: 90 }), headers: cityAnalyst, share: 1 / 8 },
+      { name: 'CIG formation by month (national)', query: operation('cig-formation'), variables: () => ({ groupBy: ['MONTH'] }), headers: nationalAnalyst, share: 1 / 4 },
+      {
+        name: 'expiring in 90 days by document × week',
+        query: operation('expiring-documents'),
+        variables: () => ({ withinDays: 90, groupBy: ['DOCUMENT', 'WEEK'] }),
+        headers: nationalAnalyst,
+        share: 1 / 4,
+      },
     ];
     console.log(`Benchmark on ${workerCount.toLocaleString('en-IN')} workers: ${requests} requests per scenario, ${concurrency} at a time.\n`);
     // One short warm-up so the JIT and connection pools are not what is measured.
     for (const scenario of scenarios) await measure(stack, scenario, 20, 2);
     const rows = [];
-    for (const scenario of scenarios) rows.push(await measure(stack, scenario, scenario.name.startsWith('100') ? Math.ceil(requests / 4) : requests, concurrency));
+    for (const scenario of scenarios) rows.push(await measure(stack, scenario, Math.ceil(requests * (scenario.share ?? 1)), concurrency));
     console.table(rows);
   } finally {
     await stack.stop();

@@ -42,8 +42,10 @@ export class AgencyDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }
 
   override didReceiveResponse<TResult>({ response, context }: { response: TResult & { extensions?: Record<string, any> }; context: GatewayContext }): TResult {
-    const workerIds: unknown = response.extensions?.workerGraph?.workerIds;
+    const { workerIds, agencies } = (response.extensions?.workerGraph ?? {}) as { workerIds?: unknown; agencies?: unknown };
     if (Array.isArray(workerIds)) for (const id of workerIds) if (typeof id === 'string') context.workerIds.add(id);
+    // The reports subgraph asks agencies itself: they answered this request too.
+    if (Array.isArray(agencies)) for (const agency of agencies) if (typeof agency === 'string') context.subgraphs.add(agency);
     return response;
   }
 

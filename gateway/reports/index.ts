@@ -25,12 +25,18 @@ export function serveReportsSubgraph(options: {
     resolvers,
     keys: options.keys,
     listen: options.listen,
-    context: (caller) => ({
-      caller,
-      disclosed: new Set(),
-      minimumCount: config.reportMinimumCount,
-      ask: (agency, request) =>
-        askAgency({ agency, url: options.agencyUrl(agency), keys: options.keys, caller, asker: `subgraph:${REPORTS_SUBGRAPH}`, request }),
-    }),
+    context: (caller) => {
+      const consulted = new Set<string>();
+      return {
+        caller,
+        disclosed: new Set(),
+        consulted,
+        minimumCount: config.reportMinimumCount,
+        ask(agency, request) {
+          consulted.add(agency);
+          return askAgency({ agency, url: options.agencyUrl(agency), keys: options.keys, caller, asker: `subgraph:${REPORTS_SUBGRAPH}`, request });
+        },
+      };
+    },
   });
 }

@@ -62,7 +62,8 @@ export function loadSchema(dir: string): DocumentNode {
  * Serves any Federation 2 subgraph of the hub (an agency's, or the gateway's audit log) behind
  * the gateway's seal: a request without a valid `x-worker-graph-caller` for this subgraph and
  * this body reads nothing. `@access` policies are enforced here, and the ids of the workers the
- * answer disclosed go back to the gateway in `extensions.workerGraph.workerIds` for its audit.
+ * answer disclosed go back to the gateway in `extensions.workerGraph.workerIds` for its audit
+ * (with `agencies`, the agencies a subgraph asked on the caller's behalf).
  */
 export async function serveFederatedSubgraph<TContext extends AccessContext>(options: {
   name: string;
@@ -100,9 +101,10 @@ function reportDisclosedWorkers<TContext extends AccessContext>(): ApolloServerP
     async requestDidStart() {
       return {
         async willSendResponse({ response, contextValue }) {
-          if (response.body.kind !== 'single' || !contextValue.disclosed.size) return;
+          const consulted = [...(contextValue.consulted ?? [])];
+          if (response.body.kind !== 'single' || (!contextValue.disclosed.size && !consulted.length)) return;
           const result = response.body.singleResult;
-          result.extensions = { ...result.extensions, workerGraph: { workerIds: [...contextValue.disclosed] } };
+          result.extensions = { ...result.extensions, workerGraph: { workerIds: [...contextValue.disclosed], agencies: consulted } };
         },
       };
     },

@@ -16,7 +16,7 @@ async function main() {
     { ...codegenConfig, silent: true, generates: { [CLIENT_OUTPUT]: { ...entry, ...(documents ? { documents } : {}) } } },
     false,
   );
-  process.stdout.write(JSON.stringify(outputs.map(({ filename, content }) => ({ filename, content }))));
+  process.stdout.write(JSON.stringify(outputs.map(({ filename, content }: { filename: string; content: string }) => ({ filename, content }))));
 }
 
 main().catch((error: unknown) => {

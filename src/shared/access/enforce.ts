@@ -22,6 +22,8 @@ export interface AccessContext {
   caller: Caller;
   /** Ids of the workers whose records this answer carries. */
   disclosed: Set<string>;
+  /** Agencies this subgraph asked on the caller's behalf (the reports do), for the audit log. */
+  consulted?: Set<string>;
 }
 
 export function enforceAccess(schema: GraphQLSchema, typeDefs: DocumentNode): GraphQLSchema {

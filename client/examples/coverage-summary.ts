@@ -8,7 +8,8 @@
  */
 import { parseArgs } from 'node:util';
 import { CoverageDocument, type CoverageDimension, type CoverageQuery } from '../generated/graphql';
-import { connectionFromEnv, request, WorkerGraphError } from '../request';
+import { connectionFromEnv } from '../env';
+import { request, WorkerGraphError } from '../request';
 
 type Row = CoverageQuery['coverage']['rows'][number];
 

@@ -20,7 +20,8 @@ import {
   type ExpiryDimension,
   type Occupation,
 } from '../generated/graphql';
-import { connectionFromEnv, request, WorkerGraphError } from '../request';
+import { connectionFromEnv } from '../env';
+import { request, WorkerGraphError } from '../request';
 
 const USAGE = 'usage: report-csv coverage|cig-formation|expiring [--group-by a,b] [--city VJA] [--occupation GIG] [--within-days 30] [--out file.csv]';
 

@@ -78,7 +78,7 @@ function sorted<T>(groups: Map<string, T>): T[] {
 function filterCity(context: Context, code: string | null | undefined): string | undefined {
   if (!code) return undefined;
   const cityCode = cityArg(code, 'filter.city');
-  requireCity(context.caller, cityCode, 'reports');
+  requireCity(context.caller, cityCode, 'reports', 'see');
   return cityCode;
 }
 
@@ -103,7 +103,7 @@ export const resolvers: Resolvers = {
     async coverage(_, { filter, groupBy = [], indicators }, context) {
       const place = placeFilter(filter);
       const cityCode = place.cityCode ?? place.wardCode?.split('-')[0];
-      if (cityCode) requireCity(context.caller, cityCode, 'reports');
+      if (cityCode) requireCity(context.caller, cityCode, 'reports', 'see');
       const chosen = [...new Set(indicators ?? (Object.keys(INDICATORS) as CoverageIndicator[]))];
       const dimensions = new Set(groupBy);
       const asOf = today();

@@ -36,7 +36,7 @@ export const statistics: AgencyStatistics = {
     async workerCells({ em, caller, asOf }, params): Promise<WorkerCell[]> {
       const place = placeFilter(params as { city?: string; ward?: string });
       const city = place.cityCode ?? place.wardCode?.split('-')[0];
-      if (city) requireCity(caller, city, 'workers');
+      if (city) requireCity(caller, city, 'workers', 'see');
       const occupation = params.occupation as string | undefined;
       if (occupation !== undefined && !(OCCUPATIONS as readonly string[]).includes(occupation)) {
         throw badInput(`${String(occupation)} is not an occupation.`, 'occupation');

@@ -68,7 +68,7 @@ export const statistics: AgencyStatistics = {
       const conditions: { sql: string; params: unknown[] }[] = [citySql(caller, 'c.city_code')];
       if (params.city) {
         const city = cityArg(String(params.city), 'filter.city');
-        requireCity(caller, city, 'CIGs');
+        requireCity(caller, city, 'CIGs', 'see');
         conditions.push({ sql: ' and c.city_code = ?', params: [city] });
       }
       if (params.occupation) {

@@ -66,9 +66,9 @@ export function forbidden(message: string, extensions: Record<string, unknown> =
 }
 
 /** Refuses a write about a place outside the caller's jurisdiction. */
-export function requireCity(caller: Caller, cityCode: string, what = 'records'): void {
+export function requireCity(caller: Caller, cityCode: string, what = 'records', action: 'change' | 'see' = 'change'): void {
   if (!coversCity(caller, cityCode)) {
-    throw forbidden(`Your jurisdiction (${caller.jurisdiction}) does not cover ${cityCode}: you cannot change its ${what}.`);
+    throw forbidden(`Your jurisdiction (${caller.jurisdiction}) does not cover ${cityCode}: you cannot ${action} its ${what}.`);
   }
 }
 

@@ -25,6 +25,8 @@ export interface GatewayOptions {
   /** Where each subgraph answers; overrides the routing URLs in the supergraph. */
   subgraphUrls?: Record<string, string>;
   timeoutMs: number;
+  /** Subgraphs given longer than `timeoutMs` (the reports, which wait on every agency in turn). */
+  timeoutsMs?: Record<string, number>;
   port: number;
   host: string;
   keys: AccessKeys;
@@ -49,7 +51,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
       });
       return { supergraphSdl: initialSdl, cleanup: async () => watcher.stop() };
     },
-    buildService: ({ name, url }) => new AgencyDataSource(name, options.subgraphUrls?.[name] ?? url!, options.timeoutMs, options.keys),
+    buildService: ({ name, url }) => new AgencyDataSource(name, options.subgraphUrls?.[name] ?? url!, options.timeoutsMs?.[name] ?? options.timeoutMs, options.keys),
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,

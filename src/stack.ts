@@ -107,6 +107,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         [REPORTS_SUBGRAPH]: reports.url,
       },
       timeoutMs: config.subgraphTimeoutMs,
+      timeoutsMs: { [REPORTS_SUBGRAPH]: config.reportTimeoutMs },
       port: options.gatewayPort ?? config.gatewayPort,
       host,
       keys,

@@ -37,6 +37,8 @@ export const config = {
    * at a person: the usual small-cell rule of statistical offices.
    */
   reportMinimumCount: int('REPORT_MINIMUM_COUNT', 5),
+  /** How long a report may take: it waits on each agency's answer, then counts. */
+  reportTimeoutMs: int('REPORT_TIMEOUT_MS', 20000),
   /** Development keys (caller-token issuer, internal seal) are created here on first start. */
   keysDir: path.resolve(repoRoot, env.KEYS_DIR ?? '.data/keys'),
   /** How long the gateway waits for one agency before answering without it. */

@@ -17,13 +17,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { GraphQLError } from 'graphql';
 import { requireScope, type Caller } from './access/caller.js';
 import { INTERNAL_HEADER, signInternal, verifyInternal, type AccessKeys } from './access/keys.js';
+import { config } from './config.js';
 import { badInput, ErrorCode, subgraphUnavailable } from './errors.js';
 import type { ExtraRoute } from './http-server.js';
 import { parseIsoDate } from './scalars.js';
 
 export const STATISTICS_PATH = '/statistics';
 const MAX_BODY_BYTES = 100_000;
-const TIMEOUT_MS = 20_000;
 
 export interface StatisticsScope {
   em: EntityManager;
@@ -32,10 +32,19 @@ export interface StatisticsScope {
   asOf: string;
 }
 
+/** SQL with `?` placeholders and their values. */
+export interface SqlQuery {
+  sql: string;
+  params: unknown[];
+}
+
 /** What an agency can be asked. Each answer covers only records within the caller's jurisdiction. */
 export interface AgencyStatistics {
-  /** Named sets of workers, each given as the worker ids it holds (duplicates allowed). */
-  workerSets: Record<string, (scope: StatisticsScope) => Promise<string[]>>;
+  /**
+   * Named sets of workers, each a query selecting a `worker_id` column (duplicates allowed: a
+   * bitset holds each worker once, so no DISTINCT is needed).
+   */
+  workerSets: Record<string, (scope: StatisticsScope) => SqlQuery>;
   /** Named tables of counts; the agency validates the parameters (BAD_USER_INPUT). */
   tables: Record<string, (scope: StatisticsScope, params: Record<string, unknown>) => Promise<unknown[]>>;
 }
@@ -55,22 +64,32 @@ export interface StatisticsAnswer {
 
 // ---- Bitsets over worker numbers -------------------------------------------------------------
 
-const WORKER_NUMBER = /^W-(\d{7})$/;
-
-/** Bit n is set for worker `W-<n>`; ids in another shape (none are issued) are left out. */
-export function encodeWorkerSet(ids: Iterable<string>): string {
-  const numbers: number[] = [];
+/** Bit n is set for each worker number n (`W-0000042` is 42). */
+export function encodeWorkerSet(numbers: number[]): string {
   let highest = -1;
-  for (const id of ids) {
-    const match = WORKER_NUMBER.exec(id);
-    if (!match) continue;
-    const n = Number(match[1]);
-    numbers.push(n);
-    if (n > highest) highest = n;
-  }
-  const bits = new Uint8Array((highest >> 3) + 1);
+  for (const n of numbers) if (n > highest) highest = n;
+  const bits = new Uint8Array(highest < 0 ? 0 : (highest >> 3) + 1);
   for (const n of numbers) bits[n >> 3] |= 1 << (n & 7);
-  return Buffer.from(bits.buffer, bits.byteOffset, highest < 0 ? 0 : bits.length).toString('base64');
+  return Buffer.from(bits).toString('base64');
+}
+
+const MAX_WORKER_NUMBER = 9_999_999;
+
+/**
+ * Runs a worker-set query and returns the worker numbers. PostgreSQL joins them into one text
+ * value: at 100,000 workers one row to parse instead of 100,000. Ids are checked when records
+ * are written (`W-` and seven digits), so a malformed one is only skipped here, not searched for.
+ */
+export async function workerNumbers(em: EntityManager, query: SqlQuery): Promise<number[]> {
+  const [row] = await em.getConnection().execute<{ numbers: string | null }[]>(
+    `select string_agg(substr(worker_id, 3), ',') as numbers from (${query.sql}) workers`,
+    query.params,
+  );
+  if (!row.numbers) return [];
+  return row.numbers
+    .split(',')
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n >= 0 && n <= MAX_WORKER_NUMBER);
 }
 
 export class WorkerSet {
@@ -84,11 +103,6 @@ export class WorkerSet {
     const byte = workerNumber >> 3;
     return byte < this.bits.length && (this.bits[byte] & (1 << (workerNumber & 7))) !== 0;
   }
-}
-
-export function workerNumber(id: string): number | null {
-  const match = WORKER_NUMBER.exec(id);
-  return match ? Number(match[1]) : null;
 }
 
 // ---- The agency's side ------------------------------------------------------------------------
@@ -112,10 +126,17 @@ export function statisticsRoute(options: {
       const caller = await verifyInternal(options.keys, Array.isArray(seal) ? seal[0] : seal, options.agency, raw);
       requireScope(caller, 'read');
       const request = parseRequest(raw, options.statistics);
-      const scope: StatisticsScope = { em: options.em(), caller, asOf: request.asOf };
-      const answer: StatisticsAnswer = { sets: {}, tables: [] };
-      for (const name of new Set(request.sets ?? [])) answer.sets[name] = encodeWorkerSet(await options.statistics.workerSets[name](scope));
-      for (const table of request.tables ?? []) answer.tables.push(await options.statistics.tables[table.name](scope, table.params ?? {}));
+      // Each question on its own connection, in parallel: they are independent reads.
+      const scope = (): StatisticsScope => ({ em: options.em(), caller, asOf: request.asOf });
+      const names = [...new Set(request.sets ?? [])];
+      const [sets, tables] = await Promise.all([
+        Promise.all(names.map(async (name) => {
+          const own = scope();
+          return encodeWorkerSet(await workerNumbers(own.em, options.statistics.workerSets[name](own)));
+        })),
+        Promise.all((request.tables ?? []).map((table) => options.statistics.tables[table.name](scope(), table.params ?? {}))),
+      ]);
+      const answer: StatisticsAnswer = { sets: Object.fromEntries(names.map((name, i) => [name, sets[i]])), tables };
       send(res, 200, answer);
     } catch (error) {
       const known = error instanceof GraphQLError && typeof error.extensions.code === 'string';
@@ -190,7 +211,7 @@ export async function askAgency(options: {
         [INTERNAL_HEADER]: await signInternal(options.keys, options.caller, options.agency, body, options.asker),
       },
       body,
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal: AbortSignal.timeout(config.reportTimeoutMs),
     });
     answer = (await response.json()) as typeof answer;
   } catch {

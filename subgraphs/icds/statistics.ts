@@ -5,17 +5,16 @@
  */
 import { citySql } from '../../src/shared/access/rows.js';
 import { addYears } from '../../src/shared/dates.js';
-import type { AgencyStatistics, StatisticsScope } from '../../src/shared/statistics.js';
+import type { AgencyStatistics, SqlQuery, StatisticsScope } from '../../src/shared/statistics.js';
 
 /** Workers with an enrolment (at a centre in the caller's jurisdiction) that meets `condition`. */
-async function householdsWhere({ em, caller, asOf }: StatisticsScope, condition: string, params: unknown[]): Promise<string[]> {
+function householdsWhere({ caller, asOf }: StatisticsScope, condition: string, params: unknown[]): SqlQuery {
   const inJurisdiction = citySql(caller, 'a.city_code');
-  const rows = await em.getConnection().execute<{ worker_id: string }[]>(
-    `select distinct e.worker_id from icds_enrolment e join anganwadi_centre a on a.id = e.centre_id
-     where e.enrolled_on <= ? and ${condition}${inJurisdiction.sql}`,
-    [asOf, ...params, ...inJurisdiction.params],
-  );
-  return rows.map((row) => row.worker_id);
+  return {
+    sql: `select e.worker_id from icds_enrolment e join anganwadi_centre a on a.id = e.centre_id
+          where e.enrolled_on <= ? and ${condition}${inJurisdiction.sql}`,
+    params: [asOf, ...params, ...inJurisdiction.params],
+  };
 }
 
 export const statistics: AgencyStatistics = {

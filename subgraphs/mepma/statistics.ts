@@ -8,7 +8,7 @@ import { citySql } from '../../src/shared/access/rows.js';
 import { OCCUPATIONS } from '../../src/shared/demo/population.js';
 import { badInput } from '../../src/shared/errors.js';
 import { parseIsoDate } from '../../src/shared/scalars.js';
-import type { AgencyStatistics, StatisticsScope } from '../../src/shared/statistics.js';
+import type { AgencyStatistics, SqlQuery, StatisticsScope } from '../../src/shared/statistics.js';
 import { cityArg } from '../../src/shared/validation.js';
 
 /** The columns a CIG formation table may be grouped by, as the report names them. */
@@ -22,17 +22,15 @@ const CIG_DIMENSIONS: Record<string, string> = {
 
 /**
  * Active members (joined by `asOf`, not left) of the CIGs in the caller's jurisdiction that match
- * `cigCondition`: SQL on the CIG `c`, with at most one placeholder, for `asOf`.
+ * `cigCondition`: SQL on the CIG `c` (and membership `m`), with at most one placeholder, for `asOf`.
  */
-async function activeMembers({ em, caller, asOf }: StatisticsScope, cigCondition = 'true'): Promise<string[]> {
+function activeMembers({ caller, asOf }: StatisticsScope, cigCondition = 'true'): SqlQuery {
   const inJurisdiction = citySql(caller, 'c.city_code');
-  const asOfParams = cigCondition.includes('?') ? [asOf] : [];
-  const rows = await em.getConnection().execute<{ worker_id: string }[]>(
-    `select distinct m.worker_id from cig_membership m join cig c on c.id = m.cig_id
-     where m.left_on is null and m.joined_on <= ? and (${cigCondition})${inJurisdiction.sql}`,
-    [asOf, ...asOfParams, ...inJurisdiction.params],
-  );
-  return rows.map((row) => row.worker_id);
+  return {
+    sql: `select m.worker_id from cig_membership m join cig c on c.id = m.cig_id
+          where m.left_on is null and m.joined_on <= ? and (${cigCondition})${inJurisdiction.sql}`,
+    params: [asOf, ...(cigCondition.includes('?') ? [asOf] : []), ...inJurisdiction.params],
+  };
 }
 
 export const statistics: AgencyStatistics = {
@@ -48,16 +46,8 @@ export const statistics: AgencyStatistics = {
         `exists (select 1 from credit_linkage l where l.cig_id = c.id and l.status in ('SANCTIONED', 'DISBURSED', 'REPAID') and l.sanctioned_on <= ?)`,
       ),
     /** Active members who have saved with their CIG (at least one deposit by that day). */
-    async SAVINGS({ em, caller, asOf }) {
-      const inJurisdiction = citySql(caller, 'c.city_code');
-      const rows = await em.getConnection().execute<{ worker_id: string }[]>(
-        `select distinct m.worker_id from savings_deposit s
-         join cig_membership m on m.id = s.membership_id join cig c on c.id = m.cig_id
-         where m.left_on is null and s.deposited_on <= ?${inJurisdiction.sql}`,
-        [asOf, ...inJurisdiction.params],
-      );
-      return rows.map((row) => row.worker_id);
-    },
+    SAVINGS: (scope) =>
+      activeMembers(scope, 'exists (select 1 from savings_deposit s where s.membership_id = m.id and s.deposited_on <= ?)'),
   },
   tables: {
     /** CIGs formed and their members today, grouped by the named dimensions. */

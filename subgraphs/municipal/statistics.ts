@@ -15,14 +15,13 @@ const EXPIRING = {
 export const statistics: AgencyStatistics = {
   workerSets: {
     /** Vendors holding a certificate issued by that day, still valid, neither suspended nor cancelled. */
-    async VALID_VENDING_CERTIFICATE({ em, caller, asOf }) {
+    VALID_VENDING_CERTIFICATE({ caller, asOf }) {
       const inJurisdiction = citySql(caller, 'p.city_code');
-      const rows = await em.getConnection().execute<{ worker_id: string }[]>(
-        `select distinct d.worker_id from ${EXPIRING.VENDING_CERTIFICATE.from}
-         where d.status = 'ACTIVE' and d.issued_on <= ? and d.valid_until >= ?${inJurisdiction.sql}`,
-        [asOf, asOf, ...inJurisdiction.params],
-      );
-      return rows.map((row) => row.worker_id);
+      return {
+        sql: `select d.worker_id from ${EXPIRING.VENDING_CERTIFICATE.from}
+              where d.status = 'ACTIVE' and d.issued_on <= ? and d.valid_until >= ?${inJurisdiction.sql}`,
+        params: [asOf, asOf, ...inJurisdiction.params],
+      };
     },
   },
   tables: {

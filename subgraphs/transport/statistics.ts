@@ -5,7 +5,7 @@
  * a vehicle without a stand, its registering RTO's: the same places the loaders filter on.
  */
 import { citiesOf, type Caller } from '../../src/shared/access/caller.js';
-import { expiryWindow, weekOf, type AgencyStatistics, type ExpiringCount } from '../../src/shared/statistics.js';
+import { expiryWindow, weekOf, type AgencyStatistics, type ExpiringCount, type SqlQuery } from '../../src/shared/statistics.js';
 import { cityOfRto, rtoCodesOf } from './rules.js';
 
 /** Each expiring document kind: its table, the RTO it answers to, and its stand's city if any. */
@@ -20,7 +20,7 @@ const EXPIRING = {
 } as const;
 
 /** The jurisdiction condition on a document: its stand's city when it has one, else its RTO's. */
-function placeSql(caller: Caller, document: (typeof EXPIRING)[keyof typeof EXPIRING]): { sql: string; params: unknown[] } {
+function placeSql(caller: Caller, document: (typeof EXPIRING)[keyof typeof EXPIRING]): SqlQuery {
   const cities = citiesOf(caller.jurisdiction);
   if (!cities) return { sql: '', params: [] };
   const rtos = rtoCodesOf(cities);
@@ -35,14 +35,13 @@ function placeSql(caller: Caller, document: (typeof EXPIRING)[keyof typeof EXPIR
 export const statistics: AgencyStatistics = {
   workerSets: {
     /** Holders of a licence issued by that day, not expired and not suspended. */
-    async VALID_DRIVING_LICENCE({ em, caller, asOf }) {
+    VALID_DRIVING_LICENCE({ caller, asOf }) {
       const inJurisdiction = placeSql(caller, EXPIRING.DRIVING_LICENCE);
-      const rows = await em.getConnection().execute<{ worker_id: string }[]>(
-        `select distinct d.worker_id from driving_licence d
-         where not d.suspended and d.issued_on <= ? and d.valid_until >= ?${inJurisdiction.sql}`,
-        [asOf, asOf, ...inJurisdiction.params],
-      );
-      return rows.map((row) => row.worker_id);
+      return {
+        sql: `select d.worker_id from driving_licence d
+              where not d.suspended and d.issued_on <= ? and d.valid_until >= ?${inJurisdiction.sql}`,
+        params: [asOf, asOf, ...inJurisdiction.params],
+      };
     },
   },
   tables: {

@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { config } from '../src/shared/config';
 import { addDays, today } from '../src/shared/dates';
 import { cityByCode } from '../src/shared/demo/places';
-import { describeInBrowser, launchBrowser, recordRequests } from './support/browser';
+import { describeInBrowser, launchBrowser, openPage } from './support/browser';
 import { startTestStack, type TestStack } from './support/stack';
 
 const OUTPUT = path.join(__dirname, 'output');
@@ -179,14 +179,7 @@ describeInBrowser('the coverage dashboard in a browser', () => {
 
   /** A fresh tab (its own sessionStorage) on /dashboard, with every request it makes and every problem it logs. */
   async function openDashboard() {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const requests = recordRequests(page);
-    const problems: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(message.text());
-    });
-    page.on('pageerror', (error) => problems.push(error.message));
-    await page.goto(`${origin}/dashboard`);
+    const { page, requests, problems } = await openPage(browser, `${origin}/dashboard`, { width: 1280, height: 900 });
     return { page, requests, problems, dashboardRequests: () => requests.filter((request) => request.postData()?.includes('query Dashboard')) };
   }
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import type { Browser, Page } from 'playwright-core';
 import { webPagesRoute } from '../gateway/web/serve';
-import { describeInBrowser, launchBrowser, recordRequests } from './support/browser';
+import { describeInBrowser, launchBrowser, openPage } from './support/browser';
 import { startTestStack, type TestStack } from './support/stack';
 
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
@@ -134,14 +134,7 @@ describeInBrowser('GraphiQL in a browser', () => {
 
   /** A fresh tab on /graphiql, with every request it makes and every problem it logs. */
   async function openExplorer() {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const requests = recordRequests(page);
-    const problems: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(message.text());
-    });
-    page.on('pageerror', (error) => problems.push(error.message));
-    await page.goto(`${origin}/graphiql`);
+    const { page, requests, problems } = await openPage(browser, `${origin}/graphiql`, { width: 1280, height: 800 });
     await page.getByRole('button', { name: /Execute query/ }).waitFor({ timeout: 60_000 });
     return { page, requests, problems };
   }

@@ -54,8 +54,24 @@ export const describeInBrowser: jest.Describe = (() => {
 })();
 
 /** Every request `page` makes from now on, in order, for asserting where the page went. */
-export function recordRequests(page: Page): Request[] {
+function recordRequests(page: Page): Request[] {
   const requests: Request[] = [];
   page.on('request', (request) => requests.push(request));
   return requests;
+}
+
+/**
+ * A fresh tab (its own sessionStorage) at `url`, with every request it makes and every error it
+ * logs (console errors and uncaught exceptions), for asserting that a page behaved.
+ */
+export async function openPage(browser: Browser, url: string, viewport: { width: number; height: number }) {
+  const page = await browser.newPage({ viewport });
+  const requests = recordRequests(page);
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
+  await page.goto(url);
+  return { page, requests, problems };
 }

@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kind, parse, type DocumentNode } from 'graphql';
-import { compose, readSupergraphConfig, registerSubgraph, type SubgraphEntry } from '../src/shared/supergraph.js';
+import { compose, composedFiles, composedPaths, readSupergraphConfig, registerSubgraph, type SubgraphEntry } from '../src/shared/supergraph.js';
 
 const TEMPLATE_DIR = path.join(__dirname, 'agency-template');
 const REPO_ROOT = path.resolve(__dirname, '..');
@@ -224,7 +224,6 @@ export function scaffoldAgency(options: ScaffoldOptions): ScaffoldResult {
   const names = agencyNames(options.name);
   const root = path.resolve(options.root ?? REPO_ROOT);
   const registry = path.join(root, 'schema', 'supergraph.yaml');
-  const supergraph = path.join(root, 'schema', 'supergraph.graphql');
   if (!existsSync(registry) || !existsSync(path.join(root, 'subgraphs'))) {
     throw new ScaffoldError(`${root} is not a Worker Graph repository (no schema/supergraph.yaml or subgraphs/).`);
   }
@@ -262,7 +261,8 @@ export function scaffoldAgency(options: ScaffoldOptions): ScaffoldResult {
 
   // Writing: every step from here is taken back if a later one fails.
   const written: string[] = [];
-  const before = new Map([registry, supergraph].map((file) => [file, existsSync(file) ? readFileSync(file) : null]));
+  const outputs = [registry, ...composedPaths(path.join(root, 'schema'))];
+  const before = new Map(outputs.map((file) => [file, existsSync(file) ? readFileSync(file) : null]));
   const undo = () => {
     for (const file of [folder, testFile]) rmSync(file, { recursive: true, force: true });
     for (const [file, content] of before) {
@@ -288,15 +288,15 @@ export function scaffoldAgency(options: ScaffoldOptions): ScaffoldResult {
 
     const composed = compose(readSupergraphConfig(registry));
     if ('errors' in composed) throw new ScaffoldError(`The supergraph does not compose with ${names.name}:\n${composed.errors.map((e) => `  - ${e}`).join('\n')}`);
-    writeFileSync(supergraph, composed.supergraphSdl);
-    log('Recomposed schema/supergraph.graphql.');
+    for (const { file, text } of composedFiles(path.join(root, 'schema'), composed.supergraphSdl)) writeFileSync(file, text);
+    log('Recomposed schema/supergraph.graphql and schema/public.graphql.');
 
     runCodegen(root, names.name);
     const generated = path.join('subgraphs', names.name, 'generated', 'resolvers.ts');
     if (!existsSync(path.join(root, generated))) throw new ScaffoldError(`Codegen wrote no ${generated}.`);
     written.push(generated);
     log(`Generated ${generated}.`);
-    return { names, title, url, files: [...written, 'schema/supergraph.yaml', 'schema/supergraph.graphql'] };
+    return { names, title, url, files: [...written, ...outputs.map((file) => path.relative(root, file))] };
   } catch (error) {
     undo();
     throw error;

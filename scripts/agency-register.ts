@@ -10,7 +10,7 @@
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { compose, readSupergraphConfig, registerSubgraph, SUPERGRAPH_CONFIG, type ServedBy } from '../src/shared/supergraph.js';
+import { compose, composedFiles, readSupergraphConfig, registerSubgraph, SUPERGRAPH_CONFIG, type ServedBy } from '../src/shared/supergraph.js';
 import { checkSchema, printReport } from '../src/shared/schema-check.js';
 
 function fail(message: string, code = 2): never {
@@ -60,7 +60,8 @@ const version = registerSubgraph(
 );
 const composed = compose(readSupergraphConfig(registry));
 if ('errors' in composed) fail(`Composition failed after registering (the registry is changed, the supergraph is not):\n${composed.errors.join('\n')}`, 1);
-const supergraphFile = path.join(path.dirname(registry), 'supergraph.graphql');
-writeFileSync(supergraphFile, composed.supergraphSdl);
+const outputs = composedFiles(path.dirname(registry), composed.supergraphSdl);
+for (const { file, text } of outputs) writeFileSync(file, text);
+const supergraphFile = outputs[0].file;
 console.log(`Registered ${name} (${servedBy}) at ${values.url}${version ? `, schema version ${version.sha256.slice(0, 12)} of ${version.date}` : ', schema unchanged'}.`);
 console.log(`Wrote ${supergraphFile}: a running gateway serves it within a second.`);

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { compose, PUBLIC_SCHEMA_FILE, publicSchemaSdl, readSupergraphConfig, SUPERGRAPH_FILE } from '../src/shared/supergraph.js';
+import { compose, composedFiles, readSupergraphConfig, SUPERGRAPH_CONFIG } from '../src/shared/supergraph.js';
 
 const check = process.argv.includes('--check');
 const result = compose(readSupergraphConfig());
@@ -13,12 +13,8 @@ if ('errors' in result) {
   console.error(`Composition failed:\n${result.errors.map((e) => `  - ${e}`).join('\n')}`);
   process.exit(1);
 }
-const outputs = [
-  { file: SUPERGRAPH_FILE, text: result.supergraphSdl },
-  { file: PUBLIC_SCHEMA_FILE, text: publicSchemaSdl(result.supergraphSdl) },
-];
 let stale = false;
-for (const { file, text } of outputs) {
+for (const { file, text } of composedFiles(path.dirname(SUPERGRAPH_CONFIG), result.supergraphSdl)) {
   const name = path.relative(process.cwd(), file);
   const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
   if (!check) {

@@ -11,7 +11,7 @@ import { cityByCode } from '../../src/shared/demo/places.js';
 import { badInput } from '../../src/shared/errors.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import { WorkerSet, type ExpiringCount } from '../../src/shared/statistics.js';
-import { cityArg, placeFilter } from '../../src/shared/validation.js';
+import { cityArg, cityOfPlace, placeFilter } from '../../src/shared/validation.js';
 import type { Context } from './context.js';
 import type {
   CigFormationRow,
@@ -102,7 +102,7 @@ export const resolvers: Resolvers = {
   Query: {
     async coverage(_, { filter, groupBy = [], indicators }, context) {
       const place = placeFilter(filter);
-      const cityCode = place.cityCode ?? place.wardCode?.split('-')[0];
+      const cityCode = cityOfPlace(place);
       if (cityCode) requireCity(context.caller, cityCode, 'reports', 'see');
       const chosen = [...new Set(indicators ?? (Object.keys(INDICATORS) as CoverageIndicator[]))];
       const dimensions = new Set(groupBy);

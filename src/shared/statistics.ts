@@ -65,7 +65,7 @@ export interface StatisticsAnswer {
 // ---- Bitsets over worker numbers -------------------------------------------------------------
 
 /** Bit n is set for each worker number n (`W-0000042` is 42). */
-export function encodeWorkerSet(numbers: number[]): string {
+function encodeWorkerSet(numbers: number[]): string {
   let highest = -1;
   for (const n of numbers) if (n > highest) highest = n;
   const bits = new Uint8Array(highest < 0 ? 0 : (highest >> 3) + 1);
@@ -80,7 +80,7 @@ const MAX_WORKER_NUMBER = 9_999_999;
  * value: at 100,000 workers one row to parse instead of 100,000. Ids are checked when records
  * are written (`W-` and seven digits), so a malformed one is only skipped here, not searched for.
  */
-export async function workerNumbers(em: EntityManager, query: SqlQuery): Promise<number[]> {
+async function workerNumbers(em: EntityManager, query: SqlQuery): Promise<number[]> {
   const [row] = await em.getConnection().execute<{ numbers: string | null }[]>(
     `select string_agg(substr(worker_id, 3), ',') as numbers from (${query.sql}) workers`,
     query.params,

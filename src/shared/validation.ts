@@ -5,6 +5,7 @@
 import { addYears, today } from './dates.js';
 import { badInput } from './errors.js';
 import { cityByCode, wardCode } from './demo/places.js';
+import { OCCUPATIONS } from './demo/population.js';
 
 const WORKER_ID = /^W-\d{7}$/;
 
@@ -79,6 +80,17 @@ export function placeFilter(filter: { city?: string | null; ward?: string | null
   if (filter?.city) where.cityCode = cityArg(filter.city, 'filter.city');
   if (filter?.ward) where.wardCode = wardArg(filter.ward, where.cityCode ?? filter.ward.trim().split('-')[0], 'filter.ward');
   return where;
+}
+
+/** The city a place filter lies in: the one it names, or the one its ward names (`VJA-W07`). */
+export function cityOfPlace(place: { cityCode?: string; wardCode?: string }): string | undefined {
+  return place.cityCode ?? place.wardCode?.split('-')[0];
+}
+
+/** One of the NULM occupational categories, e.g. `STREET_VENDOR`. */
+export function occupationArg(value: unknown, field = 'occupation'): string {
+  if (!(OCCUPATIONS as readonly unknown[]).includes(value)) throw badInput(`${String(value)} is not an occupation; use one of ${OCCUPATIONS.join(', ')}.`, field);
+  return value as string;
 }
 
 /** Issued on or before today, valid after that, and for no longer than the document allows. */

@@ -5,10 +5,8 @@
  */
 import { requireCity } from '../../src/shared/access/caller.js';
 import { citySql } from '../../src/shared/access/rows.js';
-import { OCCUPATIONS } from '../../src/shared/demo/population.js';
-import { badInput } from '../../src/shared/errors.js';
 import type { AgencyStatistics } from '../../src/shared/statistics.js';
-import { placeFilter } from '../../src/shared/validation.js';
+import { cityOfPlace, occupationArg, placeFilter } from '../../src/shared/validation.js';
 
 export interface WorkerCell {
   city: string;
@@ -36,12 +34,9 @@ export const statistics: AgencyStatistics = {
     /** Registered workers by city, ward and occupation, optionally for one city, ward or occupation. */
     async workerCells({ em, caller, asOf }, params): Promise<WorkerCell[]> {
       const place = placeFilter(params as { city?: string; ward?: string });
-      const city = place.cityCode ?? place.wardCode?.split('-')[0];
+      const city = cityOfPlace(place);
       if (city) requireCity(caller, city, 'workers', 'see');
-      const occupation = params.occupation as string | undefined;
-      if (occupation !== undefined && !(OCCUPATIONS as readonly string[]).includes(occupation)) {
-        throw badInput(`${String(occupation)} is not an occupation.`, 'occupation');
-      }
+      const occupation = params.occupation ? occupationArg(params.occupation, 'filter.occupation') : undefined;
       const inJurisdiction = citySql(caller, 'city_code');
       const conditions = [
         place.cityCode ? { sql: ' and city_code = ?', params: [place.cityCode] } : null,

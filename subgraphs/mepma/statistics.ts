@@ -5,11 +5,10 @@
  */
 import { requireCity } from '../../src/shared/access/caller.js';
 import { citySql } from '../../src/shared/access/rows.js';
-import { OCCUPATIONS } from '../../src/shared/demo/population.js';
 import { badInput } from '../../src/shared/errors.js';
 import { parseIsoDate } from '../../src/shared/scalars.js';
 import type { AgencyStatistics, SqlQuery, StatisticsScope } from '../../src/shared/statistics.js';
-import { cityArg } from '../../src/shared/validation.js';
+import { cityArg, occupationArg } from '../../src/shared/validation.js';
 
 /** The columns a CIG formation table may be grouped by, as the report names them. */
 const CIG_DIMENSIONS: Record<string, string> = {
@@ -61,10 +60,7 @@ export const statistics: AgencyStatistics = {
         requireCity(caller, city, 'CIGs', 'see');
         conditions.push({ sql: ' and c.city_code = ?', params: [city] });
       }
-      if (params.occupation) {
-        if (!(OCCUPATIONS as readonly string[]).includes(String(params.occupation))) throw badInput(`${String(params.occupation)} is not an occupation.`, 'filter.occupation');
-        conditions.push({ sql: ' and c.occupation = ?', params: [params.occupation] });
-      }
+      if (params.occupation) conditions.push({ sql: ' and c.occupation = ?', params: [occupationArg(params.occupation, 'filter.occupation')] });
       if (params.from) conditions.push({ sql: ' and c.formed_on >= ?', params: [parseIsoDate(params.from)] });
       if (params.to) conditions.push({ sql: ' and c.formed_on <= ?', params: [parseIsoDate(params.to)] });
       const columns = groupBy.map((dimension) => CIG_DIMENSIONS[dimension]);

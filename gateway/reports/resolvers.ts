@@ -10,7 +10,7 @@ import { addDays, today } from '../../src/shared/dates.js';
 import { cityByCode } from '../../src/shared/demo/places.js';
 import { badInput } from '../../src/shared/errors.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
-import { WorkerSet, type ExpiringCount } from '../../src/shared/statistics.js';
+import { WorkerSet, type ExpiringCount, type WorkerCell } from '../../src/shared/statistics.js';
 import { cityArg, cityOfPlace, placeFilter } from '../../src/shared/validation.js';
 import type { Context } from './context.js';
 import type {
@@ -82,13 +82,6 @@ function filterCity(context: Context, code: string | null | undefined): string |
   return cityCode;
 }
 
-interface WorkerCell {
-  city: string;
-  ward: string;
-  occupation: Occupation;
-  workers: number[];
-}
-
 interface CoverageCounts {
   row: Omit<CoverageRow, 'workers' | 'suppressed' | 'figures'>;
   workers: number;
@@ -137,7 +130,7 @@ export const resolvers: Resolvers = {
         const row = {
           city: dimensions.has('CITY') || dimensions.has('WARD') ? city(cell.city) : null,
           ward: dimensions.has('WARD') ? { code: cell.ward } : null,
-          occupation: dimensions.has('OCCUPATION') ? cell.occupation : null,
+          occupation: dimensions.has('OCCUPATION') ? (cell.occupation as Occupation) : null,
         };
         const key = groupKey([row.city?.code, row.ward?.code, row.occupation]);
         let group = groups.get(key);

@@ -227,6 +227,15 @@ export async function askAgency(options: {
 
 // ---- Shared table shapes ----------------------------------------------------------------------
 
+/** One row of Labour's `workerCells` table: the registered workers of one city × ward × occupation. */
+export interface WorkerCell {
+  city: string;
+  ward: string;
+  occupation: string;
+  /** Worker numbers (W-0000042 is 42). */
+  workers: number[];
+}
+
 /** One row of an agency's `expiring` table: documents of one kind, place and week of expiry. */
 export interface ExpiringCount {
   document: string;

@@ -5,16 +5,8 @@
  */
 import { requireCity } from '../../src/shared/access/caller.js';
 import { citySql } from '../../src/shared/access/rows.js';
-import type { AgencyStatistics } from '../../src/shared/statistics.js';
+import type { AgencyStatistics, WorkerCell } from '../../src/shared/statistics.js';
 import { cityOfPlace, occupationArg, placeFilter } from '../../src/shared/validation.js';
-
-export interface WorkerCell {
-  city: string;
-  ward: string;
-  occupation: string;
-  /** Worker numbers (W-0000042 is 42). */
-  workers: number[];
-}
 
 export const statistics: AgencyStatistics = {
   workerSets: {

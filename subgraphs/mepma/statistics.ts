@@ -54,7 +54,7 @@ export const statistics: AgencyStatistics = {
       const groupBy = (params.groupBy ?? []) as string[];
       const unknown = groupBy.find((dimension) => !Object.hasOwn(CIG_DIMENSIONS, dimension));
       if (unknown) throw badInput(`CIGs cannot be grouped by ${unknown}.`, 'groupBy');
-      const conditions: { sql: string; params: unknown[] }[] = [citySql(caller, 'c.city_code')];
+      const conditions: SqlQuery[] = [citySql(caller, 'c.city_code')];
       if (params.city) {
         const city = cityArg(String(params.city), 'filter.city');
         requireCity(caller, city, 'CIGs', 'see');

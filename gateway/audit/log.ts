@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { openAgencyOrm, type AgencyOrm } from '../../src/shared/orm.js';
+import type { MemberDatabase } from '../../src/shared/database-roles.js';
+import { databaseReachable, openAgencyOrm, type AgencyOrm } from '../../src/shared/orm.js';
 import { lockFor } from '../../src/shared/transactions.js';
 import { AccessLogEntrySchema } from './entities.js';
 import { migrations } from './migrations/index.js';
@@ -102,8 +103,9 @@ interface Row {
 export class AuditLog {
   private constructor(readonly database: AgencyOrm) {}
 
-  static async open(url: string): Promise<AuditLog> {
-    return new AuditLog(await openAgencyOrm({ url, entities: [AccessLogEntrySchema], migrations }));
+  /** With a MemberDatabase the writer's role can only add and read entries: the trigger is the owner's alone. */
+  static async open(database: MemberDatabase | string): Promise<AuditLog> {
+    return new AuditLog(await openAgencyOrm({ database, entities: [AccessLogEntrySchema], migrations, appendOnly: ['access_log'] }));
   }
 
   /** A fresh entity manager for readers (the audit subgraph). */
@@ -183,6 +185,11 @@ export class AuditLog {
       }
       if (rows.length < batchSize) return { entries: expectedSeq - 1, head: previousHash };
     }
+  }
+
+  /** For /ready: the log's database answers. */
+  reachable(): Promise<boolean> {
+    return databaseReachable(this.database.orm);
   }
 
   async close(): Promise<void> {

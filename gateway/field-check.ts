@@ -1,37 +1,28 @@
 /**
- * The gateway's first line: who is calling (a verified bearer token), why (a declared purpose),
- * and whether the operation asks for a field the caller's role may never read. The owning
- * subgraph enforces the same `@access` policies again; this check only refuses early, naming
- * every denied field at once, before any agency is called.
+ * The gateway's early field check, after the operation is parsed and before it is planned: does
+ * it ask for a field the caller's role may never read, or need a scope (`read`, `write`) the
+ * token lacks? The owning subgraph enforces the same `@access` policies again; this check only
+ * refuses early, naming every denied field at once, before any agency is called.
  */
-import type http from 'node:http';
-import { GraphQLError, parse, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { parse, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { forbidden, requireScope, type Caller } from '../src/shared/access/caller.js';
-import { verifyCallerToken, type AccessKeys } from '../src/shared/access/keys.js';
 import { decide, describeAllowed, policiesIn, type AccessPolicy } from '../src/shared/access/policy.js';
-import { recognisePurpose, type Purpose } from '../src/shared/access/purposes.js';
-import { ErrorCode } from '../src/shared/errors.js';
+import type { GatewayContext } from './data-source.js';
 
-export const PURPOSE_HEADER = 'x-purpose';
-
-/** The caller a request comes from, with the purpose it declared, or UNAUTHENTICATED / FORBIDDEN. */
-export async function authenticate(keys: AccessKeys, purposes: Purpose[], headers: http.IncomingHttpHeaders): Promise<Caller> {
-  const claims = await verifyCallerToken(keys, headers.authorization);
-  const header = headers[PURPOSE_HEADER];
-  const declared = (Array.isArray(header) ? header[0] : header) ?? claims.purpose;
-  const allowed = purposes.map((purpose) => purpose.label);
-  if (!declared?.trim()) {
-    throw purposeError(`Declare why you need this data: send an \`${PURPOSE_HEADER}\` header (or a \`purpose\` claim) naming one of: ${allowed.join(', ')}.`, 'PURPOSE_REQUIRED', allowed);
-  }
-  const purpose = recognisePurpose(declared, purposes);
-  if (!purpose) throw purposeError(`"${declared}" is not a recognised purpose. Use one of: ${allowed.join(', ')}.`, 'PURPOSE_UNKNOWN', allowed);
-  return { ...claims, purpose };
+/** Runs the check on every operation with the policies of the supergraph in force. */
+export function fieldCheckPlugin(policies: () => Map<string, AccessPolicy>): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      return {
+        async didResolveOperation({ document, schema }) {
+          checkFieldAccess(document, schema, policies(), contextValue.caller);
+          contextValue.admitted = true;
+        },
+      };
+    },
+  };
 }
-
-function purposeError(message: string, reason: string, purposes: string[]): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ErrorCode.FORBIDDEN, reason, purposes, http: { status: 403 } } });
-}
-
 /** The `@access` policies of the composed supergraph, keyed `Type.field`. */
 export function supergraphPolicies(supergraphSdl: string): Map<string, AccessPolicy> {
   return policiesIn(parse(supergraphSdl));

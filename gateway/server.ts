@@ -1,18 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type http from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError } from 'graphql';
 import type { AccessKeys } from '../src/shared/access/keys.js';
 import type { Purpose } from '../src/shared/access/purposes.js';
-import { ErrorCode, formatError } from '../src/shared/errors.js';
+import type { MemberKey } from '../src/shared/access/seal.js';
+import { formatError } from '../src/shared/errors.js';
 import { serveGraphQL, type RunningHttpServer } from '../src/shared/http-server.js';
-import { authenticate, supergraphPolicies } from './access.js';
+import { Metrics } from '../src/shared/metrics.js';
 import type { AuditLog } from './audit/log.js';
-import { documentHash, guardPlugin } from './audit/plugin.js';
+import { auditPlugin, auditRefusal } from './audit/plugin.js';
+import { authenticate } from './authenticate.js';
 import { AgencyDataSource, type GatewayContext } from './data-source.js';
+import { fieldCheckPlugin, supergraphPolicies } from './field-check.js';
 import { watchSupergraph } from './supergraph-watch.js';
 import { webPagesRoute } from './web/serve.js';
 
@@ -29,7 +29,10 @@ export interface GatewayOptions {
   timeoutsMs?: Record<string, number>;
   port: number;
   host: string;
+  /** Verifies callers' bearer tokens. */
   keys: AccessKeys;
+  /** The gateway's own key, which seals every call to an agency. */
+  signer: () => MemberKey;
   purposes: Purpose[];
   audit: AuditLog;
 }
@@ -38,9 +41,14 @@ export function readSupergraph(file: string): string {
   return readFileSync(file, 'utf8');
 }
 
-/** Starts the gateway: one authenticated, audited GraphQL endpoint over every agency's subgraph. */
+/**
+ * Starts the gateway: one authenticated, audited GraphQL endpoint over every agency's subgraph.
+ * A request runs one way: authenticate and purpose (context), early field check, plan, sealed
+ * fetches (data-source.ts), access-log entry (audit/plugin.ts).
+ */
 export async function startGateway(options: GatewayOptions): Promise<RunningHttpServer> {
   const initialSdl = readSupergraph(options.supergraphFile);
+  const metrics = new Metrics('gateway');
   let policies = supergraphPolicies(initialSdl);
   const gateway = new ApolloGateway({
     async supergraphSdl({ update }) {
@@ -51,20 +59,28 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
       });
       return { supergraphSdl: initialSdl, cleanup: async () => watcher.stop() };
     },
-    buildService: ({ name, url }) => new AgencyDataSource(name, options.subgraphUrls?.[name] ?? url!, options.timeoutsMs?.[name] ?? options.timeoutMs, options.keys),
+    buildService: ({ name, url }) =>
+      new AgencyDataSource(name, options.subgraphUrls?.[name] ?? url!, {
+        timeoutMs: options.timeoutsMs?.[name] ?? options.timeoutMs,
+        signer: options.signer,
+        metrics,
+      }),
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
     formatError,
-    // Apollo's default landing page loads its explorer from a CDN; ours is served locally at /graphiql.
-    plugins: [guardPlugin(options.audit, () => policies), ApolloServerPluginLandingPageDisabled()],
+    // In request order: the field check, then the access log. Apollo's default landing page loads
+    // its explorer from a CDN; ours is served locally at /graphiql.
+    plugins: [metrics.plugin(), fieldCheckPlugin(() => policies), auditPlugin(options.audit), ApolloServerPluginLandingPageDisabled()],
   });
   return serveGraphQL({
     apollo,
     port: options.port,
     host: options.host,
     routes: [webPagesRoute()],
+    metrics,
+    ready: async () => ({ supergraph: true, accessLog: await options.audit.reachable() }),
     async context(req, rawBody): Promise<GatewayContext> {
       try {
         const caller = await authenticate(options.keys, options.purposes, req.headers);
@@ -75,34 +91,4 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
       }
     },
   });
-}
-
-/**
- * A request refused before it reached GraphQL (no valid token, no purpose) is logged too: who
- * tried, with which operation. If even that entry cannot be written, the refusal still stands.
- */
-async function auditRefusal(audit: AuditLog, req: http.IncomingMessage, rawBody: string, error: unknown): Promise<void> {
-  const code = (error as GraphQLError).extensions?.code;
-  let body: { query?: unknown; operationName?: unknown } = {};
-  try {
-    body = JSON.parse(rawBody || '{}') as typeof body;
-  } catch {
-    // a malformed body is logged without an operation
-  }
-  await audit
-    .append({
-      requestId: randomUUID(),
-      at: new Date(),
-      caller: null,
-      purpose: null,
-      operationType: null,
-      operationName: typeof body.operationName === 'string' ? body.operationName : null,
-      documentHash: documentHash(typeof body.query === 'string' ? body.query : undefined),
-      workerIds: [],
-      subgraphs: [],
-      outcome: code === ErrorCode.UNAUTHENTICATED ? 'unauthenticated' : 'denied',
-      errorCodes: [String(code ?? ErrorCode.INTERNAL_SERVER_ERROR)],
-      durationMs: 0,
-    })
-    .catch((auditError: unknown) => console.error('[audit] could not log a refused request', auditError, req.url));
 }

@@ -7,12 +7,13 @@
  * from Labour's subgraph; without it W-0000001..W-0000020 are batched through `_entities` and
  * W-0000001..W-0000100 sampled for `source`.
  *
- * Calls are sealed as the gateway seals them, with this hub's internal key (INTERNAL_KEY_FILE, or
- * the development key in KEYS_DIR), as a national auditor with purpose `audit` and the read scope.
+ * Calls are sealed as the gateway seals them, with the gateway's key (MEMBER_KEY_FILE, or the
+ * development key in KEYS_DIR/members), as a national auditor with purpose `audit` and the read scope.
  * Exit 0 when every check passes, 1 when one fails, 2 on a usage error.
  */
 import { parseArgs } from 'node:util';
-import { loadAccessKeys } from '../src/shared/access/keys.js';
+import { readFileSync } from 'node:fs';
+import { ensureMemberKey, memberKeyFile, memberKeyFromJwk } from '../src/shared/access/members.js';
 import { config } from '../src/shared/config.js';
 import { formatReport, registryEntryFor, verifyAgency } from '../src/shared/conformance.js';
 
@@ -54,8 +55,16 @@ async function main(): Promise<number> {
   const agency = values.name ?? registryEntryFor(url)?.name;
   if (!agency) fail(`--name is required: ${url} is not a routing URL in schema/supergraph.yaml. Give the agency's name (the seal's audience).`);
 
-  const keys = await loadAccessKeys(config.keysDir);
-  const report = await verifyAgency({ url, agency, keys, timeoutMs, labourUrl: values['labour-url'] });
+  // Without MEMBER_KEY_FILE, the development hub's gateway key (made if missing: a key no agency trusts yet).
+  if (!process.env.MEMBER_KEY_FILE) await ensureMemberKey(config.keysDir, 'gateway');
+  const keyFile = process.env.MEMBER_KEY_FILE || memberKeyFile(config.keysDir, 'gateway');
+  let signer;
+  try {
+    signer = await memberKeyFromJwk('gateway', JSON.parse(readFileSync(keyFile, 'utf8')));
+  } catch (error) {
+    fail(`The gateway's key ${keyFile} could not be read (${(error as Error).message}): set MEMBER_KEY_FILE or KEYS_DIR.`);
+  }
+  const report = await verifyAgency({ url, agency, signer, timeoutMs, labourUrl: values['labour-url'] });
   for (const line of formatReport(report)) console.log(line);
   return report.ok ? 0 : 1;
 }

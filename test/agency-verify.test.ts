@@ -95,7 +95,7 @@ describe('every agency of the hub conforms', () => {
       const report = await verifyAgency({
         url: stack.subgraphs.get(agency)!.server.url,
         agency,
-        keys: stack.keys,
+        signer: stack.seals.get('gateway')!.signer(),
         labourUrl: stack.subgraphs.get('labour')!.server.url,
       });
       expect(report.checks.map((c) => c.name)).toEqual([...CHECKS]);
@@ -108,15 +108,15 @@ describe('every agency of the hub conforms', () => {
   }
 
   test("records name their agency: Labour's workers and their enrolments, MEPMA's memberships", async () => {
-    const labour = await verifyAgency({ url: stack.subgraphs.get('labour')!.server.url, agency: 'labour', keys: stack.keys });
+    const labour = await verifyAgency({ url: stack.subgraphs.get('labour')!.server.url, agency: 'labour', signer: stack.seals.get('gateway')!.signer() });
     expect(check(labour, 'source').detail).toMatch(/[1-9]\d* record\(s\) of Worker, Worker.socialSecurityEnrolments name "labour"/);
-    const mepma = await verifyAgency({ url: stack.subgraphs.get('mepma')!.server.url, agency: 'mepma', keys: stack.keys });
+    const mepma = await verifyAgency({ url: stack.subgraphs.get('mepma')!.server.url, agency: 'mepma', signer: stack.seals.get('gateway')!.signer() });
     expect(check(mepma, 'source').detail).toMatch(/record\(s\) of Worker.cigMemberships name "mepma"/);
   });
 
   test('a seal for the wrong agency name is refused, and the report says why', async () => {
     // Asking Transport while naming it ICDS: its seals are for "icds", so Transport refuses them.
-    const report = await verifyAgency({ url: stack.subgraphs.get('transport')!.server.url, agency: 'icds', keys: stack.keys });
+    const report = await verifyAgency({ url: stack.subgraphs.get('transport')!.server.url, agency: 'icds', signer: stack.seals.get('gateway')!.signer() });
     expect(check(report, 'service').ok).toBe(false);
     expect(check(report, 'service').detail).toMatch(/refused the seal; is --name its registered name/);
   });
@@ -125,14 +125,15 @@ describe('every agency of the hub conforms', () => {
 describe('a subgraph that ignores the rules', () => {
   let report: ConformanceReport;
   beforeAll(async () => {
-    report = await verifyAgency({ url: bad.url, agency: 'skills', keys: stack.keys });
+    report = await verifyAgency({ url: bad.url, agency: 'skills', signer: stack.seals.get('gateway')!.signer() });
   });
 
   test('fails the seal check: it answers unsealed and forged calls with data', () => {
     const seal = check(report, 'seal');
     expect(seal.ok).toBe(false);
     expect(seal.detail).toMatch(/an unsealed call was answered with data/);
-    expect(seal.detail).toMatch(/a call sealed with a key the hub does not hold was answered with data/);
+    expect(seal.detail).toMatch(/a call sealed with a key the agency does not trust was answered with data/);
+    expect(seal.detail).toMatch(/a seal sent a second time was answered with data/);
     expect(seal.warnings.join()).toMatch(/\/health answered HTTP \d+/);
   });
 
@@ -166,9 +167,9 @@ test('a subgraph that does not answer in time fails the timeout check, naming th
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
   try {
     const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/graphql`;
-    const report = await verifyAgency({ url, agency: 'slow', keys: stack.keys, timeoutMs: 200 });
+    const report = await verifyAgency({ url, agency: 'slow', signer: stack.seals.get('gateway')!.signer(), timeoutMs: 200 });
     expect(report.checks.every((c) => !c.ok)).toBe(true);
-    expect(check(report, 'timeout').detail).toMatch(/no answer within 200 ms to: an unsealed call, .*_service \{ sdl \}/);
+    expect(check(report, 'timeout').detail).toMatch(/no answer within 200 ms to: the first use of a seal, an unsealed call, .*_service \{ sdl \}/);
     expect(check(report, 'service').detail).toMatch(/no answer within 200 ms/);
     expect(check(report, 'access').detail).toBe('no SDL to check (see the service check)');
   } finally {
@@ -243,12 +244,13 @@ describe('npm run agency:verify', () => {
     expect(stdout).toMatch(/^PASS {2}entities /m);
   }, 60_000);
 
-  test("exits 0 on Labour's subgraph when sealing with the hub's internal key", async () => {
+  test("exits 0 on Labour's subgraph when sealing with the gateway's key", async () => {
     const dir = keysDir();
-    const keyFile = path.join(dir, 'internal.private.jwk.json');
-    writeFileSync(keyFile, JSON.stringify({ ...(await exportJWK(stack.keys.internalSigningKey)), alg: 'EdDSA' }));
+    const keyFile = path.join(dir, 'gateway.private.jwk.json');
+    const gateway = stack.seals.get('gateway')!.signer();
+    writeFileSync(keyFile, JSON.stringify({ ...(await exportJWK(gateway.privateKey)), kid: gateway.kid, alg: 'EdDSA' }));
     const labour = stack.subgraphs.get('labour')!.server.url;
-    const { code, stdout } = await verify(['--url', labour, '--name', 'labour', '--labour-url', labour], { INTERNAL_KEY_FILE: keyFile });
+    const { code, stdout } = await verify(['--url', labour, '--name', 'labour', '--labour-url', labour], { MEMBER_KEY_FILE: keyFile });
     expect(stdout.split('\n').filter((l) => /^(PASS|FAIL) /.test(l)).map((l) => l.slice(0, 4))).toEqual(Array(6).fill('PASS'));
     expect(code).toBe(0);
   }, 60_000);

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { errorCodes, startTestStack, type CallerSpec, type TestStack } from './support/stack';
+import { asOwner as ownerSql, errorCodes, expectAppendOnly, startTestStack, type CallerSpec, type TestStack } from './support/stack';
 
 let stack: TestStack;
 const AUDITOR: CallerSpec = { agency: 'labour', subject: 'auditor-1', role: 'auditor', scopes: ['read'], purpose: 'Audit' };
@@ -93,20 +93,15 @@ describe('the hash chain', () => {
     expect(out).toMatch(/Access log intact: \d+ entries, head hash [0-9a-f]{64}/);
   });
 
-  test('the database refuses to change or delete an entry', async () => {
-    await expect(gatewayDb().execute(`update access_log set caller_subject = 'nobody' where seq = 1`)).rejects.toThrow(/append-only/);
-    await expect(gatewayDb().execute(`delete from access_log where seq = 1`)).rejects.toThrow(/append-only/);
-    await expect(gatewayDb().execute(`truncate access_log`)).rejects.toThrow(/append-only/);
+  test('the database refuses to change or delete an entry: the gateway may not, and the trigger stops even the owner', async () => {
+    await expectAppendOnly(stack, 'gateway', 'access_log', 'caller_subject', (statement) => gatewayDb().execute(statement));
   });
 
   /** What someone with the table owner's rights could do: switch the guard off and edit. */
   async function asOwner(sql: string, params: unknown[] = []) {
-    await gatewayDb().execute('alter table access_log disable trigger access_log_no_change');
-    try {
-      await gatewayDb().execute(sql, params);
-    } finally {
-      await gatewayDb().execute('alter table access_log enable trigger access_log_no_change');
-    }
+    await ownerSql(stack, 'gateway', ['alter table access_log disable trigger access_log_no_change', sql], params).finally(() =>
+      ownerSql(stack, 'gateway', 'alter table access_log enable trigger access_log_no_change'),
+    );
   }
 
   test('a changed entry is detected and named', async () => {
@@ -150,8 +145,8 @@ describe('the hash chain', () => {
 });
 
 describe('no entry, no answer', () => {
-  const refuseWrites = () => gatewayDb().execute('alter table access_log add constraint audit_test_refuse check (false) not valid');
-  const allowWrites = () => gatewayDb().execute('alter table access_log drop constraint audit_test_refuse');
+  const refuseWrites = () => ownerSql(stack, 'gateway', 'alter table access_log add constraint audit_test_refuse check (false) not valid');
+  const allowWrites = () => ownerSql(stack, 'gateway', 'alter table access_log drop constraint audit_test_refuse');
 
   test('a query whose entry cannot be written gets AUDIT_UNAVAILABLE and no data', async () => {
     await refuseWrites();

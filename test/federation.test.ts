@@ -158,7 +158,7 @@ function urls(): Record<string, string> {
 
 /** A second gateway trusting the same keys and writing the same access log. */
 function sameAccess() {
-  return { port: 0, host: '127.0.0.1', keys: stack.keys, purposes: configuredPurposes(), audit: stack.audit.log };
+  return { port: 0, host: '127.0.0.1', keys: stack.keys, signer: stack.seals.get('gateway')!.signer, purposes: configuredPurposes(), audit: stack.audit.log };
 }
 
 /** A URL on which nothing listens. */

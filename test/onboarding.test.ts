@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import YAML from 'yaml';
 import { gql } from 'graphql-tag';
 import { coversCity, type Caller } from '../src/shared/access/caller';
+import { MemoryReplayGuard } from '../src/shared/access/replay';
 import type { RunningHttpServer } from '../src/shared/http-server';
 import { serveFederatedSubgraph } from '../src/shared/subgraph';
 import { readSupergraphConfig, schemaSha256, SUPERGRAPH_CONFIG, SUPERGRAPH_FILE } from '../src/shared/supergraph';
@@ -81,7 +82,8 @@ function startSkillsSubgraph(): Promise<RunningHttpServer> {
       },
       DateTime: { serialize: (value: Date) => value.toISOString() } as never,
     },
-    keys: stack.keys,
+    // The new agency trusts the hub's gateway, and spends each seal once.
+    seals: { member: 'skills', trust: stack.seals.get('gateway')!.trust, replay: new MemoryReplayGuard() },
     listen: { port: 0, host: '127.0.0.1' },
     context: (caller) => ({ caller, disclosed: new Set() }),
   });

@@ -4,8 +4,7 @@
  * access log, and the statistics endpoint's own seal.
  */
 import { config } from '../src/shared/config';
-import { INTERNAL_HEADER, signInternal } from '../src/shared/access/keys';
-import { errorCodes, startTestStack, type TestStack } from './support/stack';
+import { errorCodes, sealedBy, startTestStack, type TestStack } from './support/stack';
 
 let stack: TestStack;
 const MIN = config.reportMinimumCount;
@@ -307,20 +306,28 @@ describe('what reports disclose', () => {
     expect([...entry.subgraphs].sort()).toEqual(['icds', 'labour', 'mepma', 'municipal', 'reports', 'transport']);
   });
 
-  it('answers statistical questions only under the hub’s seal, for the agency it names', async () => {
+  it('answers statistical questions only under the reports service’s seal, for the agency it names, once', async () => {
     const { url } = stack.subgraphs.get('mepma')!.server;
     const body = JSON.stringify({ asOf: '2026-01-01', sets: ['CIG_MEMBER'] });
     const endpoint = new URL('/statistics', url);
-    expect((await fetch(endpoint, { method: 'POST', body })).status).toBe(401);
+    const ask = async (headers: Record<string, string>, sent = body) => {
+      const response = await fetch(endpoint, { method: 'POST', body: sent, headers });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    expect((await ask({})).status).toBe(401);
     const caller = { agency: 'mepma', subject: 'x', role: 'analyst' as const, jurisdiction: 'national', scopes: ['read'], purpose: 'statistics' };
-    const forLabour = await signInternal(stack.keys, caller, 'labour', body);
-    expect((await fetch(endpoint, { method: 'POST', body, headers: { [INTERNAL_HEADER]: forLabour } })).status).toBe(401);
-    const sealed = await signInternal(stack.keys, caller, 'mepma', body);
-    const answer = await fetch(endpoint, { method: 'POST', body, headers: { [INTERNAL_HEADER]: sealed } });
+    expect((await ask(await sealedBy(stack, 'reports', caller, 'labour', body, 'statistics'))).body.errors[0].extensions.reason).toBe('WRONG_AUDIENCE');
+    // Not even the gateway may ask for person-level sets: only the reports service.
+    expect((await ask(await sealedBy(stack, 'gateway', caller, 'mepma', body, 'statistics'))).body.errors[0].extensions.reason).toBe('UNTRUSTED_CALL');
+    const sealed = await sealedBy(stack, 'reports', caller, 'mepma', body, 'statistics');
+    const answer = await ask(sealed);
     expect(answer.status).toBe(200);
-    expect(Object.keys(((await answer.json()) as { sets: object }).sets)).toEqual(['CIG_MEMBER']);
+    expect(Object.keys(answer.body.sets)).toEqual(['CIG_MEMBER']);
+    // A captured seal sent again returns nothing.
+    const replayed = await ask(sealed);
+    expect(replayed.status).toBe(401);
+    expect(replayed.body).toEqual({ errors: [{ message: expect.stringMatching(/used already/), extensions: { code: 'UNAUTHENTICATED', reason: 'REPLAYED' } }] });
     const unknown = JSON.stringify({ asOf: '2026-01-01', sets: ['EVERYONE'] });
-    const refused = await fetch(endpoint, { method: 'POST', body: unknown, headers: { [INTERNAL_HEADER]: await signInternal(stack.keys, caller, 'mepma', unknown) } });
-    expect(refused.status).toBe(400);
+    expect((await ask(await sealedBy(stack, 'reports', caller, 'mepma', unknown, 'statistics'), unknown)).status).toBe(400);
   });
 });

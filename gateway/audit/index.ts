@@ -2,7 +2,8 @@
  * The access log as a subgraph of its own, so auditors read it through the graph like any
  * agency's data, behind the same seal and the same `@access` enforcement.
  */
-import type { AccessKeys } from '../../src/shared/access/keys.js';
+import { DatabaseReplayGuard } from '../../src/shared/access/replay.js';
+import type { MemberSeals } from '../../src/shared/access/seal.js';
 import type { RunningHttpServer } from '../../src/shared/http-server.js';
 import { loadSchema, serveFederatedSubgraph } from '../../src/shared/subgraph.js';
 import type { Context } from './context.js';
@@ -11,13 +12,14 @@ import { resolvers } from './resolvers.js';
 
 export const AUDIT_SUBGRAPH = 'audit';
 
-export function serveAuditSubgraph(log: AuditLog, keys: AccessKeys, listen: { port: number; host: string }): Promise<RunningHttpServer> {
+export function serveAuditSubgraph(log: AuditLog, seals: MemberSeals, listen: { port: number; host: string }): Promise<RunningHttpServer> {
   return serveFederatedSubgraph<Context>({
     name: AUDIT_SUBGRAPH,
     typeDefs: loadSchema(__dirname),
     resolvers,
-    keys,
+    seals: { member: AUDIT_SUBGRAPH, trust: seals.trust, replay: new DatabaseReplayGuard(() => log.fork()) },
     listen,
+    ready: async () => ({ database: await log.reachable() }),
     context: (caller) => ({ caller, disclosed: new Set(), em: log.fork() }),
   });
 }

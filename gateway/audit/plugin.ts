@@ -1,15 +1,15 @@
 /**
- * Writes the access-log entry for every request that reaches GraphQL execution, after the
- * gateway's field check. No entry, no answer: when the entry cannot be written the response is
- * replaced by AUDIT_UNAVAILABLE. A mutation gets an entry before it runs as well, so a change
- * can never happen unlogged.
+ * The last step of every gateway request: its access-log entry. Every request that reaches
+ * GraphQL gets one, and so does one refused before it (no valid token, no purpose). No entry, no
+ * answer: when the entry cannot be written the response is replaced by AUDIT_UNAVAILABLE. A
+ * mutation the field check admitted gets an entry before it runs as well, so a change can never
+ * happen unlogged.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import type http from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import type { AccessPolicy } from '../../src/shared/access/policy.js';
 import { ErrorCode } from '../../src/shared/errors.js';
-import { checkFieldAccess } from '../access.js';
 import type { GatewayContext } from '../data-source.js';
 import type { AccessRecord, AuditLog, Outcome } from './log.js';
 
@@ -28,7 +28,7 @@ export function callerOf(context: GatewayContext): AccessRecord['caller'] {
   return { agency, subject, role, jurisdiction };
 }
 
-export function guardPlugin(audit: AuditLog, policies: () => Map<string, AccessPolicy>): ApolloServerPlugin<GatewayContext> {
+export function auditPlugin(audit: AuditLog): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart({ contextValue }) {
       const started = performance.now();
@@ -50,12 +50,12 @@ export function guardPlugin(audit: AuditLog, policies: () => Map<string, AccessP
         durationMs: Math.round(performance.now() - started),
       });
       return {
-        async didResolveOperation({ document, operation, source, schema }) {
+        async didResolveOperation({ operation, source }) {
           base.operationType = operation?.operation ?? null;
           base.operationName = operation?.name?.value ?? null;
           base.documentHash = documentHash(source);
-          checkFieldAccess(document, schema, policies(), contextValue.caller);
-          if (operation?.operation === 'mutation') {
+          // The field check runs first (the plugin before this one); a refused mutation never starts.
+          if (operation?.operation === 'mutation' && contextValue.admitted) {
             await audit.append(record('started', [])).catch((error: unknown) => {
               console.error('[audit] could not write the access log', error);
               throw auditUnavailable();
@@ -86,4 +86,34 @@ function outcomeOf(data: Record<string, unknown> | null | undefined, codes: stri
   // Partial when some root field still carries data: `{ worker: null }` answered nothing.
   if (data && Object.values(data).some((value) => value !== null)) return 'partial';
   return codes.includes(ErrorCode.FORBIDDEN) ? 'denied' : 'error';
+}
+
+/**
+ * A request refused before it reached GraphQL (no valid token, no purpose) is logged too: who
+ * tried, with which operation. If even that entry cannot be written, the refusal still stands.
+ */
+export async function auditRefusal(audit: AuditLog, req: http.IncomingMessage, rawBody: string, error: unknown): Promise<void> {
+  const code = (error as GraphQLError).extensions?.code;
+  let body: { query?: unknown; operationName?: unknown } = {};
+  try {
+    body = JSON.parse(rawBody || '{}') as typeof body;
+  } catch {
+    // a malformed body is logged without an operation
+  }
+  await audit
+    .append({
+      requestId: randomUUID(),
+      at: new Date(),
+      caller: null,
+      purpose: null,
+      operationType: null,
+      operationName: typeof body.operationName === 'string' ? body.operationName : null,
+      documentHash: documentHash(typeof body.query === 'string' ? body.query : undefined),
+      workerIds: [],
+      subgraphs: [],
+      outcome: code === ErrorCode.UNAUTHENTICATED ? 'unauthenticated' : 'denied',
+      errorCodes: [String(code ?? ErrorCode.INTERNAL_SERVER_ERROR)],
+      durationMs: 0,
+    })
+    .catch((auditError: unknown) => console.error('[audit] could not log a refused request', auditError, req.url));
 }

@@ -1,9 +1,11 @@
 /**
  * The hub's reports as a subgraph of their own, served beside the gateway like the access log:
  * the one place where figures spanning agencies are computed, behind the same seal, with every
- * report request written to the access log by the gateway.
+ * report request written to the access log by the gateway. The reports service is a member of
+ * its own: agencies answer statistical questions only when it seals them.
  */
-import type { AccessKeys } from '../../src/shared/access/keys.js';
+import { MemoryReplayGuard } from '../../src/shared/access/replay.js';
+import type { MemberSeals } from '../../src/shared/access/seal.js';
 import { config } from '../../src/shared/config.js';
 import type { RunningHttpServer } from '../../src/shared/http-server.js';
 import { askAgency } from '../../src/shared/statistics.js';
@@ -14,7 +16,7 @@ import { resolvers } from './resolvers.js';
 export const REPORTS_SUBGRAPH = 'reports';
 
 export function serveReportsSubgraph(options: {
-  keys: AccessKeys;
+  seals: MemberSeals;
   /** Where an agency's subgraph answers, wherever it ended up listening. */
   agencyUrl: (agency: string) => string;
   listen: { port: number; host: string };
@@ -23,7 +25,8 @@ export function serveReportsSubgraph(options: {
     name: REPORTS_SUBGRAPH,
     typeDefs: loadSchema(__dirname),
     resolvers,
-    keys: options.keys,
+    // The reports keep no database: seal ids are remembered by this one process.
+    seals: { member: REPORTS_SUBGRAPH, trust: options.seals.trust, replay: new MemoryReplayGuard() },
     listen: options.listen,
     context: (caller) => {
       const consulted = new Set<string>();
@@ -34,7 +37,7 @@ export function serveReportsSubgraph(options: {
         minimumCount: config.reportMinimumCount,
         ask(agency, request) {
           consulted.add(agency);
-          return askAgency({ agency, url: options.agencyUrl(agency), keys: options.keys, caller, asker: `subgraph:${REPORTS_SUBGRAPH}`, request });
+          return askAgency({ agency, url: options.agencyUrl(agency), signer: options.seals.signer(), caller, request });
         },
       };
     },

@@ -43,6 +43,14 @@ export const config = {
   keysDir: path.resolve(repoRoot, env.KEYS_DIR ?? '.data/keys'),
   /** How long the gateway waits for one agency before answering without it. */
   subgraphTimeoutMs: int('SUBGRAPH_TIMEOUT_MS', 5000),
+  /** An agency's answer larger than this is abandoned, so a runaway answer cannot exhaust the gateway. */
+  maxSubgraphResponseBytes: int('MAX_SUBGRAPH_RESPONSE_BYTES', 32 * 1024 * 1024),
+  /** After this many failures in a row the gateway stops asking an agency (CIRCUIT_OPEN)... */
+  circuitFailures: int('CIRCUIT_FAILURES', 5),
+  /** ...and tries one call again after this long; a success closes the circuit. */
+  circuitHalfOpenMs: int('CIRCUIT_HALF_OPEN_MS', 10000),
+  /** The heap limit of each agency's process under `npm start` (the gateway gets twice this). */
+  memberHeapMb: int('MEMBER_HEAP_MB', 1024),
   /** A shared server for all agencies (one database each); per-agency URLs win over it. */
   databaseUrl: env.DATABASE_URL || undefined,
   agencyDatabaseUrl: (agency: AgencyName) => env[`${agency.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_DATABASE_URL`] || undefined,

@@ -3,9 +3,10 @@
  * agency subgraph, in this repository or anywhere else and in any language, against what Worker
  * Graph expects of every agency before it is registered:
  *
- *   seal      refuses calls without the gateway's seal: unsealed, sealed with a key the hub does
- *             not hold, sealed for another agency (`aud`) and sealed for another request body
- *             (`bh`) are all refused (HTTP 401 or an UNAUTHENTICATED error, and no data).
+ *   seal      refuses calls without the gateway's seal: unsealed, sealed with a key the agency
+ *             does not trust, sealed for another agency (`aud`), sealed for another request body
+ *             (`bh`) and a seal sent a second time are all refused (HTTP 401 or an
+ *             UNAUTHENTICATED error, and no data).
  *             `/health` should answer 200; a missing one is a warning, not a failure (the
  *             gateway does not use it, load balancers do).
  *   service   serves `_service { sdl }` (sealed), and the SDL is a Federation 2 subgraph schema
@@ -26,9 +27,9 @@
  *
  * Every sealed call is made as a national auditor (`role: auditor`, `jurisdiction: national`,
  * `scopes: [read]`, purpose `audit`): the widest reader that writes nothing, so policies that
- * admit auditors are exercised and no record is changed. Sealing needs the gateway's internal
- * signing key, so the kit runs where that key is (the hub's operators, or an agency testing
- * against a development hub's `.data/keys`).
+ * admit auditors are exercised and no record is changed. Sealing needs the gateway's signing key,
+ * so the kit runs where that key is (the hub's operators, or an agency testing against a
+ * development hub's `.data/keys/members/gateway.private.jwk.json`).
  */
 import {
   Kind,
@@ -40,7 +41,8 @@ import {
 } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { Caller } from './access/caller.js';
-import { generateAccessKeys, INTERNAL_HEADER, signInternal, type AccessKeys } from './access/keys.js';
+import { generateMemberKey } from './access/members.js';
+import { SEAL_HEADER, sealCall, type MemberKey } from './access/seal.js';
 import { policiesIn } from './access/policy.js';
 import { readSupergraphConfig, type SubgraphEntry } from './supergraph.js';
 
@@ -78,8 +80,8 @@ export interface ConformanceOptions {
   url: string;
   /** The agency's name in the registry: the audience (`aud`) of the seal. */
   agency: string;
-  /** The hub's keys: the internal signing key seals calls as the gateway does. */
-  keys: AccessKeys;
+  /** The gateway's signing key: the kit seals calls as the gateway does. */
+  signer: MemberKey;
   /** Each call's limit (default 5000 ms, the gateway's SUBGRAPH_TIMEOUT_MS default). */
   timeoutMs?: number;
   /** Labour's subgraph, to take real worker ids from; without it W-0000001..W-0000100 are used. */
@@ -133,7 +135,7 @@ export async function verifyAgency(options: ConformanceOptions): Promise<Conform
   const timeoutMs = options.timeoutMs ?? 5000;
   const http = new Prober(timeoutMs);
   const sealed = (query: string, variables?: Record<string, unknown>, label?: string) =>
-    http.sealed(options.url, options.keys, options.agency, query, variables, label);
+    http.sealed(options.url, options.signer, options.agency, query, variables, label);
 
   const checks: CheckResult[] = [];
   checks.push(await checkSeal(options, http));
@@ -229,11 +231,14 @@ class Prober {
   }
 
   /** A GraphQL POST carrying the gateway's seal for `audience` and exactly this body. */
-  async sealed(url: string, keys: AccessKeys, audience: string, query: string, variables?: Record<string, unknown>, label = query): Promise<Answer> {
+  async sealed(url: string, signer: MemberKey, audience: string, query: string, variables?: Record<string, unknown>, label = query): Promise<Answer> {
     const body = JSON.stringify(variables ? { query, variables } : { query });
-    const seal = await signInternal(keys, VERIFIER, audience, body);
-    return this.send(url, label, { headers: { [INTERNAL_HEADER]: seal }, body });
+    return this.send(url, label, { headers: await sealHeaders(signer, audience, body), body });
   }
+}
+
+async function sealHeaders(signer: MemberKey, audience: string, body: string): Promise<Record<string, string>> {
+  return { [SEAL_HEADER]: await sealCall(signer, { caller: VERIFIER, audience, body, kind: 'graphql' }) };
 }
 
 function errorCodes(answer: Answer): string[] {
@@ -258,16 +263,17 @@ function result(name: CheckName, problems: string[], passDetail: string, warning
 async function checkSeal(options: ConformanceOptions, http: Prober): Promise<CheckResult> {
   const query = '{ _service { sdl } }';
   const body = JSON.stringify({ query });
-  const stranger = await generateAccessKeys();
+  const stranger = (await generateMemberKey(options.signer.member)).key;
   const otherAgency = `not-${options.agency}`;
+  // The replay probe sends a seal the kit has already used once, successfully or not.
+  const used = await sealHeaders(options.signer, options.agency, body);
+  await http.send(options.url, 'the first use of a seal', { headers: used, body });
   const probes: { what: string; headers: Record<string, string> }[] = [
     { what: 'an unsealed call', headers: {} },
-    { what: 'a call sealed with a key the hub does not hold', headers: { [INTERNAL_HEADER]: await signInternal(stranger, VERIFIER, options.agency, body) } },
-    { what: `a call sealed for another agency (aud "${otherAgency}")`, headers: { [INTERNAL_HEADER]: await signInternal(options.keys, VERIFIER, otherAgency, body) } },
-    {
-      what: 'a call sealed for another request body',
-      headers: { [INTERNAL_HEADER]: await signInternal(options.keys, VERIFIER, options.agency, JSON.stringify({ query: '{ __typename }' })) },
-    },
+    { what: 'a call sealed with a key the agency does not trust', headers: await sealHeaders(stranger, options.agency, body) },
+    { what: `a call sealed for another agency (aud "${otherAgency}")`, headers: await sealHeaders(options.signer, otherAgency, body) },
+    { what: 'a call sealed for another request body', headers: await sealHeaders(options.signer, options.agency, JSON.stringify({ query: '{ __typename }' })) },
+    { what: 'a seal sent a second time', headers: used },
   ];
   const problems: string[] = [];
   let unanswered = 0;
@@ -561,7 +567,7 @@ interface WorkerIds {
 async function realWorkerIds(options: ConformanceOptions, http: Prober): Promise<WorkerIds> {
   const fallback = Array.from({ length: SAMPLE }, (_, i) => `W-${String(i + 1).padStart(7, '0')}`);
   if (!options.labourUrl) return { ids: fallback, from: 'W-0000001..W-0000020' };
-  const answer = await http.sealed(options.labourUrl, options.keys, 'labour', `{ workers(first: ${SAMPLE}) { edges { node { id } } } }`, undefined, 'Labour: workers');
+  const answer = await http.sealed(options.labourUrl, options.signer, 'labour', `{ workers(first: ${SAMPLE}) { edges { node { id } } } }`, undefined, 'Labour: workers');
   const ids: unknown = answer.json?.data?.workers?.edges?.map((e: any) => e?.node?.id);
   if (Array.isArray(ids) && ids.length && ids.every((id) => typeof id === 'string')) return { ids: ids as string[], from: 'Labour' };
   return { ids: fallback, from: `W-0000001..W-0000020 (Labour did not answer: ${firstError(answer)})` };

@@ -35,10 +35,11 @@ export function conflict(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.CONFLICT } });
 }
 
-export function subgraphUnavailable(agency: string, reason: string): GraphQLError {
+/** `reasonCode` says why for machines: TIMEOUT, CIRCUIT_OPEN, UNREACHABLE, TOO_LARGE, HTTP_ERROR. */
+export function subgraphUnavailable(agency: string, reason: string, reasonCode?: string): GraphQLError {
   return new GraphQLError(`The ${agency} agency did not answer: ${reason}`, {
     // `serviceName` is where the gateway names the agency on every other subgraph error too.
-    extensions: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, serviceName: agency },
+    extensions: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, serviceName: agency, ...(reasonCode ? { reason: reasonCode } : {}) },
   });
 }
 

@@ -9,14 +9,14 @@
  * nothing is kept once the report is counted.
  *
  * The questions travel over plain HTTP (`POST /statistics`), not the public graph: they carry
- * person-level sets, so only the hub may ask them, sealed as the caller like every other internal
- * call, and they never reach a client.
+ * person-level sets, so only the reports service may ask them (a `statistics` seal, which an agency
+ * accepts from no other member), as the caller, and they never reach a client.
  */
 import type http from 'node:http';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { GraphQLError } from 'graphql';
 import { requireScope, type Caller } from './access/caller.js';
-import { INTERNAL_HEADER, signInternal, verifyInternal, type AccessKeys } from './access/keys.js';
+import { logRefusedSeal, openSeal, SEAL_HEADER, sealCall, type MemberKey, type SealReceiver } from './access/seal.js';
 import { config } from './config.js';
 import { badInput, ErrorCode, subgraphUnavailable } from './errors.js';
 import type { ExtraRoute } from './http-server.js';
@@ -108,13 +108,13 @@ export class WorkerSet {
 // ---- The agency's side ------------------------------------------------------------------------
 
 /**
- * `POST /statistics` on an agency's subgraph server: sealed like the subgraph itself (the seal is
- * addressed to this agency and bound to this body), and only for callers with the read scope.
+ * `POST /statistics` on an agency's subgraph server: a `statistics` seal addressed to this agency,
+ * bound to this body and used once, for callers with the read scope.
  */
 export function statisticsRoute(options: {
   agency: string;
   statistics: AgencyStatistics;
-  keys: AccessKeys;
+  seals: SealReceiver;
   em: () => EntityManager;
 }): ExtraRoute {
   return async (req, res) => {
@@ -122,8 +122,11 @@ export function statisticsRoute(options: {
     try {
       if (req.method !== 'POST') throw badInput('Statistics are asked with POST.');
       const raw = await readSmallBody(req);
-      const seal = req.headers[INTERNAL_HEADER];
-      const caller = await verifyInternal(options.keys, Array.isArray(seal) ? seal[0] : seal, options.agency, raw);
+      const header = req.headers[SEAL_HEADER];
+      const { caller } = await openSeal(options.seals, Array.isArray(header) ? header[0] : header, raw, ['statistics']).catch((error: unknown) => {
+        logRefusedSeal(options.agency, error);
+        throw error;
+      });
       requireScope(caller, 'read');
       const request = parseRequest(raw, options.statistics);
       // Each question on its own connection, in parallel: they are independent reads.
@@ -143,7 +146,8 @@ export function statisticsRoute(options: {
       if (!known) console.error(`[${options.agency}] statistics failed`, error);
       const code = known ? String(error.extensions.code) : ErrorCode.INTERNAL_SERVER_ERROR;
       const status = { UNAUTHENTICATED: 401, FORBIDDEN: 403, BAD_USER_INPUT: 400 }[code] ?? 500;
-      send(res, status, { errors: [{ message: known ? error.message : 'Internal server error', extensions: { code } }] });
+      const reason = known ? error.extensions.reason : undefined;
+      send(res, status, { errors: [{ message: known ? error.message : 'Internal server error', extensions: { code, ...(reason ? { reason } : {}) } }] });
     }
     return true;
   };
@@ -188,15 +192,15 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 // ---- The asking side --------------------------------------------------------------------------
 
 /**
- * Asks one agency, as `caller`, sealed by `asker`. An agency that cannot answer fails the report
- * with SUBGRAPH_UNAVAILABLE naming it; its refusals (FORBIDDEN, BAD_USER_INPUT) pass through.
+ * Asks one agency, as `caller`, sealed by `signer` (the reports service). An agency that cannot
+ * answer fails the report with SUBGRAPH_UNAVAILABLE naming it; its refusals (FORBIDDEN,
+ * BAD_USER_INPUT) pass through.
  */
 export async function askAgency(options: {
   agency: string;
   url: string;
-  keys: AccessKeys;
+  signer: MemberKey;
   caller: Caller;
-  asker: string;
   request: StatisticsRequest;
 }): Promise<StatisticsAnswer> {
   const body = JSON.stringify(options.request);
@@ -208,7 +212,7 @@ export async function askAgency(options: {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        [INTERNAL_HEADER]: await signInternal(options.keys, options.caller, options.agency, body, options.asker),
+        [SEAL_HEADER]: await sealCall(options.signer, { caller: options.caller, audience: options.agency, body, kind: 'statistics' }),
       },
       body,
       signal: AbortSignal.timeout(config.reportTimeoutMs),

@@ -1,24 +1,27 @@
 import { readFileSync } from 'node:fs';
 import type http from 'node:http';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { MigrationObject } from '@mikro-orm/core';
 import type { EntityManager, EntitySchema } from '@mikro-orm/postgresql';
 import { gql } from 'graphql-tag';
-import type { DocumentNode } from 'graphql';
+import { GraphQLError, type DocumentNode } from 'graphql';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { actorOf, type Caller } from './access/caller.js';
 import { enforceAccess, type AccessContext } from './access/enforce.js';
-import { INTERNAL_HEADER, verifyInternal, type AccessKeys } from './access/keys.js';
+import { DatabaseReplayGuard } from './access/replay.js';
+import { logRefusedSeal, openSeal, SEAL_HEADER, type CallKind, type MemberSeals, type SealReceiver } from './access/seal.js';
 import type { AgencyName } from './config.js';
-import { formatError } from './errors.js';
+import { disclosurePlugin } from './disclosure.js';
+import { ErrorCode, formatError } from './errors.js';
 import { serveGraphQL, type ExtraRoute, type RunningHttpServer } from './http-server.js';
-import type { AgencyOrm } from './orm.js';
+import { databaseReachable, type AgencyOrm } from './orm.js';
+import { Metrics } from './metrics.js';
 import type { DemoPopulation } from './demo/population.js';
 import type { Writer } from './history.js';
 import { statisticsRoute, type AgencyStatistics } from './statistics.js';
-import type { WorkerDirectory } from './worker-directory.js';
+import { IDENTITY_AGENCY, isWorkerLookup, type WorkerDirectory } from './worker-directory.js';
 
 /** What a resolver of any agency receives: the caller, its own request-scoped ORM fork and loaders. */
 export interface AgencyContext<Loaders> extends AccessContext {
@@ -59,74 +62,83 @@ export function loadSchema(dir: string): DocumentNode {
 }
 
 /**
- * Serves any Federation 2 subgraph of the hub (an agency's, or the gateway's audit log) behind
- * the gateway's seal: a request without a valid `x-worker-graph-caller` for this subgraph and
- * this body reads nothing. `@access` policies are enforced here, and the ids of the workers the
- * answer disclosed go back to the gateway in `extensions.workerGraph.workerIds` for its audit
- * (with `agencies`, the agencies a subgraph asked on the caller's behalf).
+ * Serves any Federation 2 subgraph of the hub (an agency's, the access log's, the reports') behind
+ * the seal: a request without a valid seal from a member this subgraph trusts for the call, for
+ * this subgraph and this body, used once, reads nothing. `@access` policies are enforced here,
+ * and the answer discloses to the gateway whose records it carried (disclosure.ts).
  */
 export async function serveFederatedSubgraph<TContext extends AccessContext>(options: {
   name: string;
   typeDefs: DocumentNode;
   resolvers: object;
-  keys: AccessKeys;
+  seals: SealReceiver;
+  /** The kinds of sealed call answered at /graphql: `graphql` (the gateway), and for Labour `worker-lookup`. */
+  accepts?: CallKind[];
   listen: { port: number; host: string };
   context(caller: Caller): TContext;
   /** Answered before GraphQL, each behind its own checks (the statistics route checks the seal). */
   routes?: ExtraRoute[];
+  /** What /ready checks besides the schema being loaded (a database, say). */
+  ready?: () => Promise<Record<string, boolean>>;
 }): Promise<RunningHttpServer> {
+  const metrics = new Metrics(options.name);
   const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }]);
   const apollo = new ApolloServer<TContext>({
     schema: enforceAccess(schema, options.typeDefs),
     includeStacktraceInErrorResponses: false,
     formatError,
     // Per-field traces are for Apollo's hosted studio, which we do not use; they cost time per request.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), reportDisclosedWorkers<TContext>()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), metrics.plugin(), disclosurePlugin<TContext>()],
   });
+  const accepts = options.accepts ?? ['graphql'];
   return serveGraphQL({
     apollo,
     port: options.listen.port,
     host: options.listen.host,
     routes: options.routes,
+    metrics,
+    ready: async () => ({ schema: true, ...(await options.ready?.()) }),
     async context(req: http.IncomingMessage, rawBody: string) {
-      const seal = req.headers[INTERNAL_HEADER];
-      const caller = await verifyInternal(options.keys, Array.isArray(seal) ? seal[0] : seal, options.name, rawBody);
-      return options.context(caller);
+      const header = req.headers[SEAL_HEADER];
+      try {
+        const seal = await openSeal(options.seals, Array.isArray(header) ? header[0] : header, rawBody, accepts);
+        // An agency's seal admits one question only: does Labour know these workers?
+        if (seal.kind === 'worker-lookup' && !isWorkerLookup(rawBody)) {
+          throw new GraphQLError(`${seal.signer} may ask ${options.name} only whether workers exist.`, { extensions: { code: ErrorCode.FORBIDDEN, http: { status: 403 } } });
+        }
+        return options.context(seal.caller);
+      } catch (error) {
+        logRefusedSeal(options.name, error);
+        throw error;
+      }
     },
   });
 }
 
-function reportDisclosedWorkers<TContext extends AccessContext>(): ApolloServerPlugin<TContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response, contextValue }) {
-          const consulted = [...(contextValue.consulted ?? [])];
-          if (response.body.kind !== 'single' || (!contextValue.disclosed.size && !consulted.length)) return;
-          const result = response.body.singleResult;
-          result.extensions = { ...result.extensions, workerGraph: { workerIds: [...contextValue.disclosed], agencies: consulted } };
-        },
-      };
-    },
-  };
+/** The receiving side of a member's seals, with seal ids spent in the member's own database. */
+export function sealReceiver(seals: MemberSeals, database: AgencyOrm): SealReceiver {
+  return { member: seals.member, trust: seals.trust, replay: new DatabaseReplayGuard(() => database.orm.em.fork() as EntityManager) };
 }
 
 export async function serveSubgraph<Loaders>(
   agency: AgencySubgraph<Loaders>,
   database: AgencyOrm,
   listen: { port: number; host: string },
-  keys: AccessKeys,
+  seals: MemberSeals,
   workersFor: (caller: Caller) => WorkerDirectory,
 ): Promise<RunningHttpServer> {
+  const receiver = sealReceiver(seals, database);
   return serveFederatedSubgraph<AgencyContext<Loaders>>({
     name: agency.name,
     typeDefs: agency.typeDefs,
     resolvers: agency.resolvers,
-    keys,
+    seals: receiver,
+    accepts: agency.name === IDENTITY_AGENCY ? ['graphql', 'worker-lookup'] : ['graphql'],
     listen,
     routes: agency.statistics
-      ? [statisticsRoute({ agency: agency.name, statistics: agency.statistics, keys, em: () => database.orm.em.fork() as EntityManager })]
+      ? [statisticsRoute({ agency: agency.name, statistics: agency.statistics, seals: receiver, em: () => database.orm.em.fork() as EntityManager })]
       : [],
+    ready: async () => ({ database: await databaseReachable(database.orm) }),
     context(caller) {
       const em = database.orm.em.fork() as EntityManager;
       return {

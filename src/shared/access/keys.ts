@@ -1,14 +1,9 @@
 /**
- * The keys Worker Graph trusts, and the two kinds of signed token it handles:
- *
- * - Caller tokens: bearer JWTs issued by an identity provider, verified by the gateway against
- *   a configured JWKS (AUTH_JWKS_FILE or AUTH_JWKS_URL). With neither set, a development issuer
- *   key pair is created under KEYS_DIR on first start, so `npm start` can print a demo token.
- * - Internal tokens: the gateway's seal on the caller's verified claims, sent to each subgraph in
- *   the `x-worker-graph-caller` header. Bound to one subgraph (audience), one request body (its
- *   SHA-256) and one minute, so a copied header cannot be reused for another query or agency.
+ * Caller tokens: bearer JWTs issued by an identity provider, verified by the gateway against a
+ * configured JWKS (AUTH_JWKS_FILE or AUTH_JWKS_URL). With neither set, a development issuer key
+ * pair is created under KEYS_DIR on first start, so `npm start` can print a demo token. (How
+ * members vouch for a caller to each other is the seal, in seal.ts.)
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -27,9 +22,7 @@ import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../errors.js';
 import { isJurisdiction, ROLES, type Caller, type Role } from './caller.js';
 
-export const INTERNAL_HEADER = 'x-worker-graph-caller';
 const ALGORITHM = 'EdDSA';
-const INTERNAL_TTL = '60s';
 
 export interface AccessKeys {
   /** Verifies callers' bearer tokens. */
@@ -38,10 +31,6 @@ export interface AccessKeys {
   audience: string;
   /** The development issuer's private key: only present when no real JWKS is configured. */
   devIssuer?: { key: KeyLike; kid: string };
-  /** Seals forwarded claims (gateway; subgraphs asking Labour about a worker). */
-  internalSigningKey: KeyLike;
-  /** What a subgraph checks the seal with. */
-  internalVerifyKey: KeyLike;
 }
 
 export function unauthenticated(message: string): GraphQLError {
@@ -51,35 +40,24 @@ export function unauthenticated(message: string): GraphQLError {
 /** Keys that live only in memory: each test stack gets its own. */
 export async function generateAccessKeys(issuer = 'worker-graph-dev', audience = 'worker-graph'): Promise<AccessKeys> {
   const dev = await generateKeyPair(ALGORITHM, { crv: 'Ed25519', extractable: true });
-  const internal = await generateKeyPair(ALGORITHM, { crv: 'Ed25519', extractable: true });
   const publicJwk = { ...(await exportJWK(dev.publicKey)), kid: 'dev-1', alg: ALGORITHM, use: 'sig' };
   return {
     callerKeys: createLocalJWKSet({ keys: [publicJwk] }),
     issuer,
     audience,
     devIssuer: { key: dev.privateKey, kid: 'dev-1' },
-    internalSigningKey: internal.privateKey,
-    internalVerifyKey: internal.publicKey,
   };
 }
 
 /**
- * The keys `npm start` uses: a configured JWKS for caller tokens when AUTH_JWKS_FILE or
- * AUTH_JWKS_URL is set, otherwise a development issuer kept in `dir`; the internal key from
- * INTERNAL_KEY_FILE, otherwise one kept in `dir`. Files are created on first use.
+ * The caller-token keys `npm start` uses: a configured JWKS when AUTH_JWKS_FILE or AUTH_JWKS_URL
+ * is set, otherwise a development issuer kept in `dir` (created on first use).
  */
 export async function loadAccessKeys(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<AccessKeys> {
   const issuer = env.AUTH_ISSUER ?? 'worker-graph-dev';
   const audience = env.AUTH_AUDIENCE ?? 'worker-graph';
-  const internalPrivate = env.INTERNAL_KEY_FILE ? readJwk(env.INTERNAL_KEY_FILE) : await keyFile(path.join(dir, 'internal.private.jwk.json'));
-  // What an agency running its own subgraph elsewhere needs to check the gateway's seal.
-  if (!env.INTERNAL_KEY_FILE) writeFileSync(path.join(dir, 'internal.jwks.json'), JSON.stringify({ keys: [publicPart(internalPrivate)] }, null, 2));
-  const internal = {
-    internalSigningKey: (await importJWK(internalPrivate, ALGORITHM)) as KeyLike,
-    internalVerifyKey: (await importJWK(publicPart(internalPrivate), ALGORITHM)) as KeyLike,
-  };
-  if (env.AUTH_JWKS_URL) return { callerKeys: createRemoteJWKSet(new URL(env.AUTH_JWKS_URL)), issuer, audience, ...internal };
-  if (env.AUTH_JWKS_FILE) return { callerKeys: createLocalJWKSet(readJwk(env.AUTH_JWKS_FILE) as { keys: JWK[] }), issuer, audience, ...internal };
+  if (env.AUTH_JWKS_URL) return { callerKeys: createRemoteJWKSet(new URL(env.AUTH_JWKS_URL)), issuer, audience };
+  if (env.AUTH_JWKS_FILE) return { callerKeys: createLocalJWKSet(readJwk(env.AUTH_JWKS_FILE) as { keys: JWK[] }), issuer, audience };
   const devPrivate = await keyFile(path.join(dir, 'dev-issuer.private.jwk.json'));
   const kid = devPrivate.kid!;
   writeFileSync(path.join(dir, 'dev-issuer.jwks.json'), JSON.stringify({ keys: [publicPart(devPrivate)] }, null, 2));
@@ -88,7 +66,6 @@ export async function loadAccessKeys(dir: string, env: NodeJS.ProcessEnv = proce
     issuer,
     audience,
     devIssuer: { key: (await importJWK(devPrivate, ALGORITHM)) as KeyLike, kid },
-    ...internal,
   };
 }
 
@@ -203,41 +180,4 @@ function describeJoseError(error: unknown): string {
     default:
       return 'it could not be verified';
   }
-}
-
-export function bodyHash(body: string): string {
-  return createHash('sha256').update(body).digest('base64url');
-}
-
-/** Seals a verified caller for one subgraph and one request body. */
-export async function signInternal(keys: AccessKeys, caller: Caller, audience: string, body: string, issuer = 'gateway'): Promise<string> {
-  const { agency, role, jurisdiction, scopes, purpose } = caller;
-  return new SignJWT({ agency, role, jurisdiction, scopes, purpose, bh: bodyHash(body) })
-    .setProtectedHeader({ alg: ALGORITHM })
-    .setSubject(caller.subject)
-    .setIssuer(issuer)
-    .setAudience(audience)
-    .setIssuedAt()
-    .setExpirationTime(INTERNAL_TTL)
-    .sign(keys.internalSigningKey);
-}
-
-/** The caller a subgraph is serving, or UNAUTHENTICATED: nothing is read without the gateway's seal. */
-export async function verifyInternal(keys: AccessKeys, header: string | undefined, audience: string, body: string): Promise<Caller> {
-  if (!header) throw unauthenticated('This subgraph answers only the Worker Graph gateway: call the gateway instead.');
-  let payload: Record<string, unknown>;
-  try {
-    ({ payload } = await jwtVerify(header, keys.internalVerifyKey, { audience, algorithms: [ALGORITHM], requiredClaims: ['exp'] }));
-  } catch (error) {
-    throw unauthenticated(`The gateway's seal was refused: ${describeJoseError(error)}.`);
-  }
-  if (payload.bh !== bodyHash(body)) throw unauthenticated("The gateway's seal was made for another request.");
-  return {
-    agency: payload.agency as string,
-    subject: payload.sub as string,
-    role: payload.role as Role,
-    jurisdiction: payload.jurisdiction as string,
-    scopes: payload.scopes as string[],
-    purpose: payload.purpose as string,
-  };
 }

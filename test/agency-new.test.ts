@@ -10,7 +10,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { RunningStack } from '../src/stack';
+import type { RunningStack } from '../src/hub/stack';
 import type { TokenRequest } from '../src/shared/access/keys';
 import { readSupergraphConfig, schemaSha256 } from '../src/shared/supergraph';
 
@@ -188,7 +188,7 @@ describe("the copy's hub, six agencies, through its gateway", () => {
 
   beforeAll(async () => {
     // Everything from the copy: its stack, its registry and supergraph, its keys and helpers.
-    const { startStack } = require(path.join(tmp, 'src', 'stack')) as typeof import('../src/stack');
+    const { startStack } = require(path.join(tmp, 'src', 'hub', 'stack')) as typeof import('../src/hub/stack');
     const { generateAccessKeys } = require(path.join(tmp, 'src', 'shared', 'access', 'keys')) as typeof import('../src/shared/access/keys');
     const support = require(path.join(tmp, 'test', 'support', 'stack')) as typeof import('./support/stack');
     const url = new URL(process.env.DATABASE_URL!);
@@ -200,6 +200,7 @@ describe("the copy's hub, six agencies, through its gateway", () => {
       gatewayPort: 0,
       subgraphPorts: () => 0,
       auditPort: 0,
+      reportsPort: 0,
       keys,
       supergraphFile: path.join(tmp, 'schema', 'supergraph.graphql'),
       demo: { seed: 2024, workers: 200 },

@@ -2,10 +2,13 @@
  * Starts the real hub for one test file: its own fresh databases (`<DATABASE_URL db>_<suite>_<agency>`)
  * on the run's PostgreSQL, every subgraph on a free port, and the gateway in front.
  */
-import { startStack, type RunningStack } from '../../src/stack';
+import { startStack, type RunningStack } from '../../src/hub/stack';
 import type { AgencyName } from '../../src/shared/config';
 import { generateAccessKeys, signCallerToken, type AccessKeys, type TokenRequest } from '../../src/shared/access/keys';
-import { PURPOSE_HEADER } from '../../gateway/access';
+import pg from 'pg';
+import type { Caller } from '../../src/shared/access/caller';
+import { SEAL_HEADER, sealCall, type CallKind } from '../../src/shared/access/seal';
+import { PURPOSE_HEADER } from '../../gateway/authenticate';
 
 export const TEST_SEED = 2024;
 export const TEST_WORKERS = 500;
@@ -129,16 +132,24 @@ export async function expectHiddenLikeUnknown(stack: TestStack, query: string, f
   expect(hidden.errors![0].message.replace(ids.hidden, 'ID')).toEqual(unknown.errors![0].message.replace(ids.unknown, 'ID'));
 }
 
-/** Runs `work` and returns how many SQL statements each agency sent meanwhile, and which. */
+/**
+ * Runs `work` and returns how many SQL statements each agency sent meanwhile to read and write its
+ * records, and which, and apart from them how many seals it spent (one insert into `seal_use` per
+ * sealed call it accepted: a fixed cost per call, not data access).
+ */
 export async function countStatements(stack: RunningStack, work: () => Promise<unknown>) {
   for (const { database } of stack.subgraphs.values()) database.sqlLog.reset();
   await work();
-  const counts = {} as Record<AgencyName, { total: number; statements: string[] }>;
+  const counts = {} as Record<AgencyName, { total: number; statements: string[]; sealsSpent: number }>;
   for (const [name, { database }] of stack.subgraphs) {
-    counts[name] = { total: database.sqlLog.count, statements: [...database.sqlLog.recent] };
+    const statements = [...database.sqlLog.recent].filter((sql) => !isSealSpend(sql));
+    const sealsSpent = database.sqlLog.recent.length - statements.length;
+    counts[name] = { total: database.sqlLog.count - sealsSpent, statements, sealsSpent };
   }
   return counts;
 }
+
+const isSealSpend = (sql: string) => /^insert into seal_use /.test(sql);
 
 /** The table a SELECT reads from, for per-table statement budgets. */
 export function tableOf(sql: string): string {
@@ -150,4 +161,35 @@ export function statementsPerTable(statements: string[]): Record<string, number>
   const perTable: Record<string, number> = {};
   for (const statement of statements) perTable[tableOf(statement)] = (perTable[tableOf(statement)] ?? 0) + 1;
   return perTable;
+}
+
+/** The seal header `member` of this hub would send to `audience` for exactly `body`. */
+export async function sealedBy(stack: RunningStack, member: string, caller: Caller, audience: string, body: string, kind: CallKind = 'graphql'): Promise<Record<string, string>> {
+  return { [SEAL_HEADER]: await sealCall(stack.seals.get(member)!.signer(), { caller, audience, body, kind }) };
+}
+
+/** Runs SQL on a member's database as its owner role (what the service itself may not do: tamper tests). */
+export async function asOwner(stack: RunningStack, member: string, sql: string | string[], params: unknown[] = []): Promise<any[]> {
+  const client = new pg.Client({ connectionString: stack.databases.get(member)!.ownerUrl });
+  await client.connect();
+  try {
+    let rows: any[] = [];
+    // Several statements run in order on one connection; the parameters go to the last.
+    const statements = Array.isArray(sql) ? sql : [sql];
+    for (const [i, statement] of statements.entries()) rows = (await client.query(statement, i === statements.length - 1 ? params : [])).rows;
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A history table is append-only twice over: the service's runtime role has no right to change it,
+ * and even its owner is stopped by the trigger.
+ */
+export async function expectAppendOnly(stack: RunningStack, member: string, table: string, column: string, runtime: (sql: string) => Promise<unknown>): Promise<void> {
+  for (const statement of [`update ${table} set ${column} = 'someone else'`, `delete from ${table}`, `truncate ${table}`]) {
+    await expect(runtime(statement)).rejects.toThrow(/permission denied/);
+    await expect(asOwner(stack, member, statement)).rejects.toThrow(/append-only/);
+  }
 }

@@ -1,0 +1,164 @@
+/**
+ * Starting one member of Worker Graph in this process: an agency's subgraph, the access log, the
+ * reports service or the gateway, each with exactly what it is given (its database, its own key,
+ * whom it trusts, where its peers are). `npm run serve -- <member>` starts one from the
+ * environment (serve.ts); the in-process hub (stack.ts) starts them all side by side.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { startGateway } from '../../gateway/server.js';
+import { AuditLog } from '../../gateway/audit/log.js';
+import { AUDIT_SUBGRAPH, serveAuditSubgraph } from '../../gateway/audit/index.js';
+import { REPORTS_SUBGRAPH, serveReportsSubgraph } from '../../gateway/reports/index.js';
+import { loadAgency } from '../../subgraphs/index.js';
+import type { AccessKeys } from '../shared/access/keys.js';
+import type { Purpose } from '../shared/access/purposes.js';
+import { sealUseMigration } from '../shared/access/replay.js';
+import type { CallKind, MemberSeals } from '../shared/access/seal.js';
+import type { MemberDatabase } from '../shared/database-roles.js';
+import type { RunningHttpServer } from '../shared/http-server.js';
+import { openAgencyOrm, type AgencyOrm } from '../shared/orm.js';
+import { seedAgency, type DemoSize } from '../shared/seeding.js';
+import { serveSubgraph, type AgencySubgraph } from '../shared/subgraph.js';
+import { hubAgencyNames } from '../shared/supergraph.js';
+import { labourWorkerDirectory } from '../shared/worker-directory.js';
+
+export const GATEWAY = 'gateway';
+
+/** Every member this repository can run, in the order a hub starts them. */
+export function memberNames(): string[] {
+  return [...hubAgencyNames(), AUDIT_SUBGRAPH, REPORTS_SUBGRAPH, GATEWAY];
+}
+
+/** What each member may ask of the others: the calls a hub's trust list grants it. */
+export function callsOf(member: string): CallKind[] {
+  if (member === GATEWAY) return ['graphql'];
+  if (member === REPORTS_SUBGRAPH) return ['statistics'];
+  if (member === AUDIT_SUBGRAPH) return [];
+  return ['worker-lookup'];
+}
+
+export interface Listen {
+  port: number;
+  host: string;
+}
+
+export interface RunningMember {
+  name: string;
+  server: RunningHttpServer;
+  stop(): Promise<void>;
+}
+
+export interface RunningAgency extends RunningMember {
+  agency: AgencySubgraph<any>;
+  database: AgencyOrm;
+}
+
+/** An agency's subgraph on its own database, migrated, with demo data loaded when empty (if asked). */
+export async function startAgency(options: {
+  name: string;
+  database: MemberDatabase | string;
+  seals: MemberSeals;
+  listen: Listen;
+  /** Where Labour answers worker look-ups. */
+  labourUrl: () => string;
+  demo?: DemoSize | false;
+  log?: (line: string) => void;
+}): Promise<RunningAgency> {
+  const agency = loadAgency(options.name);
+  const { demo, log = () => {} } = options;
+  const database = await openAgencyOrm({
+    database: options.database,
+    entities: agency.entities,
+    migrations: [...agency.migrations, sealUseMigration],
+    asOwner: demo ? (em) => seedIfEmpty(agency, em, demo, log) : undefined,
+  });
+  try {
+    const server = await serveSubgraph(agency, database, options.listen, options.seals, (caller) =>
+      labourWorkerDirectory({ labourUrl: options.labourUrl, signer: options.seals.signer, caller }),
+    );
+    return {
+      name: agency.name,
+      agency,
+      database,
+      server,
+      async stop() {
+        await server.stop();
+        await database.orm.close();
+      },
+    };
+  } catch (error) {
+    await database.orm.close();
+    throw error;
+  }
+}
+
+async function seedIfEmpty(agency: AgencySubgraph<any>, em: EntityManager, demo: DemoSize, log: (line: string) => void) {
+  if (await agency.hasData(em)) return;
+  const elapsed = await seedAgency(agency, em, demo);
+  log(`  ${agency.title}: loaded demo data for ${demo.workers} workers in ${(elapsed / 1000).toFixed(1)} s`);
+}
+
+/** The access log's subgraph, reading the gateway's database (and migrating it). */
+export async function startAudit(options: { database: MemberDatabase | string; seals: MemberSeals; listen: Listen }): Promise<RunningMember & { log: AuditLog }> {
+  const log = await AuditLog.open(options.database);
+  try {
+    const server = await serveAuditSubgraph(log, options.seals, options.listen);
+    return {
+      name: AUDIT_SUBGRAPH,
+      server,
+      log,
+      async stop() {
+        await server.stop();
+        await log.close();
+      },
+    };
+  } catch (error) {
+    await log.close();
+    throw error;
+  }
+}
+
+export async function startReports(options: { seals: MemberSeals; listen: Listen; agencyUrl: (agency: string) => string }): Promise<RunningMember> {
+  const server = await serveReportsSubgraph(options);
+  return { name: REPORTS_SUBGRAPH, server, stop: () => server.stop() };
+}
+
+export async function startGatewayMember(options: {
+  database: MemberDatabase | string;
+  seals: MemberSeals;
+  listen: Listen;
+  keys: AccessKeys;
+  purposes: Purpose[];
+  supergraphFile: string;
+  subgraphUrls: Record<string, string>;
+  timeoutMs: number;
+  timeoutsMs: Record<string, number>;
+}): Promise<RunningMember & { log: AuditLog }> {
+  const log = await AuditLog.open(options.database);
+  try {
+    const server = await startGateway({
+      supergraphFile: options.supergraphFile,
+      subgraphUrls: options.subgraphUrls,
+      timeoutMs: options.timeoutMs,
+      timeoutsMs: options.timeoutsMs,
+      port: options.listen.port,
+      host: options.listen.host,
+      keys: options.keys,
+      signer: options.seals.signer,
+      purposes: options.purposes,
+      audit: log,
+    });
+    return {
+      name: GATEWAY,
+      server,
+      log,
+      async stop() {
+        await server.stop();
+        await log.close();
+      },
+    };
+  } catch (error) {
+    await log.close();
+    throw error;
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * `npm run serve -- <member>`: exactly one member of Worker Graph in this process, configured
+ * from the environment, as an agency's data centre runs it. What each member reads:
+ *
+ *   every member  PORT, HOST; MEMBER_KEY_FILE (its own private key), TRUST_FILE (whom it accepts
+ *                 calls from), TRUST_RELOAD_SECONDS; KEYS_DIR holds both on a laptop
+ *   an agency     <AGENCY>_DATABASE_URL (runtime role) and <AGENCY>_OWNER_DATABASE_URL (migrations),
+ *                 or DATABASE_URL / the embedded server, where the roles are made for it;
+ *                 LABOUR_SUBGRAPH_URL (where it confirms workers); DEMO_WORKERS with WG_DEMO=1
+ *   audit         GATEWAY_DATABASE_URL and GATEWAY_OWNER_DATABASE_URL (the access log's database)
+ *   reports       <AGENCY>_SUBGRAPH_URL for each agency it asks (default: the registry's URLs)
+ *   gateway       the audit variables; AUTH_JWKS_FILE or AUTH_JWKS_URL, AUTH_ISSUER, AUTH_AUDIENCE;
+ *                 <MEMBER>_SUBGRAPH_URL overrides; SUBGRAPH_TIMEOUT_MS, REPORT_TIMEOUT_MS,
+ *                 GATEWAY_REPLICAS (replicas sharing PORT), PURPOSES, SUPERGRAPH_FILE
+ *
+ * A misconfigured process refuses to start with one line naming the variable or file to fix.
+ */
+import { loadAccessKeys } from '../shared/access/keys.js';
+import { memberKeyFile, sealsFromFiles, trustFilePath } from '../shared/access/members.js';
+import { configuredPurposes } from '../shared/access/purposes.js';
+import { config } from '../shared/config.js';
+import { locateDatabases } from '../shared/database.js';
+import { provisionMemberDatabase, type MemberDatabase } from '../shared/database-roles.js';
+import { announceReady, onShutdown, reportWorkerReady, runReplicas } from '../shared/lifecycle.js';
+import { readSupergraphConfig, SUPERGRAPH_FILE } from '../shared/supergraph.js';
+import { AUDIT_SUBGRAPH } from '../../gateway/audit/index.js';
+import { REPORTS_SUBGRAPH } from '../../gateway/reports/index.js';
+import { GATEWAY, memberNames, startAgency, startAudit, startGatewayMember, startReports, type RunningMember } from './members.js';
+
+/** A setting that stops the process at start: the message names what to fix. */
+export class MisconfiguredError extends Error {}
+
+const env = process.env;
+
+/** `LABOUR`, `URBAN_HEALTH`: how a member is named in environment variables. */
+export function envName(member: string): string {
+  return member.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+}
+
+/** The access log and the gateway share the gateway's database. */
+function databaseOwner(member: string): string {
+  return member === AUDIT_SUBGRAPH || member === GATEWAY ? GATEWAY : member;
+}
+
+function whole(name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new MisconfiguredError(`${name} must be a whole number, got "${raw}".`);
+  return value;
+}
+
+/** Where a member answers: `<MEMBER>_SUBGRAPH_URL`, else its routing URL in the registry. */
+export function subgraphUrl(member: string): string {
+  const own = env[`${envName(member)}_SUBGRAPH_URL`];
+  if (own) return own;
+  const entry = readSupergraphConfig().find((e) => e.name === member);
+  if (!entry) throw new MisconfiguredError(`${member} is not in schema/supergraph.yaml: set ${envName(member)}_SUBGRAPH_URL.`);
+  return entry.url;
+}
+
+function listenPort(member: string): number {
+  if (env.PORT) return whole('PORT', 0);
+  if (member === GATEWAY) return 4000;
+  return Number(new URL(readSupergraphConfig().find((e) => e.name === member)!.url).port);
+}
+
+/**
+ * The member's database: the URLs it was given, or (on a laptop) roles made for it on the
+ * server an administrator's URL names (DATABASE_URL, or the embedded server).
+ */
+async function memberDatabase(member: string): Promise<{ database: MemberDatabase | string; close(): Promise<void> }> {
+  const prefix = envName(databaseOwner(member));
+  const runtimeUrl = env[`${prefix}_DATABASE_URL`];
+  const ownerUrl = env[`${prefix}_OWNER_DATABASE_URL`];
+  if (runtimeUrl) return { database: ownerUrl ? { ownerUrl, runtimeUrl } : runtimeUrl, close: async () => {} };
+  if (ownerUrl) throw new MisconfiguredError(`${prefix}_OWNER_DATABASE_URL is set without ${prefix}_DATABASE_URL (the runtime role's URL).`);
+  const databases = await locateDatabases();
+  return { database: await provisionMemberDatabase(databases.urlFor(databaseOwner(member))), close: () => databases.close() };
+}
+
+async function memberSeals(member: string) {
+  return sealsFromFiles({
+    member,
+    keyFile: env.MEMBER_KEY_FILE || memberKeyFile(config.keysDir, member),
+    trustFile: env.TRUST_FILE || trustFilePath(config.keysDir),
+    reloadMs: whole('TRUST_RELOAD_SECONDS', 5) * 1000,
+  }).catch((error: Error) => {
+    throw new MisconfiguredError(`${error.message} Run \`npm start\` once (it makes the hub's keys in KEYS_DIR) or set MEMBER_KEY_FILE and TRUST_FILE.`);
+  });
+}
+
+/** Starts `member` here and returns it; the caller announces it and stops it on shutdown. */
+export async function startMemberFromEnv(member: string): Promise<RunningMember> {
+  const known = memberNames();
+  if (!known.includes(member)) throw new MisconfiguredError(`Unknown member "${member}": one of ${known.join(', ')}.`);
+  const seals = await memberSeals(member);
+  const listen = { port: listenPort(member), host: config.host };
+  if (member === REPORTS_SUBGRAPH) return withCleanup(await startReports({ seals, listen, agencyUrl: subgraphUrl }), async () => seals.close());
+  const { database, close } = await memberDatabase(member);
+  const cleanup = async () => {
+    seals.close();
+    await close();
+  };
+  try {
+    if (member === AUDIT_SUBGRAPH) return withCleanup(await startAudit({ database, seals, listen }), cleanup);
+    if (member === GATEWAY) {
+      const subgraphs = readSupergraphConfig().map((entry) => entry.name);
+      return withCleanup(
+        await startGatewayMember({
+          database,
+          seals,
+          listen,
+          keys: await loadAccessKeys(config.keysDir),
+          purposes: configuredPurposes(),
+          supergraphFile: SUPERGRAPH_FILE,
+          subgraphUrls: Object.fromEntries(subgraphs.map((name) => [name, subgraphUrl(name)])),
+          timeoutMs: config.subgraphTimeoutMs,
+          timeoutsMs: { [REPORTS_SUBGRAPH]: config.reportTimeoutMs },
+        }),
+        cleanup,
+      );
+    }
+    return withCleanup(
+      await startAgency({
+        name: member,
+        database,
+        seals,
+        listen,
+        labourUrl: () => subgraphUrl('labour'),
+        demo: env.WG_DEMO === '1' ? config.demo : false,
+        log: (line) => console.log(line.trim()),
+      }),
+      cleanup,
+    );
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+function withCleanup<T extends RunningMember>(member: T, cleanup: () => Promise<void>): T {
+  const stop = member.stop.bind(member);
+  return Object.assign(member, {
+    async stop() {
+      await stop();
+      await cleanup();
+    },
+  });
+}
+
+/** The whole life of a member process: start, tell the supervisor, stop on a signal. */
+export async function serve(member: string): Promise<void> {
+  const replicas = member === GATEWAY ? whole('GATEWAY_REPLICAS', 1) : 1;
+  if (replicas < 1) throw new MisconfiguredError('GATEWAY_REPLICAS must be 1 or more.');
+  const run = async () => {
+    const running = await startMemberFromEnv(member);
+    onShutdown(() => running.stop());
+    const details = { member, url: running.server.url, pid: process.pid };
+    if (replicas > 1) reportWorkerReady(details);
+    else announceReady(details);
+    console.log(`${member} ready at ${running.server.url}`);
+  };
+  if (replicas > 1) await runReplicas(replicas, run, { name: member });
+  else await run();
+}

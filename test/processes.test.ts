@@ -1,0 +1,236 @@
+/**
+ * The hub as `npm start` runs it: every member in its own process, with its own key, trust list
+ * and database roles, the gateway as two replicas on one port. A fault stays where it started:
+ * an agency killed, frozen or out of memory costs only its own fields, and comes back.
+ */
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { activateMemberKey, addMemberKey, memberJwksFile, trustFilePath, withdrawMemberKey, type TrustFile } from '../src/shared/access/members';
+import { writeHubTrust } from '../src/hub/member-keys';
+import { startProcessHub, type ProcessHub } from '../src/hub/processes';
+import { memberNames } from '../src/hub/members';
+import { AuditLog } from '../gateway/audit/log';
+import { freePortRun } from './support/ports';
+import { authHeaders, errorCodes, graphql, type GraphQLResponse } from './support/stack';
+
+const TIMEOUT_MS = 1500;
+let hub: ProcessHub;
+const log: string[] = [];
+let auditor: Record<string, string>;
+let treasurer: Record<string, string>;
+
+beforeAll(async () => {
+  const url = new URL(process.env.DATABASE_URL!);
+  url.pathname = `${url.pathname.replace(/^\//, '') || 'wgtest'}_processes`;
+  const base = await freePortRun(memberNames().length);
+  hub = await startProcessHub({
+    databaseUrl: url.toString(),
+    fresh: true,
+    port: (member) => base + memberNames().indexOf(member),
+    keysDir: path.join(mkdtempSync(path.join(os.tmpdir(), 'worker-graph-processes-')), 'keys'),
+    demo: { seed: 2024, workers: 300 },
+    replicas: 2,
+    // Small heaps, so the runaway query below ends in an out-of-memory restart quickly.
+    heapMb: 256,
+    env: { SUBGRAPH_TIMEOUT_MS: String(TIMEOUT_MS), TRUST_RELOAD_SECONDS: '1', CIRCUIT_HALF_OPEN_MS: '500' },
+    log: (line) => log.push(line),
+  });
+  const caller = { subject: 'processes', jurisdiction: 'national', scopes: ['read', 'write'] };
+  auditor = await authHeaders(hub.keys, { ...caller, agency: 'labour', role: 'auditor', purpose: 'Audit' });
+  treasurer = await authHeaders(hub.keys, { ...caller, agency: 'mepma', role: 'officer', purpose: 'CIG follow-up' });
+}, 180_000);
+
+afterAll(() => hub?.stop());
+
+const WORKER = `query($id: ID!) { worker(id: $id) { id name drivingLicences { licenceNumber } cigMemberships { role cig { id } } } }`;
+const ask = (query: string, variables: Record<string, unknown> = {}, headers = auditor) => graphql(hub.gatewayUrl, query, variables, headers);
+const member = (name: string) => hub.processes.get(name)!;
+const memberUrl = (name: string, route: string) => (member(name).announced!.url as string).replace(/\/graphql$/, route);
+
+/** Rows from an agency's own database, read as its owner (the test's view, not the service's). */
+async function rows(owner: string, sql: string, params: unknown[] = []): Promise<any[]> {
+  const client = new pg.Client({ connectionString: hub.databases.get(owner)!.ownerUrl });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+function parentOf(pid: string): number | undefined {
+  try {
+    // /proc/<pid>/stat: "pid (command) state ppid ..."; the command may hold spaces, so read after its ')'.
+    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+  } catch {
+    return undefined; // the process ended meanwhile
+  }
+}
+
+async function until(check: () => Promise<boolean>, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const answersFully = async () => {
+  const res = await ask(WORKER, { id: 'W-0000001' });
+  return !res.errors && res.data.worker.id === 'W-0000001';
+};
+
+test('one query spans five agency processes; every member serves /health, /ready and /metrics', async () => {
+  expect(new Set([...hub.processes.values()].map((p) => p.pid)).size).toBe(memberNames().length);
+  const res = await ask(WORKER, { id: 'W-0000001' });
+  expect(res.errors).toBeUndefined();
+  expect(res.data.worker).toMatchObject({ id: 'W-0000001', name: expect.any(String), cigMemberships: expect.any(Array) });
+  for (const name of memberNames()) {
+    expect((await fetch(memberUrl(name, '/health'))).status).toBe(200);
+    const ready = await fetch(memberUrl(name, '/ready'));
+    expect({ name, status: ready.status }).toEqual({ name, status: 200 });
+    const metrics = await (await fetch(memberUrl(name, '/metrics'))).text();
+    expect(metrics).toMatch(/^worker_graph_process_restarts\{[^}]*\} 0$/m);
+  }
+  // Each replica counts its own calls; the one that answered the query above reports its call to MEPMA.
+  const scrapes = await Promise.all(Array.from({ length: 10 }, async () => (await fetch(memberUrl('gateway', '/metrics'))).text()));
+  expect(scrapes.some((text) => /worker_graph_upstream_duration_seconds_count\{[^}]*agency="mepma"[^}]*\} [1-9]/.test(text))).toBe(true);
+});
+
+test('an agency killed under load costs only its own fields, is restarted, and loses no acknowledged write', async () => {
+  const [{ cig_id: cigId, worker_id: workerId }] = await rows(
+    'mepma',
+    `select m.cig_id, m.worker_id from cig_membership m join bank_linkage b on b.cig_id = m.cig_id where m.left_on is null and m.joined_on <= current_date - 1 order by m.id limit 1`,
+  );
+  const SAVE = `mutation($input: RecordSavingsInput!) { recordSavings(input: $input) { id } }`;
+  const acknowledged: string[] = [];
+  const reads: GraphQLResponse[] = [];
+  const oldPid = member('mepma').pid;
+  let running = true;
+  const load = Promise.all(
+    Array.from({ length: 4 }, async (_, lane) => {
+      while (running) {
+        if (lane === 0) {
+          const res = await ask(SAVE, { input: { cigId, workerId, amount: 10, depositedOn: new Date().toISOString().slice(0, 10) } }, treasurer);
+          if (!res.errors) acknowledged.push(res.data.recordSavings.id);
+        } else {
+          reads.push(await ask(WORKER, { id: workerId }));
+        }
+      }
+    }),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  member('mepma').kill('SIGKILL');
+  await until(async () => member('mepma').pid !== oldPid, 10_000);
+  await member('mepma').ready();
+  await until(answersFully, 20_000);
+  running = false;
+  await load;
+
+  expect(member('mepma').pid).not.toBe(oldPid);
+  expect(log.join('\n')).toMatch(/mepma exited \(signal SIGKILL\)/);
+  // While MEPMA was down, Labour's and Transport's fields still came, with an error naming MEPMA.
+  const partial = reads.filter((res) => res.errors);
+  expect(partial.length).toBeGreaterThan(0);
+  for (const res of partial) {
+    expect(res.data.worker).toMatchObject({ id: workerId, name: expect.any(String) });
+    expect(res.data.worker.cigMemberships).toBeNull();
+    expect(res.errors!.map((e) => [e.extensions!.code, e.extensions!.serviceName])).toEqual(res.errors!.map(() => ['SUBGRAPH_UNAVAILABLE', 'mepma']));
+  }
+  // Repeated failures opened the circuit: later calls failed fast instead of waiting.
+  expect(partial.some((res) => res.errors![0].extensions!.reason === 'CIRCUIT_OPEN')).toBe(true);
+  const stored = await rows('mepma', `select id from savings_deposit where id = any($1)`, [acknowledged]);
+  expect(acknowledged.length).toBeGreaterThan(0);
+  expect(stored.map((row) => row.id).sort()).toEqual([...acknowledged].sort());
+  // The restarted process says so in its metrics.
+  expect(await (await fetch(memberUrl('mepma', '/metrics'))).text()).toMatch(/^worker_graph_process_restarts\{[^}]*\} 1$/m);
+}, 60_000);
+
+test('a frozen agency makes the gateway answer at its timeout with the other agencies’ data', async () => {
+  member('transport').kill('SIGSTOP');
+  try {
+    const started = Date.now();
+    const res = await ask(WORKER, { id: 'W-0000002' });
+    const elapsed = Date.now() - started;
+    expect(res.data.worker).toMatchObject({ id: 'W-0000002', name: expect.any(String), drivingLicences: null, cigMemberships: expect.any(Array) });
+    expect(res.errors!.map((e) => [e.extensions!.code, e.extensions!.serviceName, e.extensions!.reason])).toEqual([['SUBGRAPH_UNAVAILABLE', 'transport', 'TIMEOUT']]);
+    expect(elapsed).toBeGreaterThan(TIMEOUT_MS * 0.8);
+    expect(elapsed).toBeLessThan(TIMEOUT_MS * 1.2 + 300);
+  } finally {
+    member('transport').kill('SIGCONT');
+  }
+  await until(answersFully, 10_000);
+});
+
+test('the nine-turn query that used to take every agency down costs only the agency that answers it', async () => {
+  let turns = 'id';
+  for (let i = 0; i < 9; i++) turns = `cigMemberships { cig { members { worker { ${turns} } } } }`;
+  const started = Date.now();
+  const res = await ask(`{ worker(id: "W-0000001") { name ${turns} } }`);
+  expect(Date.now() - started).toBeLessThan(TIMEOUT_MS * 1.2 + 1000);
+  expect(res.data.worker.name).toEqual(expect.any(String));
+  expect(errorCodes(res)).toEqual(['SUBGRAPH_UNAVAILABLE']);
+  // Meanwhile and after, the gateway and the other agencies answer.
+  const labourOnly = await ask(`{ worker(id: "W-0000003") { id name } }`);
+  expect(labourOnly.data.worker.id).toBe('W-0000003');
+  await until(answersFully, 60_000);
+}, 90_000);
+
+test('a key withdrawn from the trust file is refused within seconds, without a restart', async () => {
+  const trustFile = trustFilePath(hub.keysDir);
+  const original = readFileSync(trustFile, 'utf8');
+  const withoutGateway: TrustFile = JSON.parse(original);
+  withoutGateway.members.gateway.keys = [];
+  writeFileSync(trustFile, JSON.stringify(withoutGateway));
+  try {
+    await until(async () => errorCodes(await ask(WORKER, { id: 'W-0000001' })).includes('SUBGRAPH_UNAVAILABLE'), 5_000);
+    const refused = await ask(`{ worker(id: "W-0000001") { id } }`);
+    expect(refused.data?.worker ?? null).toBeNull();
+    expect(refused.errors![0].message).toMatch(/HTTP 401/);
+  } finally {
+    writeFileSync(trustFile, original);
+  }
+  await until(answersFully, 5_000);
+}, 30_000);
+
+test('the gateway’s key rotates in three steps while every request keeps being answered', async () => {
+  const [oldKid] = JSON.parse(readFileSync(memberJwksFile(hub.keysDir, 'gateway'), 'utf8')).keys.map((key: { kid: string }) => key.kid);
+  const failures: unknown[] = [];
+  let running = true;
+  const load = (async () => {
+    while (running) {
+      const res = await ask(`{ worker(id: "W-0000004") { id cigMemberships { role } } }`);
+      if (res.errors) failures.push(res.errors);
+    }
+  })();
+  const spread = () => new Promise((resolve) => setTimeout(resolve, 2500)); // two reload intervals
+  const newKid = await addMemberKey(hub.keysDir, 'gateway');
+  writeHubTrust(hub.keysDir, memberNames());
+  await spread();
+  expect(activateMemberKey(hub.keysDir, 'gateway')).toBe(newKid);
+  await spread();
+  withdrawMemberKey(hub.keysDir, 'gateway', oldKid);
+  writeHubTrust(hub.keysDir, memberNames());
+  await spread();
+  running = false;
+  await load;
+  expect(failures).toEqual([]);
+  expect(JSON.parse(readFileSync(trustFilePath(hub.keysDir), 'utf8')).members.gateway.keys.map((key: { kid: string }) => key.kid)).toEqual([newKid]);
+}, 30_000);
+
+test('two gateway replicas append to one valid access-log chain', async () => {
+  // The gateway's process is the primary of two worker processes sharing its port.
+  const replicas = readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && parentOf(pid) === member('gateway').pid);
+  expect(replicas).toHaveLength(2);
+  await Promise.all(Array.from({ length: 20 }, (_, i) => ask(`{ worker(id: "W-000000${i % 9 + 1}") { id } }`)));
+  const logReader = await AuditLog.open(hub.databases.get('gateway')!.ownerUrl);
+  try {
+    const report = await logReader.verify();
+    expect(report.broken).toBeUndefined();
+    expect(report.entries).toBeGreaterThan(20);
+  } finally {
+    await logReader.close();
+  }
+});

@@ -110,7 +110,7 @@ describe('the hash chain', () => {
     const { code, out } = await auditVerify();
     expect(code).toBe(1);
     expect(out).toMatch(/BROKEN at entry 2: its content no longer matches its hash/);
-    await asOwner(`update access_log set caller_subject = ? where seq = 2`, [entry.caller_subject]);
+    await asOwner(`update access_log set caller_subject = $1 where seq = 2`, [entry.caller_subject]);
     expect((await auditVerify()).code).toBe(0);
   });
 

@@ -7,8 +7,9 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { activateMemberKey, addMemberKey, memberJwksFile, trustFilePath, withdrawMemberKey, type TrustFile } from '../src/shared/access/members';
+import { activateMemberKey, addMemberKey, memberJwksFile, memberKeyFile, memberKeyFromJwk, trustFilePath, withdrawMemberKey, type TrustFile } from '../src/shared/access/members';
 import { writeHubTrust } from '../src/hub/member-keys';
+import { SEAL_HEADER, sealCall } from '../src/shared/access/seal';
 import { startProcessHub, type ProcessHub } from '../src/hub/processes';
 import { memberNames } from '../src/hub/members';
 import { AuditLog } from '../gateway/audit/log';
@@ -18,6 +19,7 @@ import { authHeaders, errorCodes, graphql, type GraphQLResponse } from './suppor
 const TIMEOUT_MS = 1500;
 let hub: ProcessHub;
 const log: string[] = [];
+const output: string[] = [];
 let auditor: Record<string, string>;
 let treasurer: Record<string, string>;
 
@@ -36,6 +38,8 @@ beforeAll(async () => {
     heapMb: 256,
     env: { SUBGRAPH_TIMEOUT_MS: String(TIMEOUT_MS), TRUST_RELOAD_SECONDS: '1', CIRCUIT_HALF_OPEN_MS: '500' },
     log: (line) => log.push(line),
+    // Kept here rather than printed: Jest takes a member's "heap out of memory" on stderr for its own worker's.
+    output: (line) => output.push(line),
   });
   const caller = { subject: 'processes', jurisdiction: 'national', scopes: ['read', 'write'] };
   auditor = await authHeaders(hub.keys, { ...caller, agency: 'labour', role: 'auditor', purpose: 'Audit' });
@@ -147,6 +151,33 @@ test('an agency killed under load costs only its own fields, is restarted, and l
   // The restarted process says so in its metrics.
   expect(await (await fetch(memberUrl('mepma', '/metrics'))).text()).toMatch(/^worker_graph_process_restarts\{[^}]*\} 1$/m);
 }, 60_000);
+
+test('a captured seal sent again four times writes nothing more, and MEPMA’s log shows each replay', async () => {
+  const [{ cig_id: cigId, worker_id: workerId }] = await rows(
+    'mepma',
+    `select m.cig_id, m.worker_id from cig_membership m join bank_linkage b on b.cig_id = m.cig_id where m.left_on is null order by m.id desc limit 1`,
+  );
+  const count = async () => (await rows('mepma', `select count(*)::int as n from savings_deposit where worker_id = $1`, [workerId]))[0].n;
+  const before = await count();
+  // What a listener on the wire holds: a seal the gateway made for this exact body.
+  const body = JSON.stringify({
+    query: `mutation($input: RecordSavingsInput!) { recordSavings(input: $input) { id } }`,
+    variables: { input: { cigId, workerId, amount: 25, depositedOn: new Date().toISOString().slice(0, 10) } },
+  });
+  const gatewayKey = await memberKeyFromJwk('gateway', JSON.parse(readFileSync(memberKeyFile(hub.keysDir, 'gateway'), 'utf8')));
+  const caller = { agency: 'mepma', subject: 'treasurer', role: 'officer' as const, jurisdiction: 'national', scopes: ['read', 'write'], purpose: 'cig-follow-up' };
+  const seal = await sealCall(gatewayKey, { caller, audience: 'mepma', body, kind: 'graphql' });
+  const send = () => fetch(String(member('mepma').announced!.url), { method: 'POST', headers: { 'content-type': 'application/json', [SEAL_HEADER]: seal }, body });
+  const first = await send();
+  expect(((await first.json()) as any).data.recordSavings.id).toEqual(expect.any(String));
+  for (let i = 0; i < 4; i++) {
+    const replay = await send();
+    expect(replay.status).toBe(401);
+    expect(((await replay.json()) as any).errors[0].extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'REPLAYED' });
+  }
+  expect(await count()).toBe(before + 1);
+  expect(output.filter((line) => /^\[mepma\] \[mepma\] refused a sealed call: REPLAYED/.test(line))).toHaveLength(4);
+});
 
 test('a frozen agency makes the gateway answer at its timeout with the other agencies’ data', async () => {
   member('transport').kill('SIGSTOP');

@@ -1,7 +1,8 @@
 /**
  * `npm start` as a person on a fresh machine runs it: embedded PostgreSQL, demo data, every
- * subgraph and the gateway, and a demo token that works; a second start keeps the data; a start
- * after a hard kill recovers; Ctrl-C stops everything.
+ * subgraph and the gateway each in its own process, and a demo token that works; a second start
+ * keeps the data; a start after a hard kill recovers (the members of the killed start stop by
+ * themselves); Ctrl-C stops everything.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -23,8 +24,8 @@ beforeAll(async () => {
     EMBEDDED_PG_DIR: dataDir,
     EMBEDDED_PG_PORT: String(await freePort()),
     PORT: String(await freePortRun(1)),
-    // Five agencies and the access log.
-    SUBGRAPH_BASE_PORT: String(await freePortRun(6)),
+    // Five agencies, the access log and the reports.
+    SUBGRAPH_BASE_PORT: String(await freePortRun(7)),
     KEYS_DIR: path.join(path.dirname(dataDir), 'keys'),
     DEMO_WORKERS: '200',
   };

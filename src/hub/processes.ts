@@ -5,6 +5,7 @@
  * supervisor that restarts a crashed member with back-off. One member that blocks its event
  * loop, runs out of memory or dies costs only its own fields.
  */
+import net from 'node:net';
 import path from 'node:path';
 import { loadAccessKeys, type AccessKeys } from '../shared/access/keys.js';
 import { memberKeyFile } from '../shared/access/members.js';
@@ -37,9 +38,22 @@ export interface ProcessHubOptions {
   replicas?: number;
   /** Each agency's heap limit (default MEMBER_HEAP_MB); the gateway gets twice this. */
   heapMb?: number;
+  /** Members that run on a host of their own (tests place them in network namespaces). */
+  placement?: (member: string) => MemberPlacement | undefined;
   /** Extra environment for every member (tests shorten timeouts with it). */
   env?: Record<string, string>;
   log?: (line: string) => void;
+  /** Where the members' own output goes (default: this process's stdout and stderr, each line prefixed). */
+  output?: (line: string, stream: 'stdout' | 'stderr') => void;
+}
+
+export interface MemberPlacement {
+  /** The address the member listens on and the others reach it at. */
+  address: string;
+  /** How to start a process there (see ProcessSpec.launcher). */
+  launcher?: string[];
+  /** `host:port` at which the database server is reached from there. */
+  database?: string;
 }
 
 export interface ProcessHub {
@@ -72,7 +86,7 @@ export async function startProcessHub(options: ProcessHubOptions = {}): Promise<
   const trustFile = await prepareKeysDir(keysDir, members);
   const keys = await loadAccessKeys(keysDir);
   const locator = await locateDatabases({ embedded: options.embedded, databaseUrl: options.databaseUrl });
-  const supervisor = new Supervisor({ log, readyTimeoutMs: 15 * 60_000 });
+  const supervisor = new Supervisor({ log, output: options.output, readyTimeoutMs: 15 * 60_000 });
   const processes = new Map<string, ManagedProcess>();
   const databases = new Map<string, MemberDatabase>();
   const stop = async () => {
@@ -85,10 +99,10 @@ export async function startProcessHub(options: ProcessHubOptions = {}): Promise<
       if (options.fresh) await recreateDatabase(locator.urlFor(owner));
       databases.set(owner, await provisionMemberDatabase(locator.urlFor(owner)));
     }
-    const url = (member: string) => `http://${host}:${port(member)}/graphql`;
+    const addressOf = (member: string) => options.placement?.(member)?.address ?? host;
+    const url = (member: string) => `http://${addressOf(member)}:${port(member)}/graphql`;
     // Every member knows where every other answers; the passwords stay in this process and its children.
     const shared: Record<string, string> = {
-      HOST: host,
       KEYS_DIR: keysDir,
       TRUST_FILE: trustFile,
       ...Object.fromEntries(members.filter((m) => m !== GATEWAY).map((m) => [`${envName(m)}_SUBGRAPH_URL`, url(m)])),
@@ -103,11 +117,20 @@ export async function startProcessHub(options: ProcessHubOptions = {}): Promise<
       ...options.env,
     };
     const start = async (member: string) => {
+      const placed = options.placement?.(member);
+      if (!placed) await portFreed(host, port(member), log);
       const managed = await supervisor.start({
         name: member,
         script: SERVE_SCRIPT,
         args: [member],
-        env: { ...shared, PORT: String(port(member)), MEMBER_KEY_FILE: memberKeyFile(keysDir, member) },
+        launcher: placed?.launcher,
+        env: {
+          ...shared,
+          ...(placed?.database ? databaseEnvFrom(databases, placed.database) : {}),
+          HOST: addressOf(member),
+          PORT: String(port(member)),
+          MEMBER_KEY_FILE: memberKeyFile(keysDir, member),
+        },
         // A runaway member dies of its own heap limit, and is restarted, before it starves the machine.
         execArgv: [`--max-old-space-size=${(member === GATEWAY ? 2 : 1) * (options.heapMb ?? config.memberHeapMb)}`],
       });
@@ -122,4 +145,39 @@ export async function startProcessHub(options: ProcessHubOptions = {}): Promise<
     await stop().catch(() => {});
     throw error;
   }
+}
+
+/** The database variables for a member that reaches the server at another `host:port`. */
+function databaseEnvFrom(databases: Map<string, MemberDatabase>, hostPort: string): Record<string, string> {
+  const at = (url: string) => {
+    const moved = new URL(url);
+    moved.host = hostPort;
+    return moved.toString();
+  };
+  return Object.fromEntries(
+    [...databases].flatMap(([owner, database]) => [
+      [`${envName(owner)}_DATABASE_URL`, at(database.runtimeUrl)],
+      [`${envName(owner)}_OWNER_DATABASE_URL`, at(database.ownerUrl)],
+    ]),
+  );
+}
+
+/**
+ * After a hard kill of `npm start`, its members notice that the supervisor is gone and stop
+ * within seconds: a new start waits for their ports rather than failing on them.
+ */
+async function portFreed(host: string, port: number, log: (line: string) => void, waitMs = 15_000): Promise<void> {
+  const free = () =>
+    new Promise<boolean>((resolve) => {
+      const probe = net.createServer().once('error', () => resolve(false));
+      probe.listen(port, host, () => probe.close(() => resolve(true)));
+    });
+  if (port === 0 || (await free())) return;
+  log(`  port ${port} is still taken (a member of an earlier start stopping?); waiting up to ${waitMs / 1000} s`);
+  const deadline = Date.now() + waitMs;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    if (await free()) return;
+  }
+  throw new Error(`Port ${port} on ${host} is taken by another program: stop it, or set PORT / SUBGRAPH_BASE_PORT.`);
 }

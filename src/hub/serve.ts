@@ -19,6 +19,7 @@ import { loadAccessKeys } from '../shared/access/keys.js';
 import { memberKeyFile, sealsFromFiles, trustFilePath } from '../shared/access/members.js';
 import { configuredPurposes } from '../shared/access/purposes.js';
 import { config } from '../shared/config.js';
+import { ConfigError } from '../shared/errors.js';
 import { locateDatabases } from '../shared/database.js';
 import { provisionMemberDatabase, type MemberDatabase } from '../shared/database-roles.js';
 import { announceReady, onShutdown, reportWorkerReady, runReplicas } from '../shared/lifecycle.js';
@@ -26,9 +27,6 @@ import { readSupergraphConfig, SUPERGRAPH_FILE } from '../shared/supergraph.js';
 import { AUDIT_SUBGRAPH } from '../../gateway/audit/index.js';
 import { REPORTS_SUBGRAPH } from '../../gateway/reports/index.js';
 import { GATEWAY, memberNames, startAgency, startAudit, startGatewayMember, startReports, type RunningMember } from './members.js';
-
-/** A setting that stops the process at start: the message names what to fix. */
-export class MisconfiguredError extends Error {}
 
 const env = process.env;
 
@@ -46,7 +44,7 @@ function whole(name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new MisconfiguredError(`${name} must be a whole number, got "${raw}".`);
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a whole number, got "${raw}".`);
   return value;
 }
 
@@ -55,7 +53,7 @@ export function subgraphUrl(member: string): string {
   const own = env[`${envName(member)}_SUBGRAPH_URL`];
   if (own) return own;
   const entry = readSupergraphConfig().find((e) => e.name === member);
-  if (!entry) throw new MisconfiguredError(`${member} is not in schema/supergraph.yaml: set ${envName(member)}_SUBGRAPH_URL.`);
+  if (!entry) throw new ConfigError(`${member} is not in schema/supergraph.yaml: set ${envName(member)}_SUBGRAPH_URL.`);
   return entry.url;
 }
 
@@ -74,7 +72,7 @@ async function memberDatabase(member: string): Promise<{ database: MemberDatabas
   const runtimeUrl = env[`${prefix}_DATABASE_URL`];
   const ownerUrl = env[`${prefix}_OWNER_DATABASE_URL`];
   if (runtimeUrl) return { database: ownerUrl ? { ownerUrl, runtimeUrl } : runtimeUrl, close: async () => {} };
-  if (ownerUrl) throw new MisconfiguredError(`${prefix}_OWNER_DATABASE_URL is set without ${prefix}_DATABASE_URL (the runtime role's URL).`);
+  if (ownerUrl) throw new ConfigError(`${prefix}_OWNER_DATABASE_URL is set without ${prefix}_DATABASE_URL (the runtime role's URL).`);
   const databases = await locateDatabases();
   return { database: await provisionMemberDatabase(databases.urlFor(databaseOwner(member))), close: () => databases.close() };
 }
@@ -86,18 +84,20 @@ async function memberSeals(member: string) {
     trustFile: env.TRUST_FILE || trustFilePath(config.keysDir),
     reloadMs: whole('TRUST_RELOAD_SECONDS', 5) * 1000,
   }).catch((error: Error) => {
-    throw new MisconfiguredError(`${error.message} Run \`npm start\` once (it makes the hub's keys in KEYS_DIR) or set MEMBER_KEY_FILE and TRUST_FILE.`);
+    throw new ConfigError(`${error.message} Run \`npm start\` once (it makes the hub's keys in KEYS_DIR) or set MEMBER_KEY_FILE and TRUST_FILE.`);
   });
 }
 
 /** Starts `member` here and returns it; the caller announces it and stops it on shutdown. */
 export async function startMemberFromEnv(member: string): Promise<RunningMember> {
   const known = memberNames();
-  if (!known.includes(member)) throw new MisconfiguredError(`Unknown member "${member}": one of ${known.join(', ')}.`);
+  if (!known.includes(member)) throw new ConfigError(`Unknown member "${member}": one of ${known.join(', ')}.`);
   const seals = await memberSeals(member);
   const listen = { port: listenPort(member), host: config.host };
   if (member === REPORTS_SUBGRAPH) return withCleanup(await startReports({ seals, listen, agencyUrl: subgraphUrl }), async () => seals.close());
-  const { database, close } = await memberDatabase(member);
+  const { database, close } = await memberDatabase(member).catch((error: unknown) => {
+    throw databaseProblem(member, error);
+  });
   const cleanup = async () => {
     seals.close();
     await close();
@@ -135,8 +135,26 @@ export async function startMemberFromEnv(member: string): Promise<RunningMember>
     );
   } catch (error) {
     await cleanup();
-    throw error;
+    throw databaseProblem(member, error);
   }
+}
+
+/** PostgreSQL's and the network's refusals, said as the setting to fix. */
+const DATABASE_REFUSALS: Record<string, string> = {
+  ECONNREFUSED: 'nothing listens there',
+  ENOTFOUND: 'the host is unknown',
+  ETIMEDOUT: 'the server did not answer',
+  '28P01': 'the password was refused',
+  '28000': 'the role may not log in there',
+  '3D000': 'the database does not exist',
+};
+
+function databaseProblem(member: string, error: unknown): unknown {
+  const code = (error as { code?: string }).code ?? (error as { errors?: { code?: string }[] }).errors?.[0]?.code;
+  const why = code ? DATABASE_REFUSALS[code] : undefined;
+  if (!why) return error;
+  const prefix = envName(databaseOwner(member));
+  return new ConfigError(`cannot use the database in ${prefix}_DATABASE_URL (or DATABASE_URL): ${why} (${code}).`);
 }
 
 function withCleanup<T extends RunningMember>(member: T, cleanup: () => Promise<void>): T {
@@ -152,7 +170,7 @@ function withCleanup<T extends RunningMember>(member: T, cleanup: () => Promise<
 /** The whole life of a member process: start, tell the supervisor, stop on a signal. */
 export async function serve(member: string): Promise<void> {
   const replicas = member === GATEWAY ? whole('GATEWAY_REPLICAS', 1) : 1;
-  if (replicas < 1) throw new MisconfiguredError('GATEWAY_REPLICAS must be 1 or more.');
+  if (replicas < 1) throw new ConfigError('GATEWAY_REPLICAS must be 1 or more.');
   const run = async () => {
     const running = await startMemberFromEnv(member);
     onShutdown(() => running.stop());

@@ -30,6 +30,11 @@ export interface ProcessSpec {
   env?: Record<string, string | undefined>;
   /** Extra node flags, e.g. ['--max-old-space-size=512']. */
   execArgv?: string[];
+  /**
+   * A command that runs node elsewhere and then replaces itself with it, keeping the IPC channel,
+   * e.g. ['ip', 'netns', 'exec', 'wg-labour'] to place a member on a host of its own.
+   */
+  launcher?: string[];
 }
 
 export interface ManagedProcess {
@@ -162,8 +167,10 @@ export class Supervisor {
 
   private spawn(member: Member): void {
     const { spec } = member;
+    const nodeArgs = ['--import', 'tsx', ...(spec.execArgv ?? [])];
+    const [launcher, ...launcherArgs] = spec.launcher ?? [];
     const child = fork(spec.script, spec.args ?? [], {
-      execArgv: ['--import', 'tsx', ...(spec.execArgv ?? [])],
+      ...(launcher ? { execPath: launcher, execArgv: [...launcherArgs, process.execPath, ...nodeArgs] } : { execArgv: nodeArgs }),
       env: { ...process.env, ...spec.env, WG_RESTARTS: String(member.restarts) },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',

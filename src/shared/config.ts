@@ -3,6 +3,7 @@
  * `npm start` work on a laptop with nothing installed but Node.
  */
 import path from 'node:path';
+import { ConfigError } from './errors.js';
 
 /** An agency's name as the registry (schema/supergraph.yaml) spells it: `labour`, `urban-health`. */
 export type AgencyName = string;
@@ -13,7 +14,7 @@ function int(name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, got "${raw}"`);
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a whole number, got "${raw}".`);
   return value;
 }
 

@@ -17,6 +17,9 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** A setting that stops a process at start: its message names the variable or file to fix. */
+export class ConfigError extends Error {}
+
 /** Input that can never succeed as sent; `field` names the argument or input field at fault. */
 export function badInput(message: string, field?: string): GraphQLError {
   return new GraphQLError(message, {

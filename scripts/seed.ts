@@ -7,7 +7,7 @@ import { config } from '../src/shared/config.js';
 import { locateDatabases, recreateDatabase } from '../src/shared/database.js';
 import { openAgencyOrm } from '../src/shared/orm.js';
 import { seedAgency } from '../src/shared/seeding.js';
-import { agencies } from '../subgraphs/index.js';
+import { hubAgencies } from '../subgraphs/index.js';
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -24,6 +24,7 @@ async function main() {
   const demo = { seed: option('seed', config.demo.seed), workers: option('workers', config.demo.workers) };
   console.log(`Seeding ${demo.workers.toLocaleString('en-IN')} workers (seed ${demo.seed}) into every agency's database...`);
   const databases = await locateDatabases();
+  const agencies = hubAgencies();
   const done = new Map(agencies.map((agency) => [agency.name, 0]));
   const draw = () => {
     const parts = [...done].map(([name, n]) => `${name} ${String(Math.floor((100 * n) / demo.workers)).padStart(3)}%`);

@@ -15,4 +15,7 @@ export function loadAgency(name: string): AgencySubgraph<any> {
   return agency;
 }
 
-export const agencies: AgencySubgraph<any>[] = hubAgencyNames().map(loadAgency);
+/** Every agency of the registry, loaded (a member process loads only its own, with loadAgency). */
+export function hubAgencies(): AgencySubgraph<any>[] {
+  return hubAgencyNames().map(loadAgency);
+}

@@ -5,7 +5,6 @@
  * environment (serve.ts); the in-process hub (stack.ts) starts them all side by side.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { startGateway } from '../../gateway/server.js';
 import { AuditLog } from '../../gateway/audit/log.js';
 import { AUDIT_SUBGRAPH, serveAuditSubgraph } from '../../gateway/audit/index.js';
 import { REPORTS_SUBGRAPH, serveReportsSubgraph } from '../../gateway/reports/index.js';
@@ -134,6 +133,8 @@ export async function startGatewayMember(options: {
   timeoutMs: number;
   timeoutsMs: Record<string, number>;
 }): Promise<RunningMember & { log: AuditLog }> {
+  // Loaded here: Apollo Gateway is the heaviest import, and no agency's process needs it.
+  const { startGateway } = await import('../../gateway/server.js');
   const log = await AuditLog.open(options.database);
   try {
     const server = await startGateway({

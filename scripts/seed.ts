@@ -2,9 +2,10 @@
  * `npm run seed -- --workers 100000 [--seed 2024]` rebuilds every agency's database with a demo
  * population of that size (for benchmarks), showing progress. It replaces what is there.
  */
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { config } from '../src/shared/config.js';
+import { sealUseMigration } from '../src/shared/access/replay.js';
 import { locateDatabases, recreateDatabase } from '../src/shared/database.js';
+import { provisionMemberDatabase } from '../src/shared/database-roles.js';
 import { openAgencyOrm } from '../src/shared/orm.js';
 import { seedAgency } from '../src/shared/seeding.js';
 import { hubAgencies } from '../subgraphs/index.js';
@@ -37,13 +38,17 @@ async function main() {
       agencies.map(async (agency) => {
         const url = databases.urlFor(agency.name);
         await recreateDatabase(url);
-        const { orm } = await openAgencyOrm({ url, entities: agency.entities, migrations: agency.migrations });
-        try {
-          await seedAgency(agency, orm.em.fork() as EntityManager, demo, (n) => done.set(agency.name, n));
-          done.set(agency.name, demo.workers);
-        } finally {
-          await orm.close();
-        }
+        // As the hub runs it: migrated and loaded by the owner role, the runtime role granted its rights.
+        const { orm } = await openAgencyOrm({
+          database: await provisionMemberDatabase(url),
+          entities: agency.entities,
+          migrations: [...agency.migrations, sealUseMigration],
+          asOwner: async (em) => {
+            await seedAgency(agency, em, demo, (n) => done.set(agency.name, n));
+            done.set(agency.name, demo.workers);
+          },
+        });
+        await orm.close();
       }),
     );
     draw();

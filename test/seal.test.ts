@@ -1,0 +1,109 @@
+/**
+ * The seal, both ends, as a receiving member checks it: every way a seal can be wrong is refused
+ * with UNAUTHENTICATED and its own reason, and a seal works once, even across two processes of
+ * one member that share its database.
+ */
+import { SignJWT } from 'jose';
+import { generateMemberKey, trustListOf } from '../src/shared/access/members';
+import { DatabaseReplayGuard, MemoryReplayGuard, sealUseMigration } from '../src/shared/access/replay';
+import { bodyHash, openSeal, sealCall, type CallKind, type MemberKey, type SealReceiver, type TrustList } from '../src/shared/access/seal';
+import type { Caller } from '../src/shared/access/caller';
+import { recreateDatabase } from '../src/shared/database';
+import { openAgencyOrm } from '../src/shared/orm';
+
+const caller: Caller = { agency: 'icds', subject: 'cdpo-1', role: 'officer', jurisdiction: 'district:NTR', scopes: ['read'], purpose: 'service-delivery' };
+const BODY = JSON.stringify({ query: '{ anganwadiCentres(first: 1) { totalCount } }' });
+
+let gateway: MemberKey;
+let gatewayNext: MemberKey;
+let mepma: MemberKey;
+let trust: TrustList;
+
+beforeAll(async () => {
+  const made = await Promise.all([generateMemberKey('gateway'), generateMemberKey('gateway'), generateMemberKey('mepma')]);
+  [gateway, gatewayNext, mepma] = made.map((m) => m.key);
+  trust = await trustListOf({
+    members: {
+      // Two keys of the gateway at once: a rotation in progress.
+      gateway: { calls: ['graphql'], keys: [made[0].publicJwk, made[1].publicJwk] },
+      mepma: { calls: ['worker-lookup'], keys: [made[2].publicJwk] },
+    },
+  });
+});
+
+const receiver = (member = 'icds'): SealReceiver => ({ member, trust: () => trust, replay: new MemoryReplayGuard() });
+const seal = (signer: MemberKey, options: { audience?: string; body?: string; kind?: CallKind } = {}) =>
+  sealCall(signer, { caller, audience: options.audience ?? 'icds', body: options.body ?? BODY, kind: options.kind ?? 'graphql' });
+
+async function refusal(header: string | undefined, accepted: CallKind[] = ['graphql'], at = receiver()) {
+  try {
+    await openSeal(at, header, BODY, accepted);
+  } catch (error) {
+    return (error as { extensions: Record<string, unknown> }).extensions;
+  }
+  throw new Error('the seal was accepted');
+}
+
+test('a good seal yields the caller, the signer and the kind of call, from either of two trusted keys', async () => {
+  for (const signer of [gateway, gatewayNext]) {
+    const opened = await openSeal(receiver(), await seal(signer), BODY, ['graphql']);
+    expect(opened).toMatchObject({ caller, signer: 'gateway', kind: 'graphql', sealId: expect.any(String) });
+  }
+});
+
+test.each<[string, () => Promise<string | undefined>, string]>([
+  ['no seal', async () => undefined, 'SEAL_MISSING'],
+  ['not a JWT', async () => 'not-a-jwt', 'SEAL_MALFORMED'],
+  ['a signer nobody trusts', async () => seal((await generateMemberKey('stranger')).key), 'UNTRUSTED_SIGNER'],
+  ['a key of the gateway that is not (or no longer) trusted', async () => seal((await generateMemberKey('gateway')).key), 'UNKNOWN_KEY'],
+  ['another key under a trusted kid', async () => seal({ ...(await generateMemberKey('gateway')).key, kid: gateway.kid }), 'BAD_SIGNATURE'],
+  ['a seal for another member', async () => seal(gateway, { audience: 'labour' }), 'WRONG_AUDIENCE'],
+  ['a seal for another body', async () => seal(gateway, { body: '{"query":"{ __typename }"}' }), 'WRONG_BODY'],
+  ['a kind of call the receiver does not take here', async () => seal(gateway, { kind: 'statistics' }), 'UNTRUSTED_CALL'],
+  ['a kind of call the signer is not trusted for', async () => seal(mepma, { kind: 'graphql' }), 'UNTRUSTED_CALL'],
+  [
+    'an expired seal',
+    () =>
+      new SignJWT({ ...caller, bh: bodyHash(BODY), call: 'graphql' })
+        .setProtectedHeader({ alg: 'EdDSA', kid: gateway.kid })
+        .setIssuer('gateway')
+        .setAudience('icds')
+        .setJti('old')
+        .setIssuedAt(Math.floor(Date.now() / 1000) - 120)
+        .setExpirationTime(Math.floor(Date.now() / 1000) - 90)
+        .sign(gateway.privateKey),
+    'EXPIRED',
+  ],
+])('%s is refused (UNAUTHENTICATED, HTTP 401)', async (_what, make, reason) => {
+  expect(await refusal(await make())).toMatchObject({ code: 'UNAUTHENTICATED', reason, http: { status: 401 } });
+});
+
+test('a seal works once', async () => {
+  const at = receiver();
+  const header = await seal(gateway);
+  await openSeal(at, header, BODY, ['graphql']);
+  expect(await refusal(header, ['graphql'], at)).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'REPLAYED' });
+});
+
+test("a seal spent by one process of a member is refused by another: the ids live in the member's database", async () => {
+  const url = new URL(process.env.DATABASE_URL!);
+  url.pathname = `${url.pathname.replace(/^\//, '') || 'wgtest'}_seal`;
+  await recreateDatabase(url.toString());
+  // Opened one after the other: migrating one database from two processes at once is not supported.
+  const first = await openAgencyOrm({ database: url.toString(), entities: [], migrations: [sealUseMigration] });
+  const second = await openAgencyOrm({ database: url.toString(), entities: [], migrations: [sealUseMigration] });
+  try {
+    const processes = [first, second].map((database) => ({ member: 'icds', trust: () => trust, replay: new DatabaseReplayGuard(() => database.orm.em.fork() as never) }));
+    const headers = await Promise.all(Array.from({ length: 20 }, () => seal(gateway)));
+    // Each seal presented to both processes at once: exactly one of the two accepts it.
+    const outcomes = await Promise.all(
+      headers.map(async (header) => {
+        const tries = await Promise.allSettled(processes.map((at) => openSeal(at, header, BODY, ['graphql'])));
+        return tries.filter((t) => t.status === 'fulfilled').length;
+      }),
+    );
+    expect(outcomes).toEqual(headers.map(() => 1));
+  } finally {
+    await Promise.all([first, second].map((database) => database.orm.close()));
+  }
+});

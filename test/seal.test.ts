@@ -3,8 +3,13 @@
  * with UNAUTHENTICATED and its own reason, and a seal works once, even across two processes of
  * one member that share its database.
  */
-import { SignJWT } from 'jose';
-import { generateMemberKey, trustListOf } from '../src/shared/access/members';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { SignJWT, type JWK } from 'jose';
+import { generateMemberKey, sealsFromFiles, trustListOf, type TrustFile } from '../src/shared/access/members';
 import { DatabaseReplayGuard, MemoryReplayGuard, sealUseMigration } from '../src/shared/access/replay';
 import { bodyHash, openSeal, sealCall, type CallKind, type MemberKey, type SealReceiver, type TrustList } from '../src/shared/access/seal';
 import type { Caller } from '../src/shared/access/caller';
@@ -106,4 +111,59 @@ test("a seal spent by one process of a member is refused by another: the ids liv
   } finally {
     await Promise.all([first, second].map((database) => database.orm.close()));
   }
+});
+
+describe('trust read from files, again while the member runs', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'worker-graph-trust-'));
+  let jwks: { keys: JWK[] } = { keys: [] };
+  let server: http.Server;
+  let jwksUrl: string;
+
+  beforeAll(async () => {
+    server = http.createServer((_req, res) => res.end(JSON.stringify(jwks)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  const filesFor = async (trustFile: TrustFile) => {
+    const own = await generateMemberKey('icds');
+    writeFileSync(path.join(dir, 'icds.jwk.json'), JSON.stringify(own.privateJwk));
+    writeFileSync(path.join(dir, 'trust.json'), JSON.stringify(trustFile));
+    return sealsFromFiles({ member: 'icds', keyFile: path.join(dir, 'icds.jwk.json'), trustFile: path.join(dir, 'trust.json'), reloadMs: 100 });
+  };
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 400));
+
+  test("keys fetched from the signer's JWKS URL follow its rotation", async () => {
+    const [old, next] = await Promise.all([generateMemberKey('gateway'), generateMemberKey('gateway')]);
+    jwks = { keys: [old.publicJwk] };
+    const seals = await filesFor({ members: { gateway: { calls: ['graphql'], jwksUrl } } });
+    try {
+      const at: SealReceiver = { member: 'icds', trust: seals.trust, replay: new MemoryReplayGuard() };
+      await expect(openSeal(at, await seal(old.key), BODY, ['graphql'])).resolves.toMatchObject({ signer: 'gateway' });
+      jwks = { keys: [next.publicJwk] };
+      await settle();
+      expect(await refusal(await seal(old.key), ['graphql'], at)).toMatchObject({ reason: 'UNKNOWN_KEY' });
+      await expect(openSeal(at, await seal(next.key), BODY, ['graphql'])).resolves.toMatchObject({ signer: 'gateway' });
+    } finally {
+      seals.close();
+    }
+  });
+
+  test('a member removed from the trust file is refused; a broken trust file keeps the last good one', async () => {
+    const gatewayKey = await generateMemberKey('gateway');
+    const seals = await filesFor({ members: { gateway: { calls: ['graphql'], keys: [gatewayKey.publicJwk] } } });
+    try {
+      const at: SealReceiver = { member: 'icds', trust: seals.trust, replay: new MemoryReplayGuard() };
+      await expect(openSeal(at, await seal(gatewayKey.key), BODY, ['graphql'])).resolves.toBeDefined();
+      writeFileSync(path.join(dir, 'trust.json'), '{ "members": ');
+      await settle();
+      await expect(openSeal(at, await seal(gatewayKey.key), BODY, ['graphql'])).resolves.toBeDefined();
+      writeFileSync(path.join(dir, 'trust.json'), JSON.stringify({ members: {} }));
+      await settle();
+      expect(await refusal(await seal(gatewayKey.key), ['graphql'], at)).toMatchObject({ reason: 'UNTRUSTED_SIGNER' });
+    } finally {
+      seals.close();
+    }
+  });
 });

@@ -98,12 +98,17 @@ async function seedIfEmpty(agency: AgencySubgraph<any>, em: EntityManager, demo:
 }
 
 /** The access log's subgraph, reading the gateway's database (and migrating it). */
-export async function startAudit(options: { database: MemberDatabase | string; seals: MemberSeals; listen: Listen }): Promise<RunningMember & { log: AuditLog }> {
-  const log = await AuditLog.open(options.database);
+export function startAudit(options: { database: MemberDatabase | string; seals: MemberSeals; listen: Listen }): Promise<RunningMember & { log: AuditLog }> {
+  return overAuditLog(AUDIT_SUBGRAPH, options.database, (log) => serveAuditSubgraph(log, options.seals, options.listen));
+}
+
+/** A member serving over the access log (the audit subgraph reads it, the gateway appends to it), closing it with the server. */
+async function overAuditLog(name: string, database: MemberDatabase | string, serve: (log: AuditLog) => Promise<RunningHttpServer>): Promise<RunningMember & { log: AuditLog }> {
+  const log = await AuditLog.open(database);
   try {
-    const server = await serveAuditSubgraph(log, options.seals, options.listen);
+    const server = await serve(log);
     return {
-      name: AUDIT_SUBGRAPH,
+      name,
       server,
       log,
       async stop() {
@@ -133,11 +138,10 @@ export async function startGatewayMember(options: {
   timeoutMs: number;
   timeoutsMs: Record<string, number>;
 }): Promise<RunningMember & { log: AuditLog }> {
-  // Loaded here: Apollo Gateway is the heaviest import, and no agency's process needs it.
-  const { startGateway } = await import('../../gateway/server.js');
-  const log = await AuditLog.open(options.database);
-  try {
-    const server = await startGateway({
+  // Required here, not imported above: Apollo Gateway is the heaviest import, and no agency's process needs it.
+  const { startGateway } = require('../../gateway/server.js') as typeof import('../../gateway/server.js');
+  return overAuditLog(GATEWAY, options.database, (audit) =>
+    startGateway({
       supergraphFile: options.supergraphFile,
       subgraphUrls: options.subgraphUrls,
       timeoutMs: options.timeoutMs,
@@ -147,19 +151,7 @@ export async function startGatewayMember(options: {
       keys: options.keys,
       signer: options.seals.signer,
       purposes: options.purposes,
-      audit: log,
-    });
-    return {
-      name: GATEWAY,
-      server,
-      log,
-      async stop() {
-        await server.stop();
-        await log.close();
-      },
-    };
-  } catch (error) {
-    await log.close();
-    throw error;
-  }
+      audit,
+    }),
+  );
 }

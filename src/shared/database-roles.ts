@@ -75,11 +75,7 @@ export async function grantRuntimePrivileges(
   // Revoking the owner's own rights would lock the service out of its tables.
   if (runtimeRole === loginOf(database.ownerUrl)) throw new Error(`The runtime role must not be the owner (${runtimeRole}).`);
   const runtime = pg.escapeIdentifier(runtimeRole);
-  const client = new pg.Client({ connectionString: database.ownerUrl });
-  await client.connect();
-  try {
-    await client.query('begin');
-    await client.query('select pg_advisory_xact_lock(hashtext($1))', [PRIVILEGES_LOCK]);
+  await lockedTransaction(database.ownerUrl, async (client) => {
     const { rows } = await client.query<{ name: string }>(
       `select relname as name from pg_class where relnamespace = 'public'::regnamespace and relkind in ('r', 'p', 'v', 'm', 'f')`,
     );
@@ -100,13 +96,7 @@ export async function grantRuntimePrivileges(
       if (names.length) await client.query(`grant ${privileges} on table ${listed(names)} to ${runtime}`);
     }
     await client.query(`grant usage, select on all sequences in schema public to ${runtime}`);
-    await client.query('commit');
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /** Creates `role` unless it exists, then (re)sets what it may do and a fresh password. */
@@ -132,17 +122,27 @@ async function ensureLoginRole(admin: pg.Client, role: string, password: string)
  * role takes over the public schema and everything in it, so that it can migrate further.
  */
 async function takeOverPublicSchema(adminUrl: string, owner: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query('begin');
-    await client.query('select pg_advisory_xact_lock(hashtext($1))', [PRIVILEGES_LOCK]);
+  await lockedTransaction(adminUrl, async (client) => {
     const { rows } = await client.query<{ kind: string; name: string }>(OWNED_BY_OTHERS, [owner]);
     const role = pg.escapeIdentifier(owner);
     await client.query(`alter schema public owner to ${role}`);
     // Before PostgreSQL 15 everyone could create objects in public.
     await client.query('revoke create on schema public from public');
     for (const { kind, name } of rows) await client.query(`alter ${kind} ${name} owner to ${role}`);
+  });
+}
+
+/**
+ * Runs `work` in one transaction on its own connection, holding the database's privileges lock:
+ * two processes granting at once otherwise fail with "tuple concurrently updated".
+ */
+async function lockedTransaction(url: string, work: (client: pg.Client) => Promise<void>): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('begin');
+    await client.query('select pg_advisory_xact_lock(hashtext($1))', [PRIVILEGES_LOCK]);
+    await work(client);
     await client.query('commit');
   } catch (error) {
     await client.query('rollback').catch(() => {});

@@ -14,15 +14,22 @@
  * runs in three steps, each waiting for the last to spread: publish the new key (every member
  * trusts old and new), activate it (the member signs with the new), withdraw the old.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type JWK, type KeyLike } from 'jose';
 import { CALL_KINDS, type CallKind, type MemberKey, type MemberSeals, type TrustList } from './seal.js';
 
+/**
+ * Whom a member accepts calls from. Each member's public keys are listed (`keys`) or fetched from
+ * the JWKS it publishes (`jwksUrl`, fetched again at every reload, so its rotations reach here).
+ */
 export interface TrustFile {
-  members: Record<string, { calls: CallKind[]; keys: JWK[] }>;
+  members: Record<string, { calls: CallKind[]; keys?: JWK[]; jwksUrl?: string }>;
 }
+
+const JWKS_FETCH_TIMEOUT_MS = 5000;
 
 const ALGORITHM = 'EdDSA';
 
@@ -31,10 +38,12 @@ export async function memberKeyFromJwk(member: string, jwk: JWK): Promise<Member
   return { member, kid: jwk.kid, privateKey: (await importJWK(jwk, ALGORITHM)) as KeyLike };
 }
 
-/** A new key pair for `member`, with a kid that names the member and the moment it was made. */
+/** A new key pair for `member`, with a kid that names the member and the day it was made. */
 export async function generateMemberKey(member: string): Promise<{ key: MemberKey; privateJwk: JWK; publicJwk: JWK }> {
   const { privateKey } = await generateKeyPair(ALGORITHM, { crv: 'Ed25519', extractable: true });
-  const privateJwk: JWK = { ...(await exportJWK(privateKey)), kid: `${member}-${new Date().toISOString().replace(/[-:.]/g, '')}`, alg: ALGORITHM, use: 'sig' };
+  // When it was made, for people; random, so two keys made in the same instant never share a kid.
+  const kid = `${member}-${new Date().toISOString().slice(0, 10)}-${randomBytes(4).toString('hex')}`;
+  const privateJwk: JWK = { ...(await exportJWK(privateKey)), kid, alg: ALGORITHM, use: 'sig' };
   return { key: { member, kid: privateJwk.kid!, privateKey: privateKey as KeyLike }, privateJwk, publicJwk: publicPart(privateJwk) };
 }
 
@@ -119,7 +128,7 @@ export async function trustListOf(file: TrustFile): Promise<TrustList> {
     const unknown = calls.find((call) => !CALL_KINDS.includes(call));
     if (unknown) throw new Error(`Trust entry ${member}: unknown call "${unknown}" (known: ${CALL_KINDS.join(', ')}).`);
     const keys = new Map<string, KeyLike>();
-    for (const jwk of entry.keys ?? []) {
+    for (const jwk of [...(entry.keys ?? []), ...(entry.jwksUrl ? await fetchJwks(member, entry.jwksUrl) : [])]) {
       if (!jwk.kid) throw new Error(`Trust entry ${member}: every key needs a "kid".`);
       if (jwk.d) throw new Error(`Trust entry ${member}: key ${jwk.kid} is a private key; trust files hold public keys only.`);
       keys.set(jwk.kid, (await importJWK(jwk, ALGORITHM)) as KeyLike);
@@ -129,23 +138,47 @@ export async function trustListOf(file: TrustFile): Promise<TrustList> {
   return list;
 }
 
+async function fetchJwks(member: string, url: string): Promise<JWK[]> {
+  let body: { keys?: JWK[] };
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(JWKS_FETCH_TIMEOUT_MS) });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    body = (await response.json()) as { keys?: JWK[] };
+  } catch (error) {
+    throw new Error(`Trust entry ${member}: its JWKS at ${url} could not be fetched (${(error as Error).message}).`);
+  }
+  if (!Array.isArray(body.keys)) throw new Error(`Trust entry ${member}: ${url} is not a JWKS ({ "keys": [...] }).`);
+  return body.keys;
+}
+
+/** A trust file that names a JWKS URL changes without the file changing: it is read again at every reload. */
+export function fetchesKeys(json: unknown): boolean {
+  return Object.values((json as TrustFile)?.members ?? {}).some((entry) => typeof entry?.jwksUrl === 'string');
+}
+
 /**
- * A value read from a JSON file and re-read whenever the file changes. A change that does not
+ * A value read from a JSON file and re-read whenever the file changes (or, when `alwaysAgain` says
+ * so of its content, at every reload). A change that does not
  * parse is refused with one log line and the last good value stays in force.
  */
 export class ReloadingFile<T> {
   private timer?: NodeJS.Timeout;
   private version = '';
 
+  private again = false;
+
   private constructor(
     private readonly file: string,
     private readonly parse: (json: unknown) => Promise<T>,
+    private readonly alwaysAgain: (json: unknown) => boolean,
     private value: T,
   ) {}
 
-  static async open<T>(file: string, parse: (json: unknown) => Promise<T>, reloadMs: number): Promise<ReloadingFile<T>> {
-    const reader = new ReloadingFile(file, parse, await parse(JSON.parse(readFileSync(file, 'utf8'))));
+  static async open<T>(file: string, parse: (json: unknown) => Promise<T>, reloadMs: number, alwaysAgain: (json: unknown) => boolean = () => false): Promise<ReloadingFile<T>> {
+    const json: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    const reader = new ReloadingFile(file, parse, alwaysAgain, await parse(json));
     reader.version = versionOf(statSync(file));
+    reader.again = alwaysAgain(json);
     if (reloadMs > 0) {
       reader.timer = setInterval(() => void reader.reload(), reloadMs);
       reader.timer.unref();
@@ -160,9 +193,11 @@ export class ReloadingFile<T> {
   async reload(): Promise<void> {
     try {
       const version = versionOf(await stat(this.file));
-      if (version === this.version) return;
-      this.value = await this.parse(JSON.parse(await readFile(this.file, 'utf8')));
+      if (version === this.version && !this.again) return;
+      const json: unknown = JSON.parse(await readFile(this.file, 'utf8'));
+      this.value = await this.parse(json);
       this.version = version;
+      this.again = this.alwaysAgain(json);
     } catch (error) {
       console.error(`[keys] kept the previous ${path.basename(this.file)}: ${(error as Error).message}`);
     }
@@ -182,16 +217,16 @@ function versionOf(stats: { mtimeMs: number; size: number; ino: number }): strin
  * change. A missing or unreadable file stops the member at start, naming the file.
  */
 export async function sealsFromFiles(options: { member: string; keyFile: string; trustFile: string; reloadMs: number }): Promise<MemberSeals & { close(): void }> {
-  const open = async <T>(file: string, what: string, parse: (json: unknown) => Promise<T>) => {
+  const open = async <T>(file: string, what: string, parse: (json: unknown) => Promise<T>, alwaysAgain?: (json: unknown) => boolean) => {
     if (!existsSync(file)) throw new Error(`${what} ${file} does not exist.`);
     try {
-      return await ReloadingFile.open(file, parse, options.reloadMs);
+      return await ReloadingFile.open(file, parse, options.reloadMs, alwaysAgain);
     } catch (error) {
       throw new Error(`${what} ${file} could not be read: ${(error as Error).message}`);
     }
   };
   const key = await open(options.keyFile, `The key of ${options.member} (MEMBER_KEY_FILE)`, (json) => memberKeyFromJwk(options.member, json as JWK));
-  const trust = await open(options.trustFile, 'The trust file (TRUST_FILE)', (json) => trustListOf(json as TrustFile));
+  const trust = await open(options.trustFile, 'The trust file (TRUST_FILE)', (json) => trustListOf(json as TrustFile), fetchesKeys);
   return {
     member: options.member,
     signer: () => key.current(),

@@ -1,7 +1,10 @@
 /**
  * The hub as `npm start` runs it: every member in its own process, with its own key, trust list
- * and database roles, the gateway as two replicas on one port. A fault stays where it started:
- * an agency killed, frozen or out of memory costs only its own fields, and comes back.
+ * and database roles, the gateway as two replicas on one port. Where the machine allows (root and
+ * iproute2), Labour and MEPMA run on hosts of their own (network namespaces, test/support/hosts.ts),
+ * so nothing may assume localhost; CI requires it (REQUIRE_HOSTS=1), elsewhere a warning says it
+ * ran on loopback alone. A fault stays where it started: an agency killed, frozen, partitioned or
+ * out of memory costs only its own fields, and comes back.
  */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,10 +16,17 @@ import { SEAL_HEADER, sealCall } from '../src/shared/access/seal';
 import { startProcessHub, type ProcessHub } from '../src/hub/processes';
 import { memberNames } from '../src/hub/members';
 import { AuditLog } from '../gateway/audit/log';
+import { HUB_ADDRESS, hostsUnavailable, makeHosts, type TestHosts } from './support/hosts';
 import { freePortRun } from './support/ports';
 import { authHeaders, errorCodes, graphql, type GraphQLResponse } from './support/stack';
 
 const TIMEOUT_MS = 1500;
+const PLACED = ['labour', 'mepma'];
+const noHosts = hostsUnavailable();
+if (noHosts && process.env.REQUIRE_HOSTS === '1') throw new Error(`Members cannot be put on hosts of their own here: ${noHosts}.`);
+if (noHosts) console.warn(`The separate-process suite runs on loopback only: ${noHosts}. As root with iproute2 it puts Labour and MEPMA on hosts of their own.`);
+const acrossHosts = noHosts ? test.skip : test;
+let hosts: TestHosts | undefined;
 let hub: ProcessHub;
 const log: string[] = [];
 const output: string[] = [];
@@ -27,9 +37,13 @@ beforeAll(async () => {
   const url = new URL(process.env.DATABASE_URL!);
   url.pathname = `${url.pathname.replace(/^\//, '') || 'wgtest'}_processes`;
   const base = await freePortRun(memberNames().length);
+  if (!noHosts) hosts = await makeHosts(PLACED, process.env.DATABASE_URL!);
   hub = await startProcessHub({
     databaseUrl: url.toString(),
     fresh: true,
+    // With hosts, the hub's own members listen on the bridge, so the placed ones can reach them.
+    host: hosts ? HUB_ADDRESS : '127.0.0.1',
+    placement: hosts?.placement,
     port: (member) => base + memberNames().indexOf(member),
     keysDir: path.join(mkdtempSync(path.join(os.tmpdir(), 'worker-graph-processes-')), 'keys'),
     demo: { seed: 2024, workers: 300 },
@@ -46,7 +60,10 @@ beforeAll(async () => {
   treasurer = await authHeaders(hub.keys, { ...caller, agency: 'mepma', role: 'officer', purpose: 'CIG follow-up' });
 }, 180_000);
 
-afterAll(() => hub?.stop());
+afterAll(async () => {
+  await hub?.stop();
+  await hosts?.remove();
+});
 
 const WORKER = `query($id: ID!) { worker(id: $id) { id name drivingLicences { licenceNumber } cigMemberships { role cig { id } } } }`;
 const ask = (query: string, variables: Record<string, unknown> = {}, headers = auditor) => graphql(hub.gatewayUrl, query, variables, headers);
@@ -102,6 +119,35 @@ test('one query spans five agency processes; every member serves /health, /ready
   const scrapes = await Promise.all(Array.from({ length: 10 }, async () => (await fetch(memberUrl('gateway', '/metrics'))).text()));
   expect(scrapes.some((text) => /worker_graph_upstream_duration_seconds_count\{[^}]*agency="mepma"[^}]*\} [1-9]/.test(text))).toBe(true);
 });
+
+acrossHosts('Labour and MEPMA answer from hosts of their own; one query and one write span the hosts', async () => {
+  for (const agency of PLACED) expect(new URL(String(member(agency).announced!.url)).hostname).toBe(hosts!.address(agency));
+  const res = await ask(WORKER, { id: 'W-0000005' });
+  expect(res.errors).toBeUndefined();
+  expect(res.data.worker).toMatchObject({ id: 'W-0000005', name: expect.any(String), cigMemberships: expect.any(Array) });
+  // A deposit on MEPMA's host, which confirms the worker with Labour's host first.
+  const [{ cig_id: cigId, worker_id: workerId }] = await rows(
+    'mepma',
+    `select m.cig_id, m.worker_id from cig_membership m join bank_linkage b on b.cig_id = m.cig_id where m.left_on is null order by m.id limit 1 offset 1`,
+  );
+  const saved = await ask(`mutation($input: RecordSavingsInput!) { recordSavings(input: $input) { amount worker { id } } }`, { input: { cigId, workerId, amount: 50, depositedOn: new Date().toISOString().slice(0, 10) } }, treasurer);
+  expect(saved.errors).toBeUndefined();
+  expect(saved.data.recordSavings).toEqual({ amount: 50, worker: { id: workerId } });
+});
+
+acrossHosts('a partitioned host costs only its own fields, answered at the timeout; the link back restores it', async () => {
+  hosts!.partition('mepma', true);
+  try {
+    const started = Date.now();
+    const res = await ask(WORKER, { id: 'W-0000006' });
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS * 1.2 + 500);
+    expect(res.data.worker).toMatchObject({ id: 'W-0000006', name: expect.any(String), cigMemberships: null });
+    expect(res.errors!.map((e) => [e.extensions!.code, e.extensions!.serviceName, e.extensions!.reason])).toEqual([['SUBGRAPH_UNAVAILABLE', 'mepma', 'TIMEOUT']]);
+  } finally {
+    hosts!.partition('mepma', false);
+  }
+  await until(answersFully, 15_000);
+}, 30_000);
 
 test('an agency killed under load costs only its own fields, is restarted, and loses no acknowledged write', async () => {
   const [{ cig_id: cigId, worker_id: workerId }] = await rows(

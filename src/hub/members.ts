@@ -18,7 +18,7 @@ import type { RunningHttpServer } from '../shared/http-server.js';
 import { openAgencyOrm, type AgencyOrm } from '../shared/orm.js';
 import { seedAgency, type DemoSize } from '../shared/seeding.js';
 import { serveSubgraph, type AgencySubgraph } from '../shared/subgraph.js';
-import { hubAgencyNames } from '../shared/supergraph.js';
+import { hubAgencyNames, readSupergraphConfig } from '../shared/supergraph.js';
 import { labourWorkerDirectory } from '../shared/worker-directory.js';
 
 export const GATEWAY = 'gateway';
@@ -34,6 +34,13 @@ export function callsOf(member: string): CallKind[] {
   if (member === REPORTS_SUBGRAPH) return ['statistics'];
   if (member === AUDIT_SUBGRAPH) return [];
   return ['worker-lookup'];
+}
+
+/** Where a member listens by default: the port of its routing URL in the registry. */
+export function registryPort(name: string): number {
+  const entry = readSupergraphConfig().find((e) => e.name === name && e.servedBy !== 'external');
+  if (!entry) throw new Error(`${name} is not in schema/supergraph.yaml.`);
+  return Number(new URL(entry.url).port);
 }
 
 export interface Listen {

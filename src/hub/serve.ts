@@ -18,7 +18,7 @@
 import { loadAccessKeys } from '../shared/access/keys.js';
 import { memberKeyFile, sealsFromFiles, trustFilePath } from '../shared/access/members.js';
 import { configuredPurposes } from '../shared/access/purposes.js';
-import { config } from '../shared/config.js';
+import { config, envName } from '../shared/config.js';
 import { ConfigError } from '../shared/errors.js';
 import { locateDatabases } from '../shared/database.js';
 import { provisionMemberDatabase, type MemberDatabase } from '../shared/database-roles.js';
@@ -26,26 +26,13 @@ import { announceReady, onShutdown, reportWorkerReady, runReplicas } from '../sh
 import { readSupergraphConfig, SUPERGRAPH_FILE } from '../shared/supergraph.js';
 import { AUDIT_SUBGRAPH } from '../../gateway/audit/index.js';
 import { REPORTS_SUBGRAPH } from '../../gateway/reports/index.js';
-import { GATEWAY, memberNames, startAgency, startAudit, startGatewayMember, startReports, type RunningMember } from './members.js';
+import { GATEWAY, memberNames, registryPort, startAgency, startAudit, startGatewayMember, startReports, type RunningMember } from './members.js';
 
 const env = process.env;
-
-/** `LABOUR`, `URBAN_HEALTH`: how a member is named in environment variables. */
-export function envName(member: string): string {
-  return member.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-}
 
 /** The access log and the gateway share the gateway's database. */
 function databaseOwner(member: string): string {
   return member === AUDIT_SUBGRAPH || member === GATEWAY ? GATEWAY : member;
-}
-
-function whole(name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a whole number, got "${raw}".`);
-  return value;
 }
 
 /** Where a member answers: `<MEMBER>_SUBGRAPH_URL`, else its routing URL in the registry. */
@@ -58,9 +45,8 @@ export function subgraphUrl(member: string): string {
 }
 
 function listenPort(member: string): number {
-  if (env.PORT) return whole('PORT', 0);
-  if (member === GATEWAY) return 4000;
-  return Number(new URL(readSupergraphConfig().find((e) => e.name === member)!.url).port);
+  if (config.port !== undefined) return config.port;
+  return member === GATEWAY ? config.gatewayPort : registryPort(member);
 }
 
 /**
@@ -82,7 +68,7 @@ async function memberSeals(member: string) {
     member,
     keyFile: env.MEMBER_KEY_FILE || memberKeyFile(config.keysDir, member),
     trustFile: env.TRUST_FILE || trustFilePath(config.keysDir),
-    reloadMs: whole('TRUST_RELOAD_SECONDS', 5) * 1000,
+    reloadMs: config.trustReloadSeconds * 1000,
   }).catch((error: Error) => {
     throw new ConfigError(`${error.message} Run \`npm start\` once (it makes the hub's keys in KEYS_DIR) or set MEMBER_KEY_FILE and TRUST_FILE.`);
   });
@@ -169,7 +155,7 @@ function withCleanup<T extends RunningMember>(member: T, cleanup: () => Promise<
 
 /** The whole life of a member process: start, tell the supervisor, stop on a signal. */
 export async function serve(member: string): Promise<void> {
-  const replicas = member === GATEWAY ? whole('GATEWAY_REPLICAS', 1) : 1;
+  const replicas = member === GATEWAY ? config.gatewayReplicas : 1;
   if (replicas < 1) throw new ConfigError('GATEWAY_REPLICAS must be 1 or more.');
   const run = async () => {
     const running = await startMemberFromEnv(member);

@@ -13,13 +13,12 @@ import { locateDatabases, recreateDatabase } from '../shared/database.js';
 import { provisionMemberDatabase, type MemberDatabase } from '../shared/database-roles.js';
 import type { RunningHttpServer } from '../shared/http-server.js';
 import type { DemoSize } from '../shared/seeding.js';
-import { readSupergraphConfig, SUPERGRAPH_FILE } from '../shared/supergraph.js';
+import { hubAgencyNames, readSupergraphConfig, SUPERGRAPH_FILE } from '../shared/supergraph.js';
 import { AUDIT_SUBGRAPH } from '../../gateway/audit/index.js';
 import type { AuditLog } from '../../gateway/audit/log.js';
 import { REPORTS_SUBGRAPH } from '../../gateway/reports/index.js';
 import { inMemorySeals } from './member-keys.js';
-import { GATEWAY, memberNames, startAgency, startAudit, startGatewayMember, startReports, type RunningAgency, type RunningMember } from './members.js';
-import { hubAgencyNames } from '../shared/supergraph.js';
+import { GATEWAY, memberNames, registryPort, startAgency, startAudit, startGatewayMember, startReports, type RunningAgency, type RunningMember } from './members.js';
 
 export interface StackOptions {
   /** 0 picks free ports (tests); otherwise the registry's ports. */
@@ -136,11 +135,4 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     await stop().catch(() => {});
     throw error;
   }
-}
-
-/** Where a member listens by default: the port of its routing URL in the registry. */
-export function registryPort(name: string): number {
-  const entry = readSupergraphConfig().find((e) => e.name === name && e.servedBy !== 'external');
-  if (!entry) throw new Error(`${name} is not in schema/supergraph.yaml.`);
-  return Number(new URL(entry.url).port);
 }

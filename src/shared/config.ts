@@ -8,6 +8,11 @@ import { ConfigError } from './errors.js';
 /** An agency's name as the registry (schema/supergraph.yaml) spells it: `labour`, `urban-health`. */
 export type AgencyName = string;
 
+/** `LABOUR`, `URBAN_HEALTH`: how a member is named in environment variables. */
+export function envName(member: string): string {
+  return member.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+}
+
 const env = process.env;
 
 function int(name: string, fallback: number): number {
@@ -22,7 +27,14 @@ export const repoRoot = path.resolve(__dirname, '..', '..');
 
 export const config = {
   host: env.HOST ?? '127.0.0.1',
+  /** Where this process listens: the gateway's port, or under `npm run serve` any member's. */
   gatewayPort: int('PORT', 4000),
+  /** PORT, only when it is set: a member served alone otherwise takes its registry port. */
+  port: env.PORT ? int('PORT', 0) : undefined,
+  /** Gateway processes sharing its port (`npm run serve -- gateway`). */
+  gatewayReplicas: int('GATEWAY_REPLICAS', 1),
+  /** How often a member checks its trust file and its own key file for changes. */
+  trustReloadSeconds: int('TRUST_RELOAD_SECONDS', 5),
   /**
    * Each subgraph listens on the port of its routing URL in the registry, unless
    * SUBGRAPH_BASE_PORT gives the hub's agencies consecutive ports from there instead (and the
@@ -54,7 +66,7 @@ export const config = {
   memberHeapMb: int('MEMBER_HEAP_MB', 1024),
   /** A shared server for all agencies (one database each); per-agency URLs win over it. */
   databaseUrl: env.DATABASE_URL || undefined,
-  agencyDatabaseUrl: (agency: AgencyName) => env[`${agency.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_DATABASE_URL`] || undefined,
+  agencyDatabaseUrl: (agency: AgencyName) => env[`${envName(agency)}_DATABASE_URL`] || undefined,
   embeddedPostgres: {
     dataDir: path.resolve(repoRoot, env.EMBEDDED_PG_DIR ?? '.data/postgres'),
     port: int('EMBEDDED_PG_PORT', 54329),

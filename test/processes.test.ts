@@ -6,7 +6,7 @@
  * ran on loopback alone. A fault stays where it started: an agency killed, frozen, partitioned or
  * out of memory costs only its own fields, and comes back.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -63,6 +63,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await hub?.stop();
   await hosts?.remove();
+  if (hub) rmSync(path.dirname(hub.keysDir), { recursive: true, force: true });
 });
 
 const WORKER = `query($id: ID!) { worker(id: $id) { id name drivingLicences { licenceNumber } cigMemberships { role cig { id } } } }`;

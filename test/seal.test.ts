@@ -3,7 +3,7 @@
  * with UNAUTHENTICATED and its own reason, and a seal works once, even across two processes of
  * one member that share its database.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -124,7 +124,10 @@ describe('trust read from files, again while the member runs', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
   });
-  afterAll(() => new Promise((resolve) => server.close(resolve)));
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   const filesFor = async (trustFile: TrustFile) => {
     const own = await generateMemberKey('icds');

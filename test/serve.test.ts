@@ -4,7 +4,7 @@
  * and otherwise migrates its own database, serves, and answers only the members it trusts.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -18,6 +18,7 @@ const root = path.resolve(__dirname, '..');
 const keysDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'worker-graph-serve-')), 'keys');
 
 beforeAll(() => prepareKeysDir(keysDir, memberNames()));
+afterAll(() => rmSync(path.dirname(keysDir), { recursive: true, force: true }));
 
 /** Runs the command to its end (it is expected to refuse), with only `env` set beside PATH. */
 async function refusal(args: string[], env: Record<string, string>): Promise<{ code: number; stderr: string }> {

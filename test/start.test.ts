@@ -6,7 +6,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, freePortRun } from './support/ports';
@@ -65,6 +65,7 @@ afterAll(async () => {
   await Promise.all(running.map(exited));
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (existsSync(pidFile)) process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGINT');
+  rmSync(path.dirname(dataDir), { recursive: true, force: true });
 });
 
 const gateway = () => `http://127.0.0.1:${env.PORT}/graphql`;

@@ -19,5 +19,6 @@ export default async function globalSetup() {
   process.env.DATABASE_URL = server.url('wgtest');
   process.env.WG_TEST_STARTED_EMBEDDED = '1';
   (globalThis as { __embeddedPostgres?: typeof server }).__embeddedPostgres = server;
+  (globalThis as { __embeddedPostgresDir?: string }).__embeddedPostgresDir = path.dirname(dataDir);
   console.log(`\nTests use an embedded PostgreSQL (${dataDir}).`);
 }

@@ -25,6 +25,8 @@ export interface GatewayContext {
  * reason, so the caller still gets every other agency's data.
  */
 export class AgencyDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  private readonly signer: () => MemberKey;
+
   constructor(
     private readonly agency: string,
     url: string,
@@ -40,8 +42,6 @@ export class AgencyDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     super({ url, fetcher: fetcher as unknown as RemoteGraphQLDataSource['fetcher'] });
     this.signer = options.signer;
   }
-
-  private readonly signer: () => MemberKey;
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     // Health checks run without a caller: they go out unsealed and the subgraph refuses them.

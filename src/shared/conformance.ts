@@ -336,7 +336,7 @@ function checkService(answer: Answer, parsed: { document: DocumentNode } | { err
 
 function sealHint(answer: Answer): string {
   if (answer.status === 401 || errorCodes(answer).includes('UNAUTHENTICATED')) {
-    return ': it refused the seal; is --name its registered name (the seal\'s audience), and does it trust this hub\'s key (internal.jwks.json)?';
+    return ': it refused the seal; is --name its registered name (the seal\'s audience), and does its trust file accept this hub\'s gateway key (members/gateway.jwks.json) for graphql calls?';
   }
   return '';
 }

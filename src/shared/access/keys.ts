@@ -21,6 +21,7 @@ import {
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../errors.js';
 import { isJurisdiction, ROLES, type Caller, type Role } from './caller.js';
+import { publicPart } from './members.js';
 
 const ALGORITHM = 'EdDSA';
 
@@ -81,11 +82,6 @@ async function keyFile(file: string): Promise<JWK> {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   writeFileSync(file, JSON.stringify(jwk, null, 2), { mode: 0o600 });
   return jwk;
-}
-
-function publicPart(jwk: JWK): JWK {
-  const { d: _private, ...rest } = jwk;
-  return rest;
 }
 
 export interface TokenRequest {

@@ -18,6 +18,7 @@ import { AUDIT_SUBGRAPH } from '../../gateway/audit/index.js';
 import { REPORTS_SUBGRAPH } from '../../gateway/reports/index.js';
 import { prepareKeysDir } from './member-keys.js';
 import { GATEWAY, memberNames, registryPort } from './members.js';
+import { configuredDatabase } from './serve.js';
 import { Supervisor, type ManagedProcess } from './supervisor.js';
 
 const SERVE_SCRIPT = path.join(repoRoot, 'scripts', 'serve.ts');
@@ -94,6 +95,12 @@ export async function startProcessHub(options: ProcessHubOptions = {}): Promise<
 
   try {
     for (const owner of [...hubAgencyNames(), GATEWAY]) {
+      // A database the deployment configured is used as given; others get their roles made here.
+      const given = options.databaseUrl ? undefined : configuredDatabase(owner);
+      if (given) {
+        databases.set(owner, typeof given === 'string' ? { ownerUrl: given, runtimeUrl: given } : given);
+        continue;
+      }
       if (options.fresh) await recreateDatabase(locator.urlFor(owner));
       databases.set(owner, await provisionMemberDatabase(locator.urlFor(owner)));
     }
@@ -104,12 +111,7 @@ export async function startProcessHub(options: ProcessHubOptions = {}): Promise<
       KEYS_DIR: keysDir,
       TRUST_FILE: trustFile,
       ...Object.fromEntries(members.filter((m) => m !== GATEWAY).map((m) => [`${envName(m)}_SUBGRAPH_URL`, url(m)])),
-      ...Object.fromEntries(
-        [...databases].flatMap(([owner, database]) => [
-          [`${envName(owner)}_DATABASE_URL`, database.runtimeUrl],
-          [`${envName(owner)}_OWNER_DATABASE_URL`, database.ownerUrl],
-        ]),
-      ),
+      ...databaseEnv(databases),
       ...(options.demo === false ? {} : { WG_DEMO: '1', DEMO_WORKERS: String((options.demo ?? config.demo).workers), DEMO_SEED: String((options.demo ?? config.demo).seed) }),
       ...(options.replicas ? { GATEWAY_REPLICAS: String(options.replicas) } : {}),
       ...options.env,
@@ -124,7 +126,7 @@ export async function startProcessHub(options: ProcessHubOptions = {}): Promise<
         launcher: placed?.launcher,
         env: {
           ...shared,
-          ...(placed?.database ? databaseEnvFrom(databases, placed.database) : {}),
+          ...(placed?.database ? databaseEnv(databases, placed.database) : {}),
           HOST: addressOf(member),
           PORT: String(port(member)),
           MEMBER_KEY_FILE: memberKeyFile(keysDir, member),
@@ -145,17 +147,21 @@ export async function startProcessHub(options: ProcessHubOptions = {}): Promise<
   }
 }
 
-/** The database variables for a member that reaches the server at another `host:port`. */
-function databaseEnvFrom(databases: Map<string, MemberDatabase>, hostPort: string): Record<string, string> {
+/**
+ * The database variables of every member database (one URL where one role does both), as seen
+ * from a member that reaches the server at `hostPort` when it runs on another host.
+ */
+function databaseEnv(databases: Map<string, MemberDatabase>, hostPort?: string): Record<string, string> {
   const at = (url: string) => {
+    if (!hostPort) return url;
     const moved = new URL(url);
     moved.host = hostPort;
     return moved.toString();
   };
   return Object.fromEntries(
-    [...databases].flatMap(([owner, database]) => [
-      [`${envName(owner)}_DATABASE_URL`, at(database.runtimeUrl)],
-      [`${envName(owner)}_OWNER_DATABASE_URL`, at(database.ownerUrl)],
+    [...databases].flatMap(([owner, { runtimeUrl, ownerUrl }]) => [
+      [`${envName(owner)}_DATABASE_URL`, at(runtimeUrl)],
+      ...(ownerUrl === runtimeUrl ? [] : [[`${envName(owner)}_OWNER_DATABASE_URL`, at(ownerUrl)]]),
     ]),
   );
 }

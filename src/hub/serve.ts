@@ -50,15 +50,26 @@ function listenPort(member: string): number {
 }
 
 /**
+ * The database URLs a deployment gave the member owning a database (`<OWNER>_DATABASE_URL` for the
+ * runtime role, `<OWNER>_OWNER_DATABASE_URL` for migrations; one URL when one role does both), or
+ * undefined when the roles are to be made on an administrator's server.
+ */
+export function configuredDatabase(owner: string): MemberDatabase | string | undefined {
+  const prefix = envName(owner);
+  const runtimeUrl = env[`${prefix}_DATABASE_URL`];
+  const ownerUrl = env[`${prefix}_OWNER_DATABASE_URL`];
+  if (ownerUrl && !runtimeUrl) throw new ConfigError(`${prefix}_OWNER_DATABASE_URL is set without ${prefix}_DATABASE_URL (the runtime role's URL).`);
+  if (!runtimeUrl) return undefined;
+  return ownerUrl ? { ownerUrl, runtimeUrl } : runtimeUrl;
+}
+
+/**
  * The member's database: the URLs it was given, or (on a laptop) roles made for it on the
  * server an administrator's URL names (DATABASE_URL, or the embedded server).
  */
 async function memberDatabase(member: string): Promise<{ database: MemberDatabase | string; close(): Promise<void> }> {
-  const prefix = envName(databaseOwner(member));
-  const runtimeUrl = env[`${prefix}_DATABASE_URL`];
-  const ownerUrl = env[`${prefix}_OWNER_DATABASE_URL`];
-  if (runtimeUrl) return { database: ownerUrl ? { ownerUrl, runtimeUrl } : runtimeUrl, close: async () => {} };
-  if (ownerUrl) throw new ConfigError(`${prefix}_OWNER_DATABASE_URL is set without ${prefix}_DATABASE_URL (the runtime role's URL).`);
+  const given = configuredDatabase(databaseOwner(member));
+  if (given) return { database: given, close: async () => {} };
   const databases = await locateDatabases();
   return { database: await provisionMemberDatabase(databases.urlFor(databaseOwner(member))), close: () => databases.close() };
 }

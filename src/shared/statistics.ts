@@ -16,7 +16,7 @@ import type http from 'node:http';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { GraphQLError } from 'graphql';
 import { requireScope, type Caller } from './access/caller.js';
-import { logRefusedSeal, openSeal, SEAL_HEADER, sealCall, type MemberKey, type SealReceiver } from './access/seal.js';
+import { openSeal, SEAL_HEADER, sealCall, type MemberKey, type SealReceiver } from './access/seal.js';
 import { config } from './config.js';
 import { badInput, ErrorCode, subgraphUnavailable } from './errors.js';
 import type { ExtraRoute } from './http-server.js';
@@ -122,11 +122,7 @@ export function statisticsRoute(options: {
     try {
       if (req.method !== 'POST') throw badInput('Statistics are asked with POST.');
       const raw = await readSmallBody(req);
-      const header = req.headers[SEAL_HEADER];
-      const { caller } = await openSeal(options.seals, Array.isArray(header) ? header[0] : header, raw, ['statistics']).catch((error: unknown) => {
-        logRefusedSeal(options.agency, error);
-        throw error;
-      });
+      const { caller } = await openSeal(options.seals, req.headers[SEAL_HEADER], raw, ['statistics']);
       requireScope(caller, 'read');
       const request = parseRequest(raw, options.statistics);
       // Each question on its own connection, in parallel: they are independent reads.

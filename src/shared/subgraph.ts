@@ -11,7 +11,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { actorOf, type Caller } from './access/caller.js';
 import { enforceAccess, type AccessContext } from './access/enforce.js';
 import { DatabaseReplayGuard } from './access/replay.js';
-import { logRefusedSeal, openSeal, SEAL_HEADER, type CallKind, type MemberSeals, type SealReceiver } from './access/seal.js';
+import { openSeal, SEAL_HEADER, type CallKind, type MemberSeals, type SealReceiver } from './access/seal.js';
 import type { AgencyName } from './config.js';
 import { disclosurePlugin } from './disclosure.js';
 import { ErrorCode, formatError } from './errors.js';
@@ -99,18 +99,12 @@ export async function serveFederatedSubgraph<TContext extends AccessContext>(opt
     metrics,
     ready: async () => ({ schema: true, ...(await options.ready?.()) }),
     async context(req: http.IncomingMessage, rawBody: string) {
-      const header = req.headers[SEAL_HEADER];
-      try {
-        const seal = await openSeal(options.seals, Array.isArray(header) ? header[0] : header, rawBody, accepts);
-        // An agency's seal admits one question only: does Labour know these workers?
-        if (seal.kind === 'worker-lookup' && !isWorkerLookup(rawBody)) {
-          throw new GraphQLError(`${seal.signer} may ask ${options.name} only whether workers exist.`, { extensions: { code: ErrorCode.FORBIDDEN, http: { status: 403 } } });
-        }
-        return options.context(seal.caller);
-      } catch (error) {
-        logRefusedSeal(options.name, error);
-        throw error;
+      const seal = await openSeal(options.seals, req.headers[SEAL_HEADER], rawBody, accepts);
+      // An agency's seal admits one question only: does Labour know these workers?
+      if (seal.kind === 'worker-lookup' && !isWorkerLookup(rawBody)) {
+        throw new GraphQLError(`${seal.signer} may ask ${options.name} only whether workers exist.`, { extensions: { code: ErrorCode.FORBIDDEN, http: { status: 403 } } });
       }
+      return options.context(seal.caller);
     },
   });
 }

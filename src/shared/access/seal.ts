@@ -95,11 +95,26 @@ export interface OpenedSeal {
 }
 
 /**
- * The caller a sealed call vouches for, or UNAUTHENTICATED with a reason. Every check that needs
- * no storage runs first, so a forged or misaddressed seal costs no write; the seal's id is spent
- * last, once everything else holds.
+ * The caller a sealed call vouches for, or UNAUTHENTICATED with a reason; each refusal but a
+ * missing seal is a line on the receiver's log, since a replay or a forgery is an incident.
+ * `header` is the request's seal header as Node gives it.
  */
-export async function openSeal(receiver: SealReceiver, header: string | undefined, body: string, accepted: readonly CallKind[]): Promise<OpenedSeal> {
+export async function openSeal(receiver: SealReceiver, header: string | string[] | undefined, body: string, accepted: readonly CallKind[]): Promise<OpenedSeal> {
+  try {
+    return await checkSeal(receiver, Array.isArray(header) ? header[0] : header, body, accepted);
+  } catch (error) {
+    const reason = (error as GraphQLError).extensions?.reason;
+    if (reason === undefined) console.error(`[${receiver.member}] could not check a seal:`, error); // its replay store failed
+    else if (reason !== 'SEAL_MISSING') console.warn(`[${receiver.member}] refused a sealed call: ${reason}: ${(error as Error).message}`);
+    throw error;
+  }
+}
+
+/**
+ * Every check that needs no storage runs first, so a forged or misaddressed seal costs no write;
+ * the seal's id is spent last, once everything else holds.
+ */
+async function checkSeal(receiver: SealReceiver, header: string | undefined, body: string, accepted: readonly CallKind[]): Promise<OpenedSeal> {
   if (!header) throw sealRefused('SEAL_MISSING', `${receiver.member} answers only sealed calls from the members it trusts: call the Worker Graph gateway instead.`);
   let kid: string | undefined;
   let signer: unknown;
@@ -150,11 +165,4 @@ export async function openSeal(receiver: SealReceiver, header: string | undefine
     kind,
     sealId,
   };
-}
-
-/** One line on the receiver's log for every refused seal: a replay or a forgery is an incident. */
-export function logRefusedSeal(member: string, error: unknown): void {
-  const reason = (error as GraphQLError).extensions?.reason;
-  if (typeof reason !== 'string' || reason === 'SEAL_MISSING') return;
-  console.warn(`[${member}] refused a sealed call: ${reason}: ${(error as Error).message}`);
 }

@@ -22,11 +22,12 @@ const gatewayDb = () => stack.audit.log.fork().getConnection();
 const entries = (where = 'true', params: unknown[] = []): Promise<any[]> => gatewayDb().execute(`select * from access_log where ${where} order by seq`, params);
 const lastEntry = async () => (await gatewayDb().execute('select * from access_log order by seq desc limit 1'))[0];
 
-/** `npm run audit:verify` against this suite's databases, as an operator would run it. */
+/** `npm run audit:verify` against this suite's databases, keys and checkpoints, as an operator would run it. */
 async function auditVerify(): Promise<{ code: number; out: string }> {
   const root = path.resolve(__dirname, '..');
+  const env = { ...process.env, DATABASE_URL: stack.databaseUrl, AUDIT_PUBLIC_KEYS_FILE: stack.audit.publicKeysFile, AUDIT_CHECKPOINT_FILE: stack.audit.checkpointFile };
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/audit-verify.ts'], { cwd: root, env: { ...process.env, DATABASE_URL: stack.databaseUrl } });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/audit-verify.ts'], { cwd: root, env });
     return { code: 0, out: stdout };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -87,10 +88,13 @@ test('a mutation is logged before it runs and again with its outcome', async () 
 });
 
 describe('the hash chain', () => {
-  test('is intact after ordinary use, and audit:verify says so', async () => {
+  test('is intact after ordinary use, and audit:verify says so: hashes, signatures and the checkpoint', async () => {
+    await stack.audit.writer.checkpoint();
     const { code, out } = await auditVerify();
     expect(code).toBe(0);
     expect(out).toMatch(/Access log intact: \d+ entries, head hash [0-9a-f]{64}/);
+    expect(out).toMatch(/Signed: every entry, in \d+ batches, by gateway-audit-\S+\./);
+    expect(out).toMatch(/Checkpoints: 1 agree; the latest, \S+, at entry \d+/);
   });
 
   test('the database refuses to change or delete an entry: the gateway may not, and the trigger stops even the owner', async () => {

@@ -2,15 +2,23 @@
  * The gateway's access log: one entry per request, in the gateway's own database. Entries are
  * append-only (a trigger refuses UPDATE, DELETE and TRUNCATE) and hash-chained: each entry's
  * hash covers its content and the hash of the entry before, so changing, deleting or reordering
- * any entry breaks every hash after it, which `npm run audit:verify` reports.
+ * any entry breaks every hash after it.
+ *
+ * The chain alone stops nobody who can write the table: they recompute every hash after the
+ * entry they changed. So each group-commit batch is also signed, in the same transaction, with
+ * the gateway's audit-signing key (signing.ts), which the database never holds; and the head is
+ * checkpointed elsewhere at intervals (checkpoints.ts), so a tail cut off at the end shows too.
+ * `npm run audit:verify` checks all three.
  */
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MemberDatabase } from '../../src/shared/database-roles.js';
 import { databaseReachable, openAgencyOrm, type AgencyOrm } from '../../src/shared/orm.js';
 import { lockFor } from '../../src/shared/transactions.js';
+import type { Checkpoint, CheckpointSink, FoundCheckpoint } from './checkpoints.js';
 import { AccessLogEntrySchema } from './entities.js';
 import { migrations } from './migrations/index.js';
+import { batchSignatureRefusal, headSignatureRefusal, signBatch, signHead, type AuditPublicKeys, type AuditSigner } from './signing.js';
 
 export type Outcome = 'started' | 'ok' | 'partial' | 'error' | 'denied' | 'unauthenticated' | 'refused';
 
@@ -76,9 +84,44 @@ export interface VerifyReport {
   /** The newest entry's hash: publish or compare it to catch a log cut short at the end. */
   head: string;
   broken?: { seq: number; reason: string };
+  /** With public keys: what the signatures covered. */
+  signatures?: {
+    /** Signed batches checked. */
+    batches: number;
+    /** The last entry a valid signature covers. */
+    signedThrough: number;
+    /** Entries 1–n written before the log was signed (one unsigned batch, covered by the chain to the first signed one). */
+    unsignedBefore: number;
+    /** The key ids that signed them. */
+    keys: string[];
+  };
+  /** With checkpoints: how many agreed with the log, and the one furthest along. */
+  checkpoints?: { checked: number; latest?: { seq: number; at: string; source: string } };
+  warnings?: string[];
 }
 
-interface Row {
+export interface VerifyOptions {
+  /**
+   * The audit-signing public keys (from a file, never from the database). With them every entry
+   * must be covered by a valid signature; without them only the hash chain is checked.
+   */
+  publicKeys?: AuditPublicKeys;
+  /** Checkpoints kept elsewhere; each must be validly signed and match the log, which must reach the furthest. */
+  checkpoints?: FoundCheckpoint[];
+  batchSize?: number;
+}
+
+export interface AuditLogOptions {
+  /** Signs every batch the log writes. Without one, entries are written unsigned (tests, tools): a signed verify flags them. */
+  signer?: AuditSigner;
+  /** Where checkpoints of the head go (needs a signer). */
+  checkpoints?: CheckpointSink[];
+  /** How often a checkpoint is taken, when entries were written since the last (0: only on close and when asked). */
+  checkpointSeconds?: number;
+}
+
+/** One entry as verify reads it: the columns of `access_log`, `at` as `at_iso`. */
+export interface AccessLogRow {
   seq: string;
   request_id: string;
   /** `at` in ISO form, millisecond precision, as the hash took it. */
@@ -100,12 +143,40 @@ interface Row {
   hash: string;
 }
 
-export class AuditLog {
-  private constructor(readonly database: AgencyOrm) {}
+/** How verify reads entries: `at` exactly as the hash took it. */
+export const ENTRY_SELECT = `select *, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at_iso from access_log`;
 
-  /** With a MemberDatabase the writer's role can only add and read entries: the trigger is the owner's alone. */
-  static async open(database: MemberDatabase | string): Promise<AuditLog> {
-    return new AuditLog(await openAgencyOrm({ database, entities: [AccessLogEntrySchema], migrations, appendOnly: ['access_log'] }));
+interface BatchRow {
+  first_seq: string;
+  last_seq: string;
+  last_hash: string;
+  key_id: string | null;
+  signature: string | null;
+}
+
+export class AuditLog {
+  private readonly signer?: AuditSigner;
+  private readonly sinks: CheckpointSink[];
+  private timer?: NodeJS.Timeout;
+  /** The last entry this process committed: what it checkpoints (nothing read back from the database). */
+  private committed?: { seq: number; hash: string };
+  private checkpointed = 0;
+  private checkpointing: Promise<Checkpoint | undefined> = Promise.resolve(undefined);
+  private warnedUnsigned = 0;
+
+  private constructor(readonly database: AgencyOrm, options: AuditLogOptions) {
+    this.signer = options.signer;
+    this.sinks = options.signer ? (options.checkpoints ?? []) : [];
+    if (this.sinks.length && options.checkpointSeconds) {
+      this.timer = setInterval(() => void this.checkpoint(), options.checkpointSeconds * 1000);
+      this.timer.unref();
+    }
+  }
+
+  /** With a MemberDatabase the writer's role can only add and read entries and signatures: the triggers are the owner's alone. */
+  static async open(database: MemberDatabase | string, options: AuditLogOptions = {}): Promise<AuditLog> {
+    const orm = await openAgencyOrm({ database, entities: [AccessLogEntrySchema], migrations, appendOnly: ['access_log', 'access_log_signature'] });
+    return new AuditLog(orm, options);
   }
 
   /** A fresh entity manager for readers (the audit subgraph). */
@@ -140,10 +211,14 @@ export class AuditLog {
   private async flush(): Promise<void> {
     const batch = this.queue.splice(0);
     try {
-      await this.fork().transactional(async (tx) => {
+      const head = await this.fork().transactional(async (tx) => {
         await lockFor(tx as EntityManager, 'access_log');
-        const [last] = await tx.execute<{ seq: string; hash: string }[]>('select seq, hash from access_log order by seq desc limit 1');
+        const [last] = await tx.execute<{ seq: string; hash: string; signed_seq: string | null }[]>(
+          `select seq, hash, (select max(last_seq) from access_log_signature) as signed_seq from access_log order by seq desc limit 1`,
+        );
         let seq = last ? Number(last.seq) : 0;
+        if (this.signer && last && Number(last.signed_seq ?? 0) < seq) this.warnUnsigned(Number(last.signed_seq ?? 0), seq);
+        const firstSeq = seq + 1;
         let previousHash = last?.hash ?? GENESIS_HASH;
         const rows: unknown[][] = [];
         for (const { record } of batch) {
@@ -152,39 +227,150 @@ export class AuditLog {
           rows.push(columnsOf(seq, record, previousHash, hash));
           previousHash = hash;
         }
-        await tx.execute(
-          `insert into access_log (seq, request_id, at, caller_agency, caller_subject, caller_role, caller_jurisdiction,
+        const insert = `insert into access_log (seq, request_id, at, caller_agency, caller_subject, caller_role, caller_jurisdiction,
              purpose, operation_type, operation_name, document_hash, worker_ids, subgraphs, outcome, error_codes,
              duration_ms, prev_hash, hash)
-           values ${rows.map(() => ROW_PLACEHOLDERS).join(', ')}`,
-          rows.flat(),
-        );
+           values ${rows.map(() => ROW_PLACEHOLDERS).join(', ')}`;
+        if (this.signer) {
+          // In the entries' transaction: committed together or not at all. (Written before the
+          // entries: after them, or in one statement with them as a CTE, measured up to half the
+          // throughput under group commit; before them, no difference that could be measured.)
+          const key = this.signer.current();
+          const signature = signBatch(key, { firstSeq, lastSeq: seq, lastHash: previousHash });
+          await tx.execute('insert into access_log_signature (first_seq, last_seq, last_hash, key_id, signature) values (?, ?, ?, ?, ?)', [firstSeq, seq, previousHash, key.kid, signature]);
+        }
+        await tx.execute(insert, rows.flat());
+        return { seq, hash: previousHash };
       });
+      if (!this.committed || head.seq > this.committed.seq) this.committed = head;
       for (const { resolve } of batch) resolve();
     } catch (error) {
       for (const { reject } of batch) reject(error);
     }
   }
 
-  /** Walks the whole chain in order, recomputing every hash; stops at the first break. */
-  async verify(batchSize = 5000): Promise<VerifyReport> {
+  /** Once per unsigned stretch: entries after the last signed batch were written by something other than a signing gateway. */
+  private warnUnsigned(signedSeq: number, seq: number): void {
+    if (this.warnedUnsigned === seq) return;
+    this.warnedUnsigned = seq;
+    console.error(`[audit] entries ${signedSeq + 1}–${seq} of the access log carry no signature: written outside a signing gateway? audit:verify will report them.`);
+  }
+
+  /**
+   * Signs the last entry this process committed and appends it to every checkpoint sink; nothing
+   * when there is nothing new since the last checkpoint (or no signer or sink). A sink that fails
+   * is logged and does not stop the others, nor any request.
+   */
+  checkpoint(): Promise<Checkpoint | undefined> {
+    this.checkpointing = this.checkpointing.then(() => this.writeCheckpoint());
+    return this.checkpointing;
+  }
+
+  private async writeCheckpoint(): Promise<Checkpoint | undefined> {
+    const head = this.committed;
+    if (!this.signer || !this.sinks.length || !head || head.seq <= this.checkpointed) return undefined;
+    const key = this.signer.current();
+    const at = new Date().toISOString();
+    const checkpoint: Checkpoint = { seq: head.seq, hash: head.hash, at, keyId: key.kid, signature: signHead(key, { seq: head.seq, hash: head.hash, at }) };
+    const written = await Promise.allSettled(this.sinks.map((sink) => sink.write(checkpoint)));
+    written.forEach((result, i) => {
+      if (result.status === 'rejected') console.error(`[audit] could not write a checkpoint to ${this.sinks[i].where}:`, (result.reason as Error)?.message ?? result.reason);
+    });
+    if (written.every((result) => result.status === 'rejected')) return undefined;
+    this.checkpointed = head.seq;
+    return checkpoint;
+  }
+
+  /**
+   * Walks the whole log in order, recomputing every hash, and with `publicKeys` checking that
+   * consecutive signed batches cover every entry and that each signature holds, and with
+   * `checkpoints` that each is signed, matches the entry it names, and that the log reaches the
+   * furthest. Stops at the first break.
+   */
+  async verify(options: VerifyOptions | number = {}): Promise<VerifyReport> {
+    const { publicKeys, checkpoints = [], batchSize = 5000 } = typeof options === 'number' ? { batchSize: options } : options;
+    if (checkpoints.length && !publicKeys) throw new Error('Checking checkpoints needs the public keys that signed them.');
     const em = this.fork();
+    const warnings: string[] = [];
     let expectedSeq = 1;
     let previousHash = GENESIS_HASH;
+    const signing = publicKeys ? { batches: 0, signedThrough: 0, unsignedBefore: 0, keys: new Set<string>() } : undefined;
+    const bySeq = new Map<number, FoundCheckpoint[]>();
+    const checked = new Set<FoundCheckpoint>();
+    let latest: FoundCheckpoint | undefined;
+    const report = (broken?: VerifyReport['broken']): VerifyReport => ({
+      entries: expectedSeq - 1,
+      head: previousHash,
+      ...(broken ? { broken } : {}),
+      ...(signing
+        ? {
+            signatures: { batches: signing.batches, signedThrough: signing.signedThrough, unsignedBefore: signing.unsignedBefore, keys: [...signing.keys] },
+            checkpoints: { checked: checked.size, ...(latest ? { latest: { seq: latest.seq, at: latest.at, source: latest.source } } : {}) },
+            warnings,
+          }
+        : {}),
+    });
+
+    // Checkpoints first: one whose signature fails was forged or altered, which is a break of its own.
+    for (const checkpoint of checkpoints) {
+      const refused = headSignatureRefusal(publicKeys!, checkpoint.keyId, checkpoint.signature, checkpoint);
+      if (refused) return report({ seq: checkpoint.seq, reason: `the checkpoint at ${checkpoint.source} is not the gateway's (it was forged or altered): ${refused}` });
+      bySeq.set(checkpoint.seq, [...(bySeq.get(checkpoint.seq) ?? []), checkpoint]);
+      if (!latest || checkpoint.seq > latest.seq) latest = checkpoint;
+    }
+
+    const batches = publicKeys ? batchesOf(em, batchSize) : undefined;
+    let batch = batches ? await nextOf(batches) : undefined;
     for (;;) {
-      const rows = await em.execute<Row[]>(`select *, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at_iso
-         from access_log where seq >= ? order by seq limit ?`, [expectedSeq, batchSize]);
+      const rows = await em.execute<AccessLogRow[]>(`${ENTRY_SELECT} where seq >= ? order by seq limit ?`, [expectedSeq, batchSize]);
       for (const row of rows) {
         const seq = Number(row.seq);
-        const broken = (reason: string): VerifyReport => ({ entries: expectedSeq - 1, head: previousHash, broken: { seq, reason } });
+        const broken = (reason: string, at = seq): VerifyReport => report({ seq: at, reason });
         if (seq !== expectedSeq) return broken(`entry ${expectedSeq} is missing (the next one is ${seq})`);
         if (row.prev_hash !== previousHash) return broken('it does not chain to the entry before it (an entry was removed or reordered)');
         if (row.hash !== entryHash(previousHash, seq, recordOf(row))) return broken('its content no longer matches its hash (it was changed)');
+        if (signing) {
+          if (!batch || batch.first > seq) return broken("it carries no signature of the gateway (it was added outside the gateway)");
+          if (batch.first < seq && seq === signing.signedThrough + 1) return broken(`the signed batch ${batch.first}–${batch.last} overlaps the one before it (a batch was added outside the gateway)`);
+          if (seq === batch.last) {
+            const range = batch.first === batch.last ? `entry ${seq}` : `entries ${batch.first}–${batch.last}`;
+            if (row.hash !== batch.row.last_hash) {
+              const recorded = batch.row.key_id === null ? 'recorded when signing began' : 'the gateway signed';
+              return broken(`${range} no longer match the hash ${recorded} (an entry was changed and the hashes after it recomputed)`, batch.first);
+            }
+            if (batch.row.key_id === null || batch.row.signature === null) {
+              if (batch.first !== 1) return broken(`${range} are marked unsigned, which only entries written before the log was signed may be`, batch.first);
+              signing.unsignedBefore = seq;
+            } else {
+              const refused = batchSignatureRefusal(publicKeys!, batch.row.key_id, batch.row.signature, { firstSeq: batch.first, lastSeq: batch.last, lastHash: batch.row.last_hash });
+              if (refused) return broken(`the signature over ${range} does not hold: ${refused}`, batch.first);
+              signing.batches += 1;
+              signing.keys.add(batch.row.key_id);
+            }
+            signing.signedThrough = seq;
+            batch = await nextOf(batches!);
+          }
+        }
+        for (const checkpoint of bySeq.get(seq) ?? []) {
+          if (checkpoint.hash !== row.hash) return broken(`its hash differs from the one the checkpoint at ${checkpoint.source} (${checkpoint.at}) recorded (the log was rewritten up to here)`);
+          checked.add(checkpoint);
+        }
         previousHash = row.hash;
         expectedSeq += 1;
       }
-      if (rows.length < batchSize) return { entries: expectedSeq - 1, head: previousHash };
+      if (rows.length < batchSize) break;
     }
+    const entries = expectedSeq - 1;
+    if (batch) {
+      return report({ seq: entries + 1, reason: `the log ends at entry ${entries}, but the gateway signed entries ${batch.first}–${batch.last} (entries were cut off the end)` });
+    }
+    if (latest && latest.seq > entries) {
+      return report({ seq: entries + 1, reason: `the log ends at entry ${entries}, but the checkpoint at ${latest.source} (${latest.at}) recorded entry ${latest.seq} (entries were cut off the end)` });
+    }
+    if (signing && !checkpoints.length) warnings.push('no checkpoints were given: a log cut short at its end would not show');
+    if (signing?.unsignedBefore) warnings.push(`entries 1–${signing.unsignedBefore} were written before the log was signed: they are covered by the hash chain up to the first signed batch after them`);
+    if (signing && latest && latest.seq < entries) warnings.push(`entries ${latest.seq + 1}–${entries} are after the last checkpoint: signed, but a cut back to entry ${latest.seq} would not show`);
+    return report();
   }
 
   /** For /ready: the log's database answers. */
@@ -192,12 +378,35 @@ export class AuditLog {
     return databaseReachable(this.database.orm);
   }
 
+  /** Waits for entries in flight, takes a last checkpoint (a clean shutdown), then closes. */
   async close(): Promise<void> {
+    clearInterval(this.timer);
+    while (this.flushing) await this.flushing;
+    await this.checkpoint().catch(() => undefined);
+    for (const sink of this.sinks) await sink.close().catch(() => {});
+    this.signer?.close();
     await this.database.orm.close();
   }
 }
 
-function recordOf(row: Row): AccessRecord {
+/** The signed batches in order, a page at a time. */
+async function* batchesOf(em: EntityManager, pageSize: number): AsyncGenerator<{ first: number; last: number; row: BatchRow }> {
+  let from = 1;
+  for (;;) {
+    const rows = await em.execute<BatchRow[]>('select * from access_log_signature where first_seq >= ? order by first_seq limit ?', [from, pageSize]);
+    for (const row of rows) yield { first: Number(row.first_seq), last: Number(row.last_seq), row };
+    if (rows.length < pageSize) return;
+    from = Number(rows[rows.length - 1].first_seq) + 1;
+  }
+}
+
+async function nextOf<T>(iterator: AsyncGenerator<T>): Promise<T | undefined> {
+  const next = await iterator.next();
+  return next.done ? undefined : next.value;
+}
+
+/** The record an entry's row holds, as its hash took it. */
+export function recordOf(row: AccessLogRow): AccessRecord {
   return {
     requestId: row.request_id,
     at: new Date(row.at_iso),

@@ -7,6 +7,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { ensureMemberKey, generateMemberKey, trustFileOf, trustFilePath, trustListOf, type TrustFile } from '../shared/access/members.js';
 import type { MemberSeals } from '../shared/access/seal.js';
+import { ensureAuditKey } from '../../gateway/audit/signing.js';
 import { callsOf } from './members.js';
 
 /** Fresh keys for `members`, kept in memory, each trusting the others for their calls. */
@@ -18,11 +19,13 @@ export async function inMemorySeals(members: string[]): Promise<Map<string, Memb
 }
 
 /**
- * Makes any member key missing from `dir` and writes the hub's trust file from every member's
- * published keys (keys rotated earlier stay trusted until withdrawn). Returns the trust file's path.
+ * Makes any member key missing from `dir` (and the gateway's audit-signing key, in `dir`/audit)
+ * and writes the hub's trust file from every member's published keys (keys rotated earlier stay
+ * trusted until withdrawn). Returns the trust file's path.
  */
 export async function prepareKeysDir(dir: string, members: string[]): Promise<string> {
   for (const member of members) await ensureMemberKey(dir, member);
+  ensureAuditKey(dir);
   return writeHubTrust(dir, members);
 }
 

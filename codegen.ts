@@ -4,8 +4,9 @@
  * - resolver types for every subgraph in this repository (each hub agency's, and the gateway's
  *   access log and reports), generated from its own schema file;
  * - the typed client (client/generated/): a typed document for every registered operation in
- *   schema/operations/, from the public schema that `npm run compose` writes. An operation that
- *   no longer validates against it fails the generation.
+ *   schema/operations/, from the public schema that `npm run compose` writes, each with its id,
+ *   and persisted-documents.json (id → document), the trusted documents the gateway accepts by
+ *   id. An operation that no longer validates against it fails the generation.
  *
  * `AGENCY=icds npm run codegen` regenerates one agency only.
  */
@@ -25,7 +26,13 @@ const typedClient: CodegenConfig['generates'] = {
     schema: 'schema/public.graphql',
     documents: 'schema/operations/*.graphql',
     preset: 'client',
-    presetConfig: { fragmentMasking: false },
+    presetConfig: {
+      fragmentMasking: false,
+      // Trusted documents: each document carries its id (`sha256:<hex>` of its normalized text,
+      // the GraphQL-over-HTTP convention) in `__meta__.hash`, and persisted-documents.json lists
+      // id → text: the registry the gateway runs by id (gateway/guards/trusted-documents.ts).
+      persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: 'sha256' },
+    },
     config: {
       // Documents as plain strings: the browser bundle needs no GraphQL parser to send them.
       documentMode: 'string',

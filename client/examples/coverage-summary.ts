@@ -4,7 +4,9 @@
  *
  *   npm run -s report:coverage -- --city VJA --group-by occupation
  *
- * Needs WG_TOKEN (and WG_URL, WG_PURPOSE if not the defaults). Withheld figures print as `—`.
+ * Needs WG_TOKEN (and WG_URL, WG_PURPOSE if not the defaults). Counts of people are perturbed by
+ * the hub (cell-key method: by at most 2 either way, never shown from 1 to `minimumCount` − 1), not
+ * withheld; a ratio with nothing to divide by prints as `—`.
  */
 import { parseArgs } from 'node:util';
 import { CoverageDocument, type CoverageDimension, type CoverageQuery } from '../generated/graphql';
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
   const { coverage } = await request(connectionFromEnv(), CoverageDocument, { filter: { city: values.city }, groupBy });
   const indicators = coverage.total.figures.map((figure) => figure.indicator);
   const rows = [...coverage.rows, { ...coverage.total, city: null, ward: null, occupation: null }];
-  console.log(`Coverage as of ${coverage.asOf} (counts below ${coverage.minimumCount} withheld)\n`);
+  console.log(`Coverage as of ${coverage.asOf} (counts perturbed by up to ±2, none shown from 1 to ${coverage.minimumCount - 1})\n`);
   console.table(
     Object.fromEntries(
       rows.map((row) => [

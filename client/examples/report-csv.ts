@@ -5,8 +5,9 @@
  *   npm run -s report:csv -- cig-formation --group-by month,occupation
  *   npm run -s report:csv -- expiring --within-days 60 --group-by document,week --out expiring.csv
  *
- * Needs WG_TOKEN (and WG_URL, WG_PURPOSE if not the defaults). Withheld counts are empty cells;
- * the `suppressed` column says which rows hold them.
+ * Needs WG_TOKEN (and WG_URL, WG_PURPOSE if not the defaults). Counts of people are perturbed by
+ * the hub (cell-key method), not withheld, so no cell is left empty for that; the `suppressed`
+ * column is kept for existing spreadsheets and is always `no`.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

@@ -175,7 +175,7 @@ export type CityCoverageQueryVariables = Exact<{
 }>;
 
 
-export type CityCoverageQuery = { workers: { totalCount: number }, cigs: { totalCount: number } };
+export type CityCoverageQuery = { coverage: { asOf: string, minimumCount: number, rows: Array<{ occupation: Occupation | null, workers: number | null, figures: Array<{ indicator: CoverageIndicator, eligible: number | null, covered: number | null, ratio: number | null }> }>, total: { workers: number | null, figures: Array<{ indicator: CoverageIndicator, eligible: number | null, covered: number | null, ratio: number | null }> } }, cigFormation: { rows: Array<{ occupation: Occupation | null, cigs: number, members: number | null }>, total: { cigs: number, members: number | null } } };
 
 export type CoverageQueryVariables = Exact<{
   filter?: ReportFilter | null | undefined;
@@ -264,7 +264,7 @@ export const CigFormationDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<CigFormationQuery, CigFormationQueryVariables>;
+    `, {"hash":"sha256:59e7c99863ca7c7b642a9c0ad587cc312256502b3a284f4b92e45176407e5963"}) as unknown as TypedDocumentString<CigFormationQuery, CigFormationQueryVariables>;
 export const CigRosterDocument = new TypedDocumentString(`
     query CigRoster($id: ID!) {
   cig(id: $id) {
@@ -287,17 +287,52 @@ export const CigRosterDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<CigRosterQuery, CigRosterQueryVariables>;
+    `, {"hash":"sha256:c1f8c5585bc6bc99713010fea34bfff0e3d93fa1a3b5856134fb387a83575fd8"}) as unknown as TypedDocumentString<CigRosterQuery, CigRosterQueryVariables>;
 export const CityCoverageDocument = new TypedDocumentString(`
     query CityCoverage($city: ID!, $occupation: Occupation) {
-  workers(filter: {city: $city, occupation: $occupation}, first: 1) {
-    totalCount
+  coverage(
+    filter: {city: $city, occupation: $occupation}
+    groupBy: [OCCUPATION]
+    indicators: [CIG_MEMBER]
+  ) {
+    asOf
+    minimumCount
+    rows {
+      occupation
+      workers
+      figures {
+        indicator
+        eligible
+        covered
+        ratio
+      }
+    }
+    total {
+      workers
+      figures {
+        indicator
+        eligible
+        covered
+        ratio
+      }
+    }
   }
-  cigs(filter: {city: $city}, first: 1) {
-    totalCount
+  cigFormation(
+    filter: {city: $city, occupation: $occupation}
+    groupBy: [OCCUPATION]
+  ) {
+    rows {
+      occupation
+      cigs
+      members
+    }
+    total {
+      cigs
+      members
+    }
   }
 }
-    `) as unknown as TypedDocumentString<CityCoverageQuery, CityCoverageQueryVariables>;
+    `, {"hash":"sha256:045666bdc546dcdf3f94b70e18e9bae49874bcc8087adf7e89feef141a488c4e"}) as unknown as TypedDocumentString<CityCoverageQuery, CityCoverageQueryVariables>;
 export const CoverageDocument = new TypedDocumentString(`
     query Coverage($filter: ReportFilter, $groupBy: [CoverageDimension!]!, $indicators: [CoverageIndicator!]) {
   coverage(filter: $filter, groupBy: $groupBy, indicators: $indicators) {
@@ -336,7 +371,7 @@ export const CoverageDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<CoverageQuery, CoverageQueryVariables>;
+    `, {"hash":"sha256:16574eb768c24c1fa755883d219ab6a2af540e3fccf80b4b66768cc8c7c2b884"}) as unknown as TypedDocumentString<CoverageQuery, CoverageQueryVariables>;
 export const DashboardDocument = new TypedDocumentString(`
     query Dashboard($filter: ReportFilter, $cigFilter: CigFormationFilter, $expiryFilter: ExpiryFilter, $withinDays: Int!) {
   byOccupation: coverage(filter: $filter, groupBy: [OCCUPATION]) {
@@ -419,7 +454,7 @@ export const DashboardDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;
+    `, {"hash":"sha256:0edd12619921da4b86b5c3dde367a4235daf03a3b31c7340c7293425797ead76"}) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;
 export const ExpiringDocumentsDocument = new TypedDocumentString(`
     query ExpiringDocuments($withinDays: Int!, $filter: ExpiryFilter, $groupBy: [ExpiryDimension!]!) {
   expiringDocuments(withinDays: $withinDays, filter: $filter, groupBy: $groupBy) {
@@ -442,7 +477,7 @@ export const ExpiringDocumentsDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<ExpiringDocumentsQuery, ExpiringDocumentsQueryVariables>;
+    `, {"hash":"sha256:1b95036ca388c5fe8bbbfbf237243946967e5f8d21774a1a44752d56e85cf20f"}) as unknown as TypedDocumentString<ExpiringDocumentsQuery, ExpiringDocumentsQueryVariables>;
 export const LicenceCheckDocument = new TypedDocumentString(`
     query LicenceCheck($number: ID!) {
   drivingLicence(licenceNumber: $number) {
@@ -455,7 +490,7 @@ export const LicenceCheckDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<LicenceCheckQuery, LicenceCheckQueryVariables>;
+    `, {"hash":"sha256:d32ddd34dd2e4472ff724aed038cf4d762fa41b4b6f4784c21f134ad029ee9bd"}) as unknown as TypedDocumentString<LicenceCheckQuery, LicenceCheckQueryVariables>;
 export const WorkerCardDocument = new TypedDocumentString(`
     query WorkerCard($id: ID!) {
   worker(id: $id) {
@@ -495,4 +530,4 @@ export const WorkerCardDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<WorkerCardQuery, WorkerCardQueryVariables>;
+    `, {"hash":"sha256:49bd761791aeac316c12178fc7427632313398bd2d981dc0f69a80ece024febc"}) as unknown as TypedDocumentString<WorkerCardQuery, WorkerCardQueryVariables>;

@@ -1,6 +1,7 @@
 /**
  * The coverage dashboard: headline tiles and four charts, each with a table of exactly the figures
- * it draws, from one `Dashboard` request per change of filter. `document.body.dataset.state` says
+ * it draws, from one `Dashboard` request per change of filter, sent by its registered id (the typed
+ * client sends `documentId`, so analysts need no more than that). `document.body.dataset.state` says
  * where the page is (`loading`, `ready`, `error`, or `no-token` before a token is pasted), for
  * people's stylesheets and for tests alike.
  */
@@ -409,6 +410,10 @@ function explain(error: unknown): [string, ...string[]] {
   if (error.codes.includes('UNAUTHENTICATED')) {
     return ['The gateway did not accept your token.', error.message, `It may have expired or be mistyped: get a new one with ${TOKEN_COMMAND} and paste it above.`];
   }
+  if (error.reasons.includes('OPERATION_NOT_REGISTERED')) {
+    // The page sends its request by id (client/request.ts); the gateway knows the ids of its own build.
+    return ['The gateway does not know this page’s request.', error.message, 'The page and the gateway come from different builds: restart the gateway after `npm run codegen`.'];
+  }
   if (error.codes.includes('FORBIDDEN')) {
     const city = citySelect.value ? CITIES[citySelect.value] : undefined;
     const hint = city
@@ -447,7 +452,7 @@ async function load() {
     renderExpiring(data, withinDays);
     const minimum = data.byOccupation.minimumCount;
     document.getElementById('withheld-note')!.textContent =
-      `To protect privacy, counts of fewer than ${minimum} people are withheld: the tables say “${WITHHELD}” and the charts leave them out. ` +
+      `To protect privacy, every count of people is perturbed a little (by up to 2, the same way each time), and none from 1 to ${minimum - 1} is shown: such counts show as 0 or ${minimum}. ` +
       `Figures as of ${dayNames.format(new Date(`${data.byOccupation.asOf}T00:00:00Z`))}.`;
     status.replaceChildren();
     status.className = 'status';

@@ -42,6 +42,8 @@ const ROSTER = `query($after: String, $city: ID) { workers(first: 100, after: $a
 const PHONE = `query($phone: String) { findWorkers(phone: $phone) { id name occupation } }`;
 const AUDITOR: Caller = { agency: 'labour', subject: 'bench', role: 'auditor', jurisdiction: 'national', scopes: ['read'], purpose: 'audit' };
 
+const NO_RATE_LIMITS = { RATE_LIMIT_PER_SUBJECT: 'off', RATE_LIMIT_PER_AGENCY: 'off', RATE_LIMIT_CONFLICTS: 'off' };
+
 /** A registered client operation, exactly as the client sends it. */
 const operation = (name: string) => readFileSync(path.join(__dirname, '..', 'schema', 'operations', `${name}.graphql`), 'utf8');
 
@@ -170,7 +172,8 @@ async function main() {
 
   // --- Every member in its own process, as `npm start` runs the hub. -------------------------
   const keysDir = mkdtempSync(path.join(os.tmpdir(), 'worker-graph-bench-keys-'));
-  const hub = await startProcessHub({ demo: false, keysDir, port: (member) => 4600 + memberNames().indexOf(member) });
+  // One caller sends every request: the rate limits (which rate-limit.test.ts measures) are off here.
+  const hub = await startProcessHub({ demo: false, keysDir, port: (member) => 4600 + memberNames().indexOf(member), env: NO_RATE_LIMITS });
   let sample: Sample;
   try {
     sample = await sampleWorkers(hub.databases.get('labour')!.ownerUrl);
@@ -221,7 +224,7 @@ async function main() {
   // --- The same scenarios with the whole hub in one process. ---------------------------------
   if (!flag('skip-single-process')) {
     const keys = await generateAccessKeys();
-    const stack = await startStack({ demo: false, gatewayPort: 0, subgraphPorts: () => 0, auditPort: 0, reportsPort: 0, keys });
+    const stack = await startStack({ demo: false, gatewayPort: 0, subgraphPorts: () => 0, auditPort: 0, reportsPort: 0, keys, rateLimits: {} });
     try {
       const pick = (i: number) => sample!.workers[i % sample!.workers.length];
       const auditor = gatewayClient(stack.gatewayUrl, await callerHeaders(keys, 'labour', 'auditor', 'national', 'Audit'));

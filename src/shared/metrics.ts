@@ -96,6 +96,11 @@ export class Metrics {
     };
   }
 
+  /** A request the HTTP server refused before Apollo saw it (a wrong media type, a malformed or oversized body). */
+  countRefused(code: string): void {
+    this.requests.inc({ code: boundedCode(code) });
+  }
+
   /** One call to an upstream agency: its duration, by agency and outcome. */
   observeUpstream(agency: string, seconds: number, outcome: UpstreamOutcome): void {
     this.upstreamDuration.observe({ agency, outcome }, seconds);

@@ -10,6 +10,9 @@ import { startEmbeddedPostgres } from '../../src/shared/embedded-postgres';
 import { freePort } from './ports';
 
 export default async function globalSetup() {
+  // Hubs the tests start as processes (processes.test.ts) send bursts as one caller: no rate
+  // limits there unless a test sets them (rate-limit.test.ts sets its own, in process).
+  for (const name of ['RATE_LIMIT_PER_SUBJECT', 'RATE_LIMIT_PER_AGENCY', 'RATE_LIMIT_CONFLICTS']) process.env[name] ??= 'off';
   if (process.env.DATABASE_URL) {
     console.log(`\nTests use the PostgreSQL server in DATABASE_URL.`);
     return;

@@ -1,0 +1,170 @@
+/**
+ * Rate limits through the real gateway on real PostgreSQL, with low limits for the suite: a
+ * caller over its limit gets 429 with Retry-After and RATE_LIMITED (the reason naming the
+ * limit) and an access-log entry; its agency's other callers go on until the agency's limit;
+ * two gateways on the same database share the counts; repeated CONFLICTs (a probe for who is
+ * registered) hit the conflict limit. And the limiter costs a normal request next to nothing.
+ */
+import { createHash } from 'node:crypto';
+import { RateLimiter, type RateLimits } from '../gateway/rate-limit';
+import { parseRate } from '../src/shared/config';
+import { errorCodes, graphql, startTestStack, type CallerSpec, type GraphQLResponse, type TestStack } from './support/stack';
+
+const LIMITS: RateLimits = {
+  perSubject: { limit: 5, windowSeconds: 60 },
+  perAgency: { limit: 8, windowSeconds: 60 },
+  conflictsPerSubject: { limit: 3, windowSeconds: 3600 },
+};
+/** Limits no request of the timing comparison reaches: every request still counted, none refused. */
+const HIGH: RateLimits = {
+  perSubject: { limit: 1_000_000, windowSeconds: 60 },
+  perAgency: { limit: 1_000_000, windowSeconds: 60 },
+  conflictsPerSubject: { limit: 1_000_000, windowSeconds: 3600 },
+};
+
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await startTestStack('ratelimit', { workers: 50, rateLimits: LIMITS });
+});
+afterAll(() => stack?.stop());
+
+const gatewayDb = () => stack.audit.log.fork().getConnection();
+const lastSeq = async () => Number((await gatewayDb().execute('select coalesce(max(seq), 0) as seq from access_log'))[0].seq);
+const entriesAfter = (seq: number): Promise<any[]> => gatewayDb().execute('select * from access_log where seq > ? order by seq', [seq]);
+
+const PING = `query Ping { __typename }`;
+
+/** One request with its HTTP response, so that the headers can be read too. */
+async function send(caller: CallerSpec, url = stack.gatewayUrl, query = PING, variables?: Record<string, unknown>): Promise<{ res: Response; body: GraphQLResponse }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(await stack.headersFor(caller)) }, body: JSON.stringify({ query, variables }) });
+  return { res, body: (await res.json()) as GraphQLResponse };
+}
+
+/**
+ * The window slides (two fixed windows, the older weighted by its overlap): a caller that used
+ * its whole limit waits at most a window and a share of one.
+ */
+const longestWait = (rate: { limit: number; windowSeconds: number }) => Math.ceil(rate.windowSeconds * (1 + 1 / rate.limit)) + 1;
+
+function expectRateLimited({ res, body }: { res: Response; body: GraphQLResponse }, reason: string, maxSeconds: number) {
+  expect(res.status).toBe(429);
+  expect(errorCodes(body)).toEqual(['RATE_LIMITED']);
+  const { extensions } = body.errors![0];
+  expect(extensions).toMatchObject({ code: 'RATE_LIMITED', reason });
+  const retryAfter = Number(res.headers.get('retry-after'));
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  expect(retryAfter).toBeLessThanOrEqual(maxSeconds);
+  expect(extensions!.retryAfterSeconds).toBe(retryAfter);
+  expect(body.data).toBeUndefined();
+}
+
+test('a caller over its limit gets 429, Retry-After and RATE_LIMITED, and an access-log entry', async () => {
+  const caller: CallerSpec = { agency: 'transport', subject: 'busy-clerk' };
+  for (let i = 0; i < 5; i++) expect((await send(caller)).res.status).toBe(200);
+  const before = await lastSeq();
+  const refused = await send(caller);
+  expectRateLimited(refused, 'SUBJECT_RATE_LIMIT', longestWait(LIMITS.perSubject!));
+  expect(refused.body.errors![0].message).toMatch(/at most 5 in a minute/);
+  expect(await entriesAfter(before)).toEqual([
+    expect.objectContaining({
+      outcome: 'refused', error_codes: ['RATE_LIMITED'], caller_agency: 'transport', caller_subject: 'busy-clerk', purpose: 'service-delivery',
+      document_hash: createHash('sha256').update(PING).digest('hex'),
+    }),
+  ]);
+  // Refused again at once, from this gateway's memory, and logged again.
+  expectRateLimited(await send(caller), 'SUBJECT_RATE_LIMIT', longestWait(LIMITS.perSubject!));
+  expect(await entriesAfter(before)).toHaveLength(2);
+});
+
+test('another caller of the same agency is unaffected until the agency’s limit; other agencies are unaffected', async () => {
+  // busy-clerk's 5 admitted requests count for transport; its refused ones do not.
+  const colleague: CallerSpec = { agency: 'transport', subject: 'colleague' };
+  for (let i = 0; i < 3; i++) expect((await send(colleague)).res.status).toBe(200);
+  expectRateLimited(await send(colleague), 'AGENCY_RATE_LIMIT', longestWait(LIMITS.perAgency!));
+  expectRateLimited(await send({ agency: 'transport', subject: 'newcomer' }), 'AGENCY_RATE_LIMIT', longestWait(LIMITS.perAgency!));
+  expect((await send({ agency: 'municipal', subject: 'colleague' })).res.status).toBe(200);
+});
+
+test('two gateways on the same database share the counts', async () => {
+  const replica = await stack.startGatewayReplica();
+  const caller: CallerSpec = { agency: 'mepma', subject: 'roaming-officer' };
+  for (let i = 0; i < 3; i++) expect((await send(caller)).res.status).toBe(200);
+  for (let i = 0; i < 2; i++) expect((await send(caller, replica.server.url)).res.status).toBe(200);
+  // Six requests in all: refused by the replica, which saw only two of them...
+  expectRateLimited(await send(caller, replica.server.url), 'SUBJECT_RATE_LIMIT', longestWait(LIMITS.perSubject!));
+  // ...and by the first gateway, which never refused this caller itself.
+  expectRateLimited(await send(caller), 'SUBJECT_RATE_LIMIT', longestWait(LIMITS.perSubject!));
+  // Five requests counted, in one row both gateways wrote; the refused ones count for nothing.
+  const [{ hits }] = await gatewayDb().execute(`select sum(hits)::int as hits from rate_limit_window where bucket = 'subject:mepma:roaming-officer'`);
+  expect(hits).toBe(5);
+});
+
+test('repeated CONFLICTs hit the conflict limit: the caller gets 429 for an hour, other callers do not', async () => {
+  const registrar: CallerSpec = { agency: 'labour', subject: 'prober' };
+  const REGISTER = `mutation Register($input: RegisterWorkerInput!) { registerWorker(input: $input) { id } }`;
+  const input = (n: number) => ({
+    name: 'Probe Target', gender: 'FEMALE', dateOfBirth: '1990-04-12', phone: '+91 63000 99001',
+    idReferenceToken: `ADV-PROBE-${n}`, idLast4: '4321', occupation: 'DOMESTIC', city: 'VJA', ward: 'VJA-W12',
+  });
+  expect((await send(registrar, stack.gatewayUrl, REGISTER, { input: input(1) })).body.errors).toBeUndefined();
+  for (let n = 2; n <= 4; n++) expect(errorCodes((await send(registrar, stack.gatewayUrl, REGISTER, { input: input(n) })).body)).toEqual(['CONFLICT']);
+  const before = await lastSeq();
+  const refused = await send(registrar);
+  expectRateLimited(refused, 'CONFLICT_RATE_LIMIT', longestWait(LIMITS.conflictsPerSubject!));
+  expect(Number(refused.res.headers.get('retry-after'))).toBeGreaterThan(60);
+  expect((await entriesAfter(before)).map((e) => [e.outcome, e.error_codes, e.caller_subject])).toEqual([['refused', ['RATE_LIMITED'], 'prober']]);
+  expect((await send({ agency: 'labour', subject: 'honest-registrar' })).res.status).toBe(200);
+});
+
+test('rate limiting costs a normal request next to nothing: p50 with and without, side by side', async () => {
+  const limited = await stack.startGatewayReplica({ rateLimits: HIGH });
+  const unlimited = await stack.startGatewayReplica({ rateLimits: {} });
+  const headers = await stack.headersFor({ agency: 'labour', subject: 'timing' });
+  const query = `query($id: ID!) { worker(id: $id) { id name } }`;
+  const time = async (url: string, i: number) => {
+    const started = performance.now();
+    const res = await graphql(url, query, { id: `W-${String(1 + (i % 50)).padStart(7, '0')}` }, headers);
+    expect(res.errors).toBeUndefined();
+    return performance.now() - started;
+  };
+  for (let i = 0; i < 10; i++) await Promise.all([time(limited.server.url, i), time(unlimited.server.url, i)]); // warm both
+  const ROUNDS = 100;
+  const withLimits: number[] = [];
+  const without: number[] = [];
+  // Alternating, one request at a time, so that both see the same machine at the same moments.
+  for (let i = 0; i < ROUNDS; i++) {
+    if (i % 2) without.push(await time(unlimited.server.url, i));
+    withLimits.push(await time(limited.server.url, i));
+    if (!(i % 2)) without.push(await time(unlimited.server.url, i));
+  }
+  // And the limiter's own statement, timed alone: what each request waits for.
+  const limiter = await RateLimiter.open(stack.databases.get('gateway')!, HIGH);
+  const admits: number[] = [];
+  try {
+    for (let i = 0; i < 200; i++) {
+      const started = performance.now();
+      await limiter.admit({ agency: 'labour', subject: 'timing-direct' });
+      admits.push(performance.now() - started);
+    }
+  } finally {
+    await limiter.close();
+  }
+  const p50 = (samples: number[]) => [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
+  const [a, b] = [p50(withLimits), p50(without)];
+  console.log(
+    `worker by id through the gateway, ${ROUNDS} requests each, alternating: p50 with rate limiting ${a.toFixed(2)} ms, without ${b.toFixed(2)} ms ` +
+      `(difference ${(a - b).toFixed(2)} ms); the limiter's statement alone: p50 ${p50(admits.slice(20)).toFixed(2)} ms`,
+  );
+  // One small statement on a pooled connection: well under a millisecond or two on a loaded machine.
+  expect(a - b).toBeLessThan(Math.max(2, b * 0.25));
+});
+
+test('rates are configured as N/unit, or off', () => {
+  expect(parseRate('RATE_LIMIT_PER_SUBJECT', '600/min')).toEqual({ limit: 600, windowSeconds: 60 });
+  expect(parseRate('RATE_LIMIT_CONFLICTS', '20/hour')).toEqual({ limit: 20, windowSeconds: 3600 });
+  expect(parseRate('X', '5 / 10s')).toEqual({ limit: 5, windowSeconds: 10 });
+  expect(parseRate('X', 'off')).toBeUndefined();
+  expect(() => parseRate('RATE_LIMIT_PER_AGENCY', '6000 per minute')).toThrow(/RATE_LIMIT_PER_AGENCY must be a rate such as 600\/min/);
+  expect(() => parseRate('X', '0/min')).toThrow();
+});

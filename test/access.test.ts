@@ -4,7 +4,7 @@
  * try to go around the gateway. Each agency's own test file covers its mutations and lists.
  */
 import { SignJWT, generateKeyPair } from 'jose';
-import { parse } from 'graphql';
+import { parse, type FieldNode, type OperationDefinitionNode } from 'graphql';
 import { readFileSync } from 'node:fs';
 import { ROLES, type Role } from '../src/shared/access/caller';
 import { policiesIn } from '../src/shared/access/policy';
@@ -35,24 +35,27 @@ const purposeOf = (role: Role) => (role === 'auditor' ? 'Audit' : role === 'anal
 const callerFor = (agency: string, role: Role): CallerSpec => ({ agency, role, scopes: scopesOf(role), purpose: purposeOf(role), jurisdiction: 'national' });
 
 describe('field-level access: every role of three agencies against every sensitive field', () => {
-  type Expect = 'full' | 'masked' | 'denied';
+  // `reportsOnly`: analysts see the reports only (policy.ts), so any question outside them is refused
+  // whole, 403 FORBIDDEN with reason ANALYSTS_SEE_REPORTS_ONLY naming the root field asked, whatever
+  // the field's own policy would have said.
+  type Expect = 'full' | 'masked' | 'denied' | 'reportsOnly';
   const staffOf = (owner: string) => (agency: string, role: Role): Expect =>
-    agency === owner && (role === 'officer' || role === 'service') ? 'full' : 'masked';
-  const notAnalyst = (_: string, role: Role): Expect => (role === 'analyst' ? 'masked' : 'full');
+    role === 'analyst' ? 'reportsOnly' : agency === owner && (role === 'officer' || role === 'service') ? 'full' : 'masked';
+  const notAnalyst = (_: string, role: Role): Expect => (role === 'analyst' ? 'reportsOnly' : 'full');
   const icdsOrAuditor = (agency: string, role: Role): Expect =>
-    role === 'auditor' || (agency === 'icds' && (role === 'officer' || role === 'service')) ? 'full' : 'denied';
+    role === 'analyst' ? 'reportsOnly' : role === 'auditor' || (agency === 'icds' && (role === 'officer' || role === 'service')) ? 'full' : 'denied';
   const historyOf = (owner: string) => (agency: string, role: Role): Expect =>
-    role === 'auditor' || (agency === owner && (role === 'officer' || role === 'service')) ? 'full' : 'denied';
+    role === 'analyst' ? 'reportsOnly' : role === 'auditor' || (agency === owner && (role === 'officer' || role === 'service')) ? 'full' : 'denied';
 
   /** The specification, written out by hand: a policy in the SDL that differs from it fails here. */
   // `deniedVia`: the field the gateway names when the caller is refused on the way to this one.
   const MATRIX: Record<string, { rule: (agency: string, role: Role) => Expect; deniedVia?: string; ask: () => { query: string; pick: (data: any) => unknown; full: () => unknown; masked?: () => unknown } }> = {
-    'Worker.name': { rule: notAnalyst, ask: () => ({ query: `{ worker(id: "${vja.id}") { name } }`, pick: (d) => d.worker.name, full: () => vja.name, masked: () => vja.name.split(/\s+/).map((w) => `${w[0]}.`).join(' ') }) },
+    'Worker.name': { rule: notAnalyst, ask: () => ({ query: `{ worker(id: "${vja.id}") { name } }`, pick: (d) => d.worker.name, full: () => vja.name }) },
     'Worker.phone': { rule: staffOf('labour'), ask: () => ({ query: `{ worker(id: "${vja.id}") { phone } }`, pick: (d) => d.worker.phone, full: () => vja.phone, masked: () => `******${vja.phone.slice(-4)}` }) },
     'Worker.eShramUan': { rule: staffOf('labour'), ask: () => ({ query: `{ worker(id: "${vja.id}") { eShramUan } }`, pick: (d) => d.worker.eShramUan, full: () => vja.e_shram_uan, masked: () => `********${vja.e_shram_uan.slice(-4)}` }) },
     'IdReference.token': { rule: staffOf('labour'), ask: () => ({ query: `{ worker(id: "${vja.id}") { idReference { token } } }`, pick: (d) => d.worker.idReference.token, full: () => vja.id_token, masked: () => '********' }) },
-    'IdReference.last4': { rule: notAnalyst, ask: () => ({ query: `{ worker(id: "${vja.id}") { idReference { last4 } } }`, pick: (d) => d.worker.idReference.last4, full: () => vja.id_last4, masked: () => '********' }) },
-    'Query.findWorkers': { rule: (_, r) => (r === 'analyst' ? 'denied' : 'full'), ask: () => ({ query: `{ findWorkers(phone: "${vja.phone}") { id } }`, pick: (d) => d.findWorkers.map((w: any) => w.id), full: () => [vja.id] }) },
+    'IdReference.last4': { rule: notAnalyst, ask: () => ({ query: `{ worker(id: "${vja.id}") { idReference { last4 } } }`, pick: (d) => d.worker.idReference.last4, full: () => vja.id_last4 }) },
+    'Query.findWorkers': { rule: notAnalyst, ask: () => ({ query: `{ findWorkers(phone: "${vja.phone}") { id } }`, pick: (d) => d.findWorkers.map((w: any) => w.id), full: () => [vja.id] }) },
     'Worker.icdsEnrolments': { rule: icdsOrAuditor, ask: () => ({ query: `{ icdsEnrolment(id: "${icdsEnrolmentId}") { worker { icdsEnrolments { id } } } }`, pick: (d) => d.icdsEnrolment.worker.icdsEnrolments.some((e: any) => e.id === icdsEnrolmentId), full: () => true }) },
     'Query.icdsEnrolment': { rule: icdsOrAuditor, ask: () => ({ query: `{ icdsEnrolment(id: "${icdsEnrolmentId}") { id } }`, pick: (d) => d.icdsEnrolment.id, full: () => icdsEnrolmentId }) },
     ...Object.fromEntries(
@@ -65,9 +68,9 @@ describe('field-level access: every role of three agencies against every sensiti
         },
       ]),
     ),
-    'BankLinkage.accountLast4': { rule: (a, r) => (r === 'auditor' || (a === 'mepma' && (r === 'officer' || r === 'service')) ? 'full' : 'masked'), ask: () => ({ query: `{ cig(id: "${cigWithBank.cig_id}") { bankLinkage { accountLast4 } } }`, pick: (d) => d.cig.bankLinkage.accountLast4, full: () => cigWithBank.account_last4, masked: () => '********' }) },
+    'BankLinkage.accountLast4': { rule: (a, r) => (r === 'analyst' ? 'reportsOnly' : r === 'auditor' || (a === 'mepma' && (r === 'officer' || r === 'service')) ? 'full' : 'masked'), ask: () => ({ query: `{ cig(id: "${cigWithBank.cig_id}") { bankLinkage { accountLast4 } } }`, pick: (d) => d.cig.bankLinkage.accountLast4, full: () => cigWithBank.account_last4, masked: () => '********' }) },
     'Worker.history': { rule: historyOf('labour'), ask: () => ({ query: `{ worker(id: "${vja.id}") { history { action } } }`, pick: (d) => Array.isArray(d.worker.history), full: () => true }) },
-    'Query.accessLog': { rule: (_, r) => (r === 'auditor' ? 'full' : 'denied'), ask: () => ({ query: `{ accessLog(first: 1) { totalCount } }`, pick: (d) => d.accessLog.totalCount > 0, full: () => true }) },
+    'Query.accessLog': { rule: (_, r) => (r === 'analyst' ? 'reportsOnly' : r === 'auditor' ? 'full' : 'denied'), ask: () => ({ query: `{ accessLog(first: 1) { totalCount } }`, pick: (d) => d.accessLog.totalCount > 0, full: () => true }) },
   };
 
   test('every @access policy on a readable field of the supergraph is in this matrix or in its agency\'s own tests', () => {
@@ -84,6 +87,14 @@ describe('field-level access: every role of three agencies against every sensiti
     const expected = rule(agency, role);
     const { query, pick, full, masked } = ask();
     const res = await stack.query(query, {}, callerFor(agency, role));
+    if (expected === 'reportsOnly') {
+      const root = (parse(query).definitions[0] as OperationDefinitionNode).selectionSet.selections[0] as FieldNode;
+      expect(res.status).toBe(403);
+      expect(errorCodes(res)).toEqual(['FORBIDDEN']);
+      expect(res.errors![0].extensions).toMatchObject({ reason: 'ANALYSTS_SEE_REPORTS_ONLY', fields: [`Query.${root.name.value}`] });
+      expect(res.data ?? null).toBeNull();
+      return;
+    }
     if (expected === 'denied') {
       expect(errorCodes(res)).toEqual(['FORBIDDEN']);
       expect(res.errors![0].extensions!.fields).toContain(deniedVia ?? field);
@@ -103,7 +114,6 @@ describe('jurisdiction at every level', () => {
     ['district:Visakhapatnam', ['GVMC']],
     ['city:VJA', ['VJA']],
     ['city:GVMC', ['GVMC']],
-    ['state:KA', []],
   ];
 
   test.each(LEVELS)('%s sees the workers, CIGs and memberships of %j only', async (jurisdiction, cities) => {
@@ -126,6 +136,22 @@ describe('jurisdiction at every level', () => {
         expect(one.data?.worker ?? null).toBeNull();
       }
     }
+  });
+
+  test('a place the hub does not serve is refused at the gateway (401); an agency handed such a caller anyway sees nothing', async () => {
+    const res = await stack.query(`{ workers(first: 1) { totalCount } }`, {}, { agency: 'mepma', jurisdiction: 'state:KA' });
+    expect(res.status).toBe(401);
+    expect(errorCodes(res)).toEqual(['UNAUTHENTICATED']);
+    expect(res.data).toBeUndefined();
+
+    const body = JSON.stringify({ query: '{ workers(first: 1) { totalCount } }' });
+    const caller = { agency: 'labour', subject: 'ka-officer', role: 'officer' as Role, jurisdiction: 'state:KA', scopes: ['read'], purpose: 'grievance' };
+    const direct = await fetch(stack.subgraphs.get('labour')!.server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(await sealedBy(stack, 'gateway', caller, 'labour', body)) },
+      body,
+    }).then((r) => r.json() as Promise<any>);
+    expect(direct.data.workers.totalCount).toBe(0);
   });
 
   test('nested records of another city are not shown through a roster of one\'s own', async () => {

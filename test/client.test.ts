@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { CoverageDocument } from '../client/generated/graphql';
 import { request, WorkerGraphError } from '../client/request';
 import { toCsv } from '../client/csv';
+import { Cell, CellKeyMethod, MAX_NOISE } from '../src/shared/cell-key';
 import { config } from '../src/shared/config';
 import { startTestStack, type TestStack } from './support/stack';
 
@@ -66,8 +67,15 @@ describe('report scripts', () => {
 
   it('sends a typed operation and returns typed data', async () => {
     const { coverage } = await request(await connection(), CoverageDocument, { groupBy: ['CITY'], indicators: ['CIG_MEMBER'] });
-    const [{ count }] = await stack.subgraphs.get('labour')!.database.orm.em.getConnection().execute(`select count(*)::int as count from worker where city_code = 'VJA'`);
-    expect(coverage.rows.map((row) => [row.city?.code, row.workers])).toEqual([['VJA', count]]);
+    const workers: { id: string }[] = await stack.subgraphs.get('labour')!.database.orm.em.getConnection().execute(`select id from worker where city_code = 'VJA'`);
+    // The figure is perturbed (cell-key method): worked out here from SQL's own records with the stack's secret.
+    const cellKeys = new CellKeyMethod(stack.cellKeySecret, config.reportMinimumCount);
+    const cell = new Cell();
+    for (const { id } of workers) cell.add(cellKeys.recordKey(id));
+    const published = cellKeys.publish(cell);
+    expect(Math.abs(published - workers.length)).toBeLessThanOrEqual(MAX_NOISE);
+    expect(coverage.minimumCount).toBe(config.reportMinimumCount);
+    expect(coverage.rows.map((row) => [row.city?.code, row.workers])).toEqual([['VJA', published]]);
   });
 
   it('raises the gateway’s error codes', async () => {
@@ -114,7 +122,8 @@ describe('report scripts', () => {
 
   it('prints a coverage summary, and a clear message when refused', async () => {
     const { stdout } = await script('coverage-summary.ts', ['--group-by', 'occupation']);
-    expect(stdout).toContain(`counts below ${config.reportMinimumCount} withheld`);
+    expect(stdout).toContain(`counts perturbed by up to ±2, none shown from 1 to ${config.reportMinimumCount - 1}`);
+    expect(stdout).not.toMatch(/withheld/);
     expect(stdout).toContain('STREET_VENDOR');
     await expect(script('coverage-summary.ts', ['--city', 'GVMC'])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('[FORBIDDEN]') });
     await expect(script('report-csv.ts', ['nonsense'])).rejects.toMatchObject({ code: 2 });

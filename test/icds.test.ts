@@ -376,13 +376,17 @@ describe('access and jurisdiction', () => {
     expect(everything.totals).toEqual([rows.length]);
   });
 
-  test('centres are public facilities: an analyst and another agency see them, within their jurisdiction', async () => {
+  test('centres are public facilities: another agency sees them, within its jurisdiction; an analyst asks the reports instead', async () => {
     const [{ n }] = await sql(`select count(*)::int as n from anganwadi_centre where city_code = 'GVMC'`);
-    for (const caller of [{ ...ANALYST, jurisdiction: 'city:GVMC' }, { agency: 'mepma', jurisdiction: 'city:GVMC' }]) {
-      const seen = await everyPage(stack, CENTRES, 'anganwadiCentres', {}, caller);
-      expect(seen.totals).toEqual([n]);
-      expect(seen.nodes.every((n) => n.id.startsWith('AWC-GVMC-'))).toBe(true);
-    }
+    const seen = await everyPage(stack, CENTRES, 'anganwadiCentres', {}, { agency: 'mepma', jurisdiction: 'city:GVMC' });
+    expect(seen.totals).toEqual([n]);
+    expect(seen.nodes.every((n) => n.id.startsWith('AWC-GVMC-'))).toBe(true);
+    // Analysts see the reports only: a list of centres (and its exact count) is refused whole.
+    const analyst = await stack.query(CENTRES, { after: null }, { ...ANALYST, jurisdiction: 'city:GVMC' });
+    expect(analyst.status).toBe(403);
+    expect(errorCodes(analyst)).toEqual(['FORBIDDEN']);
+    expect(analyst.errors![0].extensions).toMatchObject({ reason: 'ANALYSTS_SEE_REPORTS_ONLY', fields: ['Query.anganwadiCentres'] });
+    expect(analyst.data ?? null).toBeNull();
   });
 
   test('a city:VJA officer gets the same NOT_FOUND for a GVMC centre or enrolment as for one that does not exist', async () => {
@@ -482,14 +486,19 @@ describe('access and jurisdiction', () => {
       const [row] = await sql(`select id, worker_id from icds_enrolment order by id limit 1`);
       const refused: CallerSpec[] = [{ agency: 'mepma' }, { agency: 'labour' }, ANALYST, { ...ANALYST, agency: 'mepma' }];
       for (const caller of refused) {
+        // Analysts see the reports only: they are refused at the question itself (the worker), with their own reason.
+        const analyst = caller.role === 'analyst';
         const household = await stack.query(HOUSEHOLD, { id: row.worker_id }, caller);
         expect(household.status).toBe(403);
         expect(errorCodes(household)).toEqual(['FORBIDDEN']);
-        expect(household.errors![0].extensions!.fields).toEqual(['Worker.icdsEnrolments']);
+        expect(household.errors![0].extensions!.fields).toEqual([analyst ? 'Query.worker' : 'Worker.icdsEnrolments']);
+        expect(household.errors![0].extensions!.reason).toBe(analyst ? 'ANALYSTS_SEE_REPORTS_ONLY' : undefined);
         expect(household.data ?? null).toBeNull();
         const one = await stack.query(ONE, { id: row.id }, caller);
+        expect(one.status).toBe(403);
         expect(errorCodes(one)).toEqual(['FORBIDDEN']);
         expect(one.errors![0].extensions!.fields).toEqual(['Query.icdsEnrolment']);
+        expect(one.errors![0].extensions!.reason).toBe(analyst ? 'ANALYSTS_SEE_REPORTS_ONLY' : undefined);
         expect(one.data ?? null).toBeNull();
       }
     });
@@ -567,15 +576,24 @@ describe('access and jurisdiction', () => {
       }]);
     });
 
-    test('analysts and other agencies\' officers may not read history (FORBIDDEN), though analysts may read the centre itself', async () => {
+    test('other agencies\' officers may not read history (FORBIDDEN), though they may read the centre itself; analysts are refused both (reports only)', async () => {
       const [centre] = await sql(`select id from anganwadi_centre order by id limit 1`);
       const QUERY = `query($id: ID!) { anganwadiCentre(id: $id) { id history { action } } }`;
-      for (const caller of [{ ...ANALYST, agency: 'icds' }, ANALYST, { agency: 'mepma' }] as CallerSpec[]) {
-        const res = await stack.query(QUERY, { id: centre.id }, caller);
-        expect(errorCodes(res)).toEqual(['FORBIDDEN']);
-        expect(res.errors![0].extensions!.fields).toEqual(['AnganwadiCentre.history']);
-        const plain = await stack.query(`query($id: ID!) { anganwadiCentre(id: $id) { id } }`, { id: centre.id }, caller);
-        expect(plain.data.anganwadiCentre).toEqual({ id: centre.id });
+      const PLAIN = `query($id: ID!) { anganwadiCentre(id: $id) { id } }`;
+      const officer = await stack.query(QUERY, { id: centre.id }, { agency: 'mepma' });
+      expect(officer.status).toBe(403);
+      expect(errorCodes(officer)).toEqual(['FORBIDDEN']);
+      expect(officer.errors![0].extensions!.fields).toEqual(['AnganwadiCentre.history']);
+      const plain = await stack.query(PLAIN, { id: centre.id }, { agency: 'mepma' });
+      expect(plain.data.anganwadiCentre).toEqual({ id: centre.id });
+      for (const caller of [{ ...ANALYST, agency: 'icds' }, ANALYST] as CallerSpec[]) {
+        for (const query of [QUERY, PLAIN]) {
+          const res = await stack.query(query, { id: centre.id }, caller);
+          expect(res.status).toBe(403);
+          expect(errorCodes(res)).toEqual(['FORBIDDEN']);
+          expect(res.errors![0].extensions).toMatchObject({ reason: 'ANALYSTS_SEE_REPORTS_ONLY', fields: ['Query.anganwadiCentre'] });
+          expect(res.data ?? null).toBeNull();
+        }
       }
     });
 

@@ -324,13 +324,16 @@ describe('access and jurisdiction', () => {
     expect(ntr.data.registerWorker.source.recordedBy).toBe('labour:ntr.clerk');
   });
 
-  test('a duplicate phone outside the jurisdiction is a CONFLICT that does not name the other worker', async () => {
+  test('a duplicate phone is a CONFLICT that names neither the other worker nor the field, in the jurisdiction or outside it', async () => {
     const gvmc = await seededWorker('GVMC');
     const res = await stack.query(REGISTER, { input: newWorker({ phone: gvmc.phone }) }, VJA_CLERK);
     expect(errorCodes(res)).toEqual(['CONFLICT']);
+    expect(res.errors![0].extensions).toMatchObject({ reason: 'ALREADY_REGISTERED' });
     expect(res.errors![0].message).not.toContain(gvmc.id);
+    expect(res.errors![0].message).not.toMatch(/phone/i);
+    // A national officer, who could look the other worker up, is told the same: "ask the owning agency".
     const national = await stack.query(REGISTER, { input: newWorker({ phone: gvmc.phone }) });
-    expect(national.errors![0].message).toContain(gvmc.id);
+    expect(national.errors![0]).toEqual(res.errors![0]);
   });
 
   test('officers of other agencies, analysts, auditors and tokens without the write scope cannot write (FORBIDDEN)', async () => {
@@ -347,7 +350,7 @@ describe('access and jurisdiction', () => {
     expect((await sql(`select occupation from worker where id = ?`, [vja.id]))[0].occupation).toBe(vja.occupation);
   });
 
-  test('field policies: full phone for Labour, the last four digits for other agencies, initials and masks for dashboards', async () => {
+  test('field policies: full phone for Labour, the last four digits for other agencies; dashboards (analysts) are refused person records', async () => {
     const vja = await seededWorker('VJA');
     const ONE = `query($id: ID!) { worker(id: $id) { name phone eShramUan idReference { token last4 } } }`;
     const maskedPhone = `******${vja.phone.slice(-4)}`;
@@ -365,15 +368,22 @@ describe('access and jurisdiction', () => {
     });
     expect(mepma.data.worker.phone).toMatch(/^\*{6}\d{4}$/);
 
+    // Dashboards (analysts) see the reports only: a person's record is refused whole (403), not
+    // masked, and nothing of it comes back, not even initials.
     const analyst = await stack.query(ONE, { id: vja.id }, ANALYST);
-    expect(analyst.errors).toBeUndefined();
-    expect(analyst.data.worker).toMatchObject({ name: initials, phone: maskedPhone, idReference: { token: '********', last4: '********' } });
-    expect(analyst.data.worker.name).not.toEqual(vja.name);
+    expect(analyst.status).toBe(403);
+    expect(analyst.data ?? null).toBeNull();
+    expect(errorCodes(analyst)).toEqual(['FORBIDDEN']);
+    expect(analyst.errors![0].extensions).toMatchObject({ reason: 'ANALYSTS_SEE_REPORTS_ONLY', fields: ['Query.worker'] });
+    const shown = JSON.stringify(analyst);
+    for (const value of [vja.name, initials, vja.phone, maskedPhone, vja.id_token]) expect(shown).not.toContain(value);
 
     // Dashboards do not look people up; officers of any agency do.
     const FIND = `query($phone: String) { findWorkers(phone: $phone) { id } }`;
     const refused = await stack.query(FIND, { phone: vja.phone }, ANALYST);
-    expect(errorCodes(refused)).toContain('FORBIDDEN');
+    expect(refused.status).toBe(403);
+    expect(errorCodes(refused)).toEqual(['FORBIDDEN']);
+    expect(refused.errors![0].extensions).toMatchObject({ reason: 'ANALYSTS_SEE_REPORTS_ONLY', fields: ['Query.findWorkers'] });
     expect(refused.data?.findWorkers ?? null).toBeNull();
     expect((await stack.query(FIND, { phone: vja.phone }, MEPMA_OFFICER)).data.findWorkers).toEqual([{ id: vja.id }]);
     expect((await stack.query(FIND, { phone: vja.phone }, AUDITOR)).data.findWorkers).toEqual([{ id: vja.id }]);

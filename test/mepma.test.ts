@@ -598,7 +598,7 @@ describe('access and jurisdiction', () => {
     }
   });
 
-  test('the bank account digits: MEPMA officers and auditors read them, other agencies and analysts get them masked', async () => {
+  test('the bank account digits: MEPMA officers and auditors read them, other agencies get them masked, analysts are refused the CIG', async () => {
     const [linkage] = await sql(`select b.cig_id, b.account_last4 from bank_linkage b join cig c on c.id = b.cig_id where c.city_code = 'VJA' order by b.id limit 1`);
     const ACCOUNT = `query($id: ID!) { cig(id: $id) { bankLinkage { bankName accountLast4 } } }`;
     const cases: [CallerSpec, string][] = [
@@ -609,7 +609,6 @@ describe('access and jurisdiction', () => {
       [{ agency: 'icds', role: 'auditor', purpose: 'Audit' }, linkage.account_last4],
       [{ agency: 'labour' }, '********'],
       [{ agency: 'transport', jurisdiction: 'city:VJA' }, '********'],
-      [{ role: 'analyst', scopes: ['read'], purpose: 'Statistics' }, '********'],
     ];
     for (const [caller, expected] of cases) {
       const res = await stack.query(ACCOUNT, { id: linkage.cig_id }, caller);
@@ -617,6 +616,12 @@ describe('access and jurisdiction', () => {
       expect([caller, res.data.cig.bankLinkage.accountLast4]).toEqual([caller, expected]);
       expect(res.data.cig.bankLinkage.bankName).toEqual(expect.any(String));
     }
+    // Analysts see the reports only: the CIG itself is refused (403), so not even the masked digits come back.
+    const analyst = await stack.query(ACCOUNT, { id: linkage.cig_id }, { role: 'analyst', scopes: ['read'], purpose: 'Statistics' });
+    expect(analyst.status).toBe(403);
+    expect(errorCodes(analyst)).toEqual(['FORBIDDEN']);
+    expect(analyst.errors![0].extensions).toMatchObject({ reason: 'ANALYSTS_SEE_REPORTS_ONLY', fields: ['Query.cig'] });
+    expect(analyst.data ?? null).toBeNull();
   });
 
   describe('change history', () => {
@@ -688,13 +693,19 @@ describe('access and jurisdiction', () => {
     });
 
     test('analysts and other agencies\' officers may not read history (FORBIDDEN)', async () => {
-      const refused: CallerSpec[] = [{ role: 'analyst', scopes: ['read'], purpose: 'Statistics' }, { agency: 'labour' }];
-      for (const caller of refused) {
+      // [caller, the fields the refusal names, its reason]: analysts see the reports only, so they are
+      // refused at the question itself; an officer of another agency at the history fields.
+      const refused: [CallerSpec, string[], string | undefined][] = [
+        [{ role: 'analyst', scopes: ['read'], purpose: 'Statistics' }, ['Query.cig'], 'ANALYSTS_SEE_REPORTS_ONLY'],
+        [{ agency: 'labour' }, ['Cig.history', 'CigMembership.history'], undefined],
+      ];
+      for (const [caller, fields, reason] of refused) {
         const res = await stack.query(`query($id: ID!) { cig(id: $id) { id history { action } members { history { action } } } }`, { id: cigId }, caller);
         // The gateway refuses the whole request and names every field at fault; nothing is read.
         expect(res.status).toBe(403);
         expect(errorCodes(res)).toEqual(['FORBIDDEN']);
-        expect(res.errors![0].extensions!.fields).toEqual(['Cig.history', 'CigMembership.history']);
+        expect(res.errors![0].extensions!.fields).toEqual(fields);
+        expect(res.errors![0].extensions!.reason).toBe(reason);
         expect(res.data ?? null).toBeNull();
       }
     });

@@ -1,16 +1,21 @@
 /**
- * Reports across agencies, checked against counts computed here directly in SQL on each agency's
- * own database: the figures, the small-count rule, the caller's jurisdiction, bad input, the
- * access log, and the statistics endpoint's own seal.
+ * Reports across agencies, checked against records selected here directly in SQL on each agency's
+ * own database: every figure is the cell-key perturbation of exactly those records (worked out
+ * here with the stack's secret, src/shared/cell-key.ts), the small-count rule, the caller's
+ * jurisdiction, bad input, the access log, and the statistics endpoint's own seal. The attacks
+ * the perturbation stops are replayed in disclosure-control.test.ts.
  */
+import { Cell, CellKeyMethod, documentRecordId, MAX_NOISE } from '../src/shared/cell-key';
 import { config } from '../src/shared/config';
 import { errorCodes, sealedBy, startTestStack, type TestStack } from './support/stack';
 
 let stack: TestStack;
+let cellKeys: CellKeyMethod;
 const MIN = config.reportMinimumCount;
 
 beforeAll(async () => {
   stack = await startTestStack('reports', { as: { role: 'analyst', agency: 'mepma', scopes: ['read'], purpose: 'Statistics' } });
+  cellKeys = new CellKeyMethod(stack.cellKeySecret, MIN);
 });
 afterAll(() => stack?.stop());
 
@@ -22,8 +27,19 @@ async function idSet(agency: string, query: string): Promise<Set<string>> {
   return new Set((await sql<{ worker_id: string }>(agency, query)).map((row) => row.worker_id));
 }
 
-/** A count as the reports may show it. */
-const published = (count: number) => (count === 0 || count >= MIN ? count : null);
+/** How many records `ids` are, as a report publishes it: perturbed by their record keys. */
+function published(ids: Iterable<string>): number {
+  const cell = new Cell();
+  for (const id of new Set(ids)) cell.add(cellKeys.recordKey(id));
+  return cellKeys.publish(cell);
+}
+
+/** What perturbation allows a published count to be, given the true one: never 1 to MIN − 1, else close. */
+function expectPlausible(shown: number, count: number) {
+  expect(shown >= 1 && shown < MIN).toBe(false);
+  if (count === 0) expect(shown).toBe(0);
+  else if (shown !== 0) expect(Math.abs(shown - count)).toBeLessThanOrEqual(count < MIN ? MIN - 1 : MAX_NOISE);
+}
 
 interface Worker {
   id: string;
@@ -73,18 +89,15 @@ async function expectedSets() {
   } as Record<string, { covered: Set<string>; occupation?: string; among?: Set<string> }>;
 }
 
-/** The figure a group of workers should show for one indicator. */
+/** The figure a group of workers should show for one indicator: eligible and covered each perturbed, covered at most eligible. */
 function expectedFigure(workers: Worker[], source: { covered: Set<string>; occupation?: string; among?: Set<string> }) {
-  const eligible = workers.filter((w) => (!source.occupation || w.occupation === source.occupation) && (!source.among || source.among.has(w.id)));
-  const covered = eligible.filter((w) => source.covered.has(w.id)).length;
-  const shown = [eligible.length, covered, eligible.length - covered].every((count) => published(count) !== null);
-  return {
-    eligible: shown ? eligible.length : null,
-    covered: shown ? covered : null,
-    ratio: shown && eligible.length ? covered / eligible.length : null,
-    suppressed: !shown,
-  };
+  const eligible = workers.filter((w) => (!source.occupation || w.occupation === source.occupation) && (!source.among || source.among.has(w.id))).map((w) => w.id);
+  const covered = eligible.filter((id) => source.covered.has(id));
+  const shown = { eligible: published(eligible), covered: Math.min(published(covered), published(eligible)) };
+  return { ...shown, ratio: shown.eligible ? shown.covered / shown.eligible : null, suppressed: false };
 }
+
+const ids = (workers: Worker[]) => workers.map((w) => w.id);
 
 const COVERAGE = `query Coverage($filter: ReportFilter, $groupBy: [CoverageDimension!]!, $indicators: [CoverageIndicator!]) {
   coverage(filter: $filter, groupBy: $groupBy, indicators: $indicators) {
@@ -108,7 +121,8 @@ describe('coverage', () => {
     expect(report.rows).toHaveLength(groups.size);
     for (const row of report.rows) {
       const members = groups.get(`${row.city.code}|${row.occupation}`)!;
-      expect(row.workers).toBe(published(members.length));
+      expect(row.workers).toBe(published(ids(members)));
+      expectPlausible(row.workers, members.length);
       expect(row.figures.map((f: any) => f.indicator)).toEqual(Object.keys(sets));
       for (const figure of row.figures) {
         const expected = expectedFigure(members, sets[figure.indicator]);
@@ -119,30 +133,38 @@ describe('coverage', () => {
         });
       }
     }
-    expect(report.total.workers).toBe(workers.length);
+    // The total is a cell of its own: all the workers, perturbed once (not the sum of the rows).
+    expect(report.total.workers).toBe(published(ids(workers)));
+    expect(Math.abs(report.total.workers - workers.length)).toBeLessThanOrEqual(MAX_NOISE);
     for (const figure of report.total.figures) expect(figure).toMatchObject(expectedFigure(workers, sets[figure.indicator]));
     // The demo data has people in the figures, so the totals are meaningful, not zeros.
-    for (const figure of report.total.figures) expect(figure.suppressed || figure.covered > 0).toBe(true);
     expect(report.total.figures.filter((figure: any) => figure.covered > 0).length).toBeGreaterThanOrEqual(6);
   });
 
-  it('withholds small counts of people, and the uncovered rest of a small group', async () => {
+  it('publishes small counts of people as 0 or the minimum, never 1 to MIN − 1, and withholds nothing', async () => {
     const workers = await sql<Worker>('labour', 'select id, city_code, ward_code, occupation from worker');
     const sets = await expectedSets();
     const { data } = await stack.query(COVERAGE, { groupBy: ['WARD', 'OCCUPATION'], indicators: ['SOCIAL_SECURITY'] });
-    expect(data.coverage.rows.filter((row: any) => row.figures[0].suppressed).length).toBeGreaterThan(0);
+    let small = 0;
+    const isSmall = (count: number) => count >= 1 && count < MIN;
     for (const row of data.coverage.rows) {
       const members = workers.filter((w) => w.ward_code === row.ward.code && w.occupation === row.occupation);
+      const enrolled = members.filter((w) => sets.SOCIAL_SECURITY.covered.has(w.id)).length;
+      small += [members.length, enrolled, members.length - enrolled].filter(isSmall).length;
       expect(row.city.code).toBe(row.ward.code.split('-')[0]);
-      expect(row.workers).toBe(published(members.length));
-      expect(row.figures[0]).toMatchObject(expectedFigure(members, sets.SOCIAL_SECURITY));
-      if (row.figures[0].suppressed) expect(row.figures[0]).toMatchObject({ eligible: null, covered: null, ratio: null });
+      expect(row).toMatchObject({ workers: published(ids(members)), suppressed: false });
+      expectPlausible(row.workers, members.length);
+      const figure = expectedFigure(members, sets.SOCIAL_SECURITY);
+      expect(row.figures[0]).toMatchObject(figure);
+      for (const count of [row.figures[0].eligible, row.figures[0].covered]) expect(isSmall(count)).toBe(false);
     }
+    // The table has counts (workers, enrolled, not enrolled) smaller than the minimum, so the rule was put to the test.
+    expect(small).toBeGreaterThan(10);
     // Wards are Municipal's: their names arrive through the graph.
     expect(data.coverage.rows[0].ward.name).toEqual(expect.any(String));
   });
 
-  it('withholds a group of one: a newly registered worker alone in their ward and occupation', async () => {
+  it('never shows a group of one as one: a newly registered worker alone in their ward and occupation', async () => {
     const [{ ward }] = await sql(
       'labour',
       `select w as ward from generate_series(1, 64) n, lateral (select 'VJA-W' || lpad(n::text, 2, '0') as w) code
@@ -161,21 +183,26 @@ describe('coverage', () => {
     expect(registered.errors).toBeUndefined();
     const { data } = await stack.query(COVERAGE, { filter: { ward }, groupBy: ['OCCUPATION'], indicators: ['CIG_MEMBER'] });
     const alone = data.coverage.rows.find((row: any) => row.occupation === 'HOME_BASED');
-    expect(alone).toMatchObject({ workers: null, suppressed: true, figures: [{ eligible: null, covered: null, ratio: null, suppressed: true }] });
-    // The ward's total counts them, and is itself published only because it is large enough.
-    const [{ count }] = await sql('labour', `select count(*)::int as count from worker where ward_code = ?`, [ward]);
-    expect(data.coverage.total.workers).toBe(published(count));
+    const id = registered.data.registerWorker.id;
+    expect(alone).toMatchObject({ workers: published([id]), figures: [{ eligible: published([id]), covered: 0 }] });
+    expect([0, MIN]).toContain(alone.workers);
+    // The ward's total counts them, perturbed as a cell of its own.
+    const inWard = await sql('labour', `select id from worker where ward_code = ?`, [ward]);
+    expect(data.coverage.total.workers).toBe(published(inWard.map((w) => w.id)));
   });
 
   it('filters by city, ward and occupation', async () => {
-    const [{ count }] = await sql('labour', `select count(*)::int as count from worker where city_code = 'GVMC' and occupation = 'TRANSPORT'`);
+    const drivers = await sql('labour', `select id from worker where city_code = 'GVMC' and occupation = 'TRANSPORT'`);
     const { data } = await stack.query(COVERAGE, { filter: { city: 'GVMC', occupation: 'TRANSPORT' }, groupBy: [], indicators: ['DRIVING_LICENCE'] });
     expect(data.coverage.rows).toHaveLength(1);
-    expect(data.coverage.total.workers).toBe(published(count));
+    expect(data.coverage.total.workers).toBe(published(drivers.map((w) => w.id)));
     const [{ ward }] = await sql('labour', `select ward_code as ward from worker group by ward_code order by count(*) desc limit 1`);
-    const [{ inWard }] = await sql('labour', `select count(*)::int as "inWard" from worker where ward_code = ?`, [ward]);
+    const inWard = (await sql('labour', `select id from worker where ward_code = ?`, [ward])).map((w) => w.id);
     const byWard = await stack.query(COVERAGE, { filter: { ward }, groupBy: ['WARD'], indicators: [] });
     expect(byWard.data.coverage.rows.map((row: any) => [row.ward.code, row.workers])).toEqual([[ward, published(inWard)]]);
+    // The same workers show the same figure however they are asked for: here as one row of every ward.
+    const everyWard = await stack.query(COVERAGE, { groupBy: ['WARD'], indicators: [] });
+    expect(everyWard.data.coverage.rows.find((row: any) => row.ward.code === ward).workers).toBe(byWard.data.coverage.total.workers);
   });
 
   it('counts only what the caller’s jurisdiction covers, on every agency’s side', async () => {
@@ -189,7 +216,7 @@ describe('coverage', () => {
     const { data, errors } = await stack.query(COVERAGE, { groupBy: ['CITY'], indicators: ['DRIVING_LICENCE'] }, vja);
     expect(errors).toBeUndefined();
     expect(data.coverage.rows.map((row: any) => row.city.code)).toEqual(['VJA']);
-    expect(data.coverage.total.workers).toBe(workers.length);
+    expect(data.coverage.total.workers).toBe(published(ids(workers)));
     expect(data.coverage.total.figures[0]).toMatchObject(expectedFigure(workers, { covered: licensed, occupation: 'TRANSPORT' }));
 
     const outside = await stack.query(COVERAGE, { filter: { city: 'GVMC' }, groupBy: [] }, vja);
@@ -213,18 +240,26 @@ const CIG_FORMATION = `query CigFormation($filter: CigFormationFilter, $groupBy:
 }`;
 
 describe('CIG formation', () => {
-  it('counts CIGs and their members by month as MEPMA’s tables do', async () => {
+  it('counts CIGs, and their members as perturbed counts of workers, by month as MEPMA’s tables do', async () => {
+    const activeMembers = `(select worker_id from cig_membership m where m.cig_id = c.id and m.left_on is null and m.joined_on <= current_date)`;
     const expected = await sql(
       'mepma',
       `select to_char(c.formed_on, 'YYYY-MM') as month, count(*)::int as cigs,
-              coalesce(sum((select count(*) from cig_membership m where m.cig_id = c.id and m.left_on is null)), 0)::int as members
-       from cig c group by 1 order by 1`,
+              coalesce(array_agg(w.worker_id) filter (where w.worker_id is not null), '{}') as members
+       from cig c left join lateral ${activeMembers} w on true
+       group by 1 order by 1`,
     );
+    // count(*) above counts memberships too: the CIGs per month on their own.
+    const cigsPerMonth = new Map((await sql('mepma', `select to_char(formed_on, 'YYYY-MM') as month, count(*)::int as cigs from cig group by 1`)).map((row) => [row.month, row.cigs]));
     const { data, errors } = await stack.query(CIG_FORMATION, { groupBy: ['MONTH'] });
     expect(errors).toBeUndefined();
-    expect(data.cigFormation.rows.map((row: any) => [row.month, row.cigs, row.members])).toEqual(expected.map((row) => [row.month, row.cigs, published(row.members)]));
+    expect(data.cigFormation.rows.map((row: any) => [row.month, row.cigs, row.members, row.suppressed])).toEqual(
+      expected.map((row) => [row.month, cigsPerMonth.get(row.month), published(row.members), false]),
+    );
+    for (const [at, row] of data.cigFormation.rows.entries()) expectPlausible(row.members, new Set(expected[at].members).size);
     const [{ cigs }] = await sql('mepma', 'select count(*)::int as cigs from cig');
     expect(data.cigFormation.total.cigs).toBe(cigs);
+    expect(data.cigFormation.total.members).toBe(published(expected.flatMap((row) => row.members)));
   });
 
   it('groups by work location and occupation, filtered by city and dates', async () => {
@@ -259,15 +294,21 @@ const EXPIRING = `query Expiring($withinDays: Int!, $filter: ExpiryFilter, $grou
 
 describe('expiring documents', () => {
   const window = `valid_until between current_date and current_date + 366 and issued_on <= current_date`;
-  async function expectedByDocument(): Promise<Record<string, number>> {
-    const rows = [
-      ...(await sql('transport', `select 'DRIVING_LICENCE' as document, count(*)::int as count from driving_licence where not suspended and ${window}`)),
-      ...(await sql('transport', `select 'PSV_BADGE' as document, count(*)::int as count from psv_badge where not suspended and ${window}`)),
-      ...(await sql('transport', `select 'VEHICLE_PERMIT' as document, count(*)::int as count from vehicle_permit where not suspended and ${window}`)),
-      ...(await sql('municipal', `select 'VENDING_CERTIFICATE' as document, count(*)::int as count from vending_certificate where status = 'ACTIVE' and ${window}`)),
-      ...(await sql('municipal', `select 'TRADE_LICENCE' as document, count(*)::int as count from trade_licence where status = 'ACTIVE' and ${window}`)),
+  /** Each document is a record of its own, keyed by its kind and number. */
+  async function expectedByDocument(): Promise<Record<string, string[]>> {
+    const kinds: [string, string, string][] = [
+      ['DRIVING_LICENCE', 'transport', `select licence_number as number from driving_licence where not suspended and ${window}`],
+      ['PSV_BADGE', 'transport', `select badge_number as number from psv_badge where not suspended and ${window}`],
+      ['VEHICLE_PERMIT', 'transport', `select permit_number as number from vehicle_permit where not suspended and ${window}`],
+      ['VENDING_CERTIFICATE', 'municipal', `select certificate_number as number from vending_certificate where status = 'ACTIVE' and ${window}`],
+      ['TRADE_LICENCE', 'municipal', `select licence_number as number from trade_licence where status = 'ACTIVE' and ${window}`],
     ];
-    return Object.fromEntries(rows.filter((row) => row.count > 0).map((row) => [row.document, row.count]));
+    const expected: Record<string, string[]> = {};
+    for (const [document, agency, query] of kinds) {
+      const records = (await sql(agency, query)).map((row) => documentRecordId(document, row.number));
+      if (records.length) expected[document] = records;
+    }
+    return expected;
   }
 
   it('counts documents running out within the window, by kind, as the agencies’ tables do', async () => {
@@ -275,18 +316,26 @@ describe('expiring documents', () => {
     const { data, errors } = await stack.query(EXPIRING, { withinDays: 366, groupBy: ['DOCUMENT'] });
     expect(errors).toBeUndefined();
     const shown = Object.fromEntries(data.expiringDocuments.rows.map((row: any) => [row.document, row.count]));
-    expect(shown).toEqual(Object.fromEntries(Object.entries(expected).map(([document, count]) => [document, published(count)])));
-    expect(data.expiringDocuments.total.count).toBe(published(Object.values(expected).reduce((a, b) => a + b, 0)));
+    expect(shown).toEqual(Object.fromEntries(Object.entries(expected).map(([document, records]) => [document, published(records)])));
+    for (const [document, records] of Object.entries(expected)) expectPlausible(shown[document], records.length);
+    expect(data.expiringDocuments.total).toEqual({ count: published(Object.values(expected).flat()), suppressed: false });
     expect(Object.keys(expected).length).toBeGreaterThan(2);
   });
 
   it('groups by week, each week named by its Monday', async () => {
     const { data } = await stack.query(EXPIRING, { withinDays: 120, filter: { documents: ['DRIVING_LICENCE'] }, groupBy: ['WEEK'] });
-    const [{ count }] = await sql('transport', `select count(*)::int as count from driving_licence where not suspended and issued_on <= current_date and valid_until between current_date and current_date + 120`);
-    const sum = data.expiringDocuments.rows.reduce((total: number, row: any) => total + (row.count ?? 0), 0);
-    expect(data.expiringDocuments.total.count).toBe(published(count));
-    expect(sum).toBeLessThanOrEqual(count);
-    for (const row of data.expiringDocuments.rows) expect(new Date(`${row.week}T00:00:00Z`).getUTCDay()).toBe(1);
+    const licences = await sql(
+      'transport',
+      `select licence_number as number, to_char(date_trunc('week', valid_until), 'YYYY-MM-DD') as week from driving_licence
+       where not suspended and issued_on <= current_date and valid_until between current_date and current_date + 120`,
+    );
+    const records = (rows: any[]) => rows.map((row) => documentRecordId('DRIVING_LICENCE', row.number));
+    expect(data.expiringDocuments.total.count).toBe(published(records(licences)));
+    expect(data.expiringDocuments.rows.map((row: any) => row.week)).toEqual([...new Set(licences.map((row) => row.week))].sort());
+    for (const row of data.expiringDocuments.rows) {
+      expect(new Date(`${row.week}T00:00:00Z`).getUTCDay()).toBe(1);
+      expect(row.count).toBe(published(records(licences.filter((licence) => licence.week === row.week))));
+    }
   });
 
   it('keeps to the caller’s jurisdiction and refuses a bad window', async () => {

@@ -2,10 +2,13 @@
  * The hub's reports as a subgraph of their own, served beside the gateway like the access log:
  * the one place where figures spanning agencies are computed, behind the same seal, with every
  * report request written to the access log by the gateway. The reports service is a member of
- * its own: agencies answer statistical questions only when it seals them.
+ * its own: agencies answer statistical questions only when it seals them. It alone holds the
+ * cell-key secret that perturbs every count of people it publishes (src/shared/cell-key.ts).
  */
 import { MemoryReplayGuard } from '../../src/shared/access/replay.js';
 import type { MemberSeals } from '../../src/shared/access/seal.js';
+import { REPORTS_MEMBER } from '../../src/shared/access/policy.js';
+import { CellKeyMethod, loadCellKeySecret } from '../../src/shared/cell-key.js';
 import { config } from '../../src/shared/config.js';
 import type { RunningHttpServer } from '../../src/shared/http-server.js';
 import { askAgency } from '../../src/shared/statistics.js';
@@ -13,14 +16,22 @@ import { loadSchema, serveFederatedSubgraph } from '../../src/shared/subgraph.js
 import type { Context } from './context.js';
 import { resolvers } from './resolvers.js';
 
-export const REPORTS_SUBGRAPH = 'reports';
+export const REPORTS_SUBGRAPH = REPORTS_MEMBER;
+
+/** The secret as configured: REPORT_CELL_KEY_SECRET, REPORT_CELL_KEY_SECRET_FILE or the keys directory's. */
+export function configuredCellKeySecret(): Buffer {
+  return loadCellKeySecret({ secret: config.reportCellKeySecret, file: config.reportCellKeySecretFile, keysDir: config.keysDir });
+}
 
 export function serveReportsSubgraph(options: {
   seals: MemberSeals;
   /** Where an agency's subgraph answers, wherever it ended up listening. */
   agencyUrl: (agency: string) => string;
   listen: { port: number; host: string };
+  /** The cell-key secret; the configured one (configuredCellKeySecret) when left out. */
+  cellKeySecret?: Uint8Array;
 }): Promise<RunningHttpServer> {
+  const cellKeys = new CellKeyMethod(options.cellKeySecret ?? configuredCellKeySecret(), config.reportMinimumCount);
   return serveFederatedSubgraph<Context>({
     name: REPORTS_SUBGRAPH,
     typeDefs: loadSchema(__dirname),
@@ -34,7 +45,7 @@ export function serveReportsSubgraph(options: {
         caller,
         disclosed: new Set(),
         consulted,
-        minimumCount: config.reportMinimumCount,
+        cellKeys,
         ask(agency, request) {
           consulted.add(agency);
           return askAgency({ agency, url: options.agencyUrl(agency), signer: options.seals.signer(), caller, request });

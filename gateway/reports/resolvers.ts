@@ -1,16 +1,18 @@
 /**
  * The reports. Each resolver asks the agencies it needs, in parallel and as the caller, then
  * counts in memory: coverage figures by intersecting worker sets with Labour's cells (see
- * src/shared/statistics.ts and "Reports" in the README), the others by adding up the counts the
- * agencies grouped themselves. Every count of people passes through `publish`, which withholds
- * small ones.
+ * src/shared/statistics.ts and "Reports" in the README), the others by gathering the records the
+ * agencies grouped themselves. Every count of people is a `Cell` of records, published through
+ * the cell-key method (src/shared/cell-key.ts): perturbed by its records' keys, each cell and each
+ * total on its own, never as a count from 1 to the minimum − 1.
  */
 import { requireCity } from '../../src/shared/access/caller.js';
 import { addDays, today } from '../../src/shared/dates.js';
 import { cityByCode } from '../../src/shared/demo/places.js';
 import { badInput } from '../../src/shared/errors.js';
+import { Cell, documentRecordId, type CellKeyMethod } from '../../src/shared/cell-key.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
-import { WorkerSet, type ExpiringCount, type WorkerCell } from '../../src/shared/statistics.js';
+import { WorkerSet, type CigFormationCell, type ExpiringDocuments, type WorkerCell } from '../../src/shared/statistics.js';
 import { cityArg, cityOfPlace, placeFilter } from '../../src/shared/validation.js';
 import type { Context } from './context.js';
 import type {
@@ -56,11 +58,6 @@ const DOCUMENT_ISSUERS: Record<DocumentKind, string> = {
 
 const MAX_EXPIRY_DAYS = 366;
 
-/** A count of people as a report may show it: zero, or at least `minimum`; else withheld. */
-function publish(count: number, minimum: number): number | null {
-  return count === 0 || count >= minimum ? count : null;
-}
-
 function city(code: string | null) {
   return code === null ? null : { code, name: cityByCode(code)?.name ?? code };
 }
@@ -82,11 +79,22 @@ function filterCity(context: Context, code: string | null | undefined): string |
   return cityCode;
 }
 
-interface CoverageCounts {
+interface CoverageCells {
   row: Omit<CoverageRow, 'workers' | 'suppressed' | 'figures'>;
-  workers: number;
-  eligible: number[];
-  covered: number[];
+  workers: Cell;
+  eligible: Cell[];
+  covered: Cell[];
+}
+
+/**
+ * A coverage figure as published: eligible and covered each perturbed as a cell of its own
+ * (the uncovered are then perturbed too, as their difference). Covered is shown at most
+ * eligible: a cap on published values alone, so it tells nobody anything more.
+ */
+function coverageFigure(cellKeys: CellKeyMethod, indicator: CoverageIndicator, eligibleCell: Cell, coveredCell: Cell) {
+  const eligible = cellKeys.publish(eligibleCell);
+  const covered = Math.min(cellKeys.publish(coveredCell), eligible);
+  return { indicator, eligible, covered, ratio: eligible > 0 ? covered / eligible : null, suppressed: false };
 }
 
 export const resolvers: Resolvers = {
@@ -124,8 +132,11 @@ export const resolvers: Resolvers = {
         return { ...source, coveredSet: set(source.agency, source.covered), amongSet: source.amongSet ? set(source.agency, source.amongSet) : null };
       });
 
-      const groups = new Map<string, CoverageCounts>();
-      const total: CoverageCounts = { row: { city: null, ward: null, occupation: null }, workers: 0, eligible: chosen.map(() => 0), covered: chosen.map(() => 0) };
+      const { cellKeys } = context;
+      const cells = (row: CoverageCells['row']): CoverageCells => ({ row, workers: new Cell(), eligible: chosen.map(() => new Cell()), covered: chosen.map(() => new Cell()) });
+      const groups = new Map<string, CoverageCells>();
+      // The total is a cell of its own, perturbed on its own: not the sum of the rows shown.
+      const total = cells({ city: null, ward: null, occupation: null });
       for (const cell of answers.get('labour')!.tables[0] as WorkerCell[]) {
         const row = {
           city: dimensions.has('CITY') || dimensions.has('WARD') ? city(cell.city) : null,
@@ -134,45 +145,30 @@ export const resolvers: Resolvers = {
         };
         const key = groupKey([row.city?.code, row.ward?.code, row.occupation]);
         let group = groups.get(key);
-        if (!group) groups.set(key, (group = { row, workers: 0, eligible: chosen.map(() => 0), covered: chosen.map(() => 0) }));
-        group.workers += cell.workers.length;
-        total.workers += cell.workers.length;
-        sources.forEach((source, i) => {
-          if (source.amongOccupation && source.amongOccupation !== cell.occupation) return;
-          for (const worker of cell.workers) {
-            if (source.amongSet && !source.amongSet.has(worker)) continue;
-            const covered = source.coveredSet.has(worker) ? 1 : 0;
-            group.eligible[i] += 1;
-            group.covered[i] += covered;
-            total.eligible[i] += 1;
-            total.covered[i] += covered;
-          }
-        });
+        if (!group) groups.set(key, (group = cells(row)));
+        const counting = sources.map((source) => !source.amongOccupation || source.amongOccupation === cell.occupation);
+        for (const worker of cell.workers) {
+          const recordKey = cellKeys.workerKey(worker);
+          group.workers.add(recordKey);
+          total.workers.add(recordKey);
+          sources.forEach((source, i) => {
+            if (!counting[i] || (source.amongSet && !source.amongSet.has(worker))) return;
+            group.eligible[i].add(recordKey);
+            total.eligible[i].add(recordKey);
+            if (!source.coveredSet.has(worker)) return;
+            group.covered[i].add(recordKey);
+            total.covered[i].add(recordKey);
+          });
+        }
       }
 
-      const minimum = context.minimumCount;
-      const toRow = (counts: CoverageCounts): CoverageRow => {
-        const workers = publish(counts.workers, minimum);
-        return {
-          ...counts.row,
-          workers,
-          suppressed: workers === null,
-          figures: chosen.map((indicator, i) => {
-            const eligible = counts.eligible[i];
-            const covered = counts.covered[i];
-            // The uncovered are people too: a figure is shown only if all three counts may be.
-            const shown = [eligible, covered, eligible - covered].every((count) => publish(count, minimum) !== null);
-            return {
-              indicator,
-              eligible: shown ? eligible : null,
-              covered: shown ? covered : null,
-              ratio: shown && eligible > 0 ? covered / eligible : null,
-              suppressed: !shown,
-            };
-          }),
-        };
-      };
-      return { asOf, minimumCount: minimum, rows: sorted(groups).map(toRow), total: toRow(total) };
+      const toRow = (counted: CoverageCells): CoverageRow => ({
+        ...counted.row,
+        workers: cellKeys.publish(counted.workers),
+        suppressed: false,
+        figures: chosen.map((indicator, i) => coverageFigure(cellKeys, indicator, counted.eligible[i], counted.covered[i])),
+      });
+      return { asOf, minimumCount: cellKeys.minimum, rows: sorted(groups).map(toRow), total: toRow(total) };
     },
 
     async cigFormation(_, { filter, groupBy = ['MONTH'] }, context) {
@@ -185,25 +181,31 @@ export const resolvers: Resolvers = {
         asOf: today(),
         tables: [{ name: 'cigFormation', params: { groupBy: asked, city: cityCode, occupation: filter?.occupation, from: filter?.from, to: filter?.to } }],
       });
-      type Counted = { month?: string; city?: string; ward?: string; occupation?: Occupation; workLocationKind?: WorkLocationKind; cigs: number; members: number };
-      const minimum = context.minimumCount;
-      const toRow = (counted: Counted): CigFormationRow => {
-        const members = publish(counted.members, minimum);
-        return {
-          month: counted.month ?? null,
-          city: city(counted.city ?? null),
-          ward: counted.ward ? { code: counted.ward } : null,
-          occupation: counted.occupation ?? null,
-          workLocationKind: counted.workLocationKind ?? null,
-          cigs: counted.cigs,
-          members,
-          suppressed: members === null,
-        };
+      const { cellKeys } = context;
+      // Members are people: each group's are a cell of workers, and all of them the total's.
+      const membersOf = (workers: Iterable<number>) => {
+        const cell = new Cell();
+        for (const worker of new Set(workers)) cell.add(cellKeys.workerKey(worker));
+        return cellKeys.publish(cell);
       };
-      const counted = answer.tables[0] as Counted[];
+      const toRow = (counted: Omit<CigFormationCell, 'members'>, members: number): CigFormationRow => ({
+        month: counted.month ?? null,
+        city: city(counted.city ?? null),
+        ward: counted.ward ? { code: counted.ward } : null,
+        occupation: (counted.occupation as Occupation | undefined) ?? null,
+        workLocationKind: (counted.workLocationKind as WorkLocationKind | undefined) ?? null,
+        cigs: counted.cigs,
+        members,
+        suppressed: false,
+      });
+      const counted = answer.tables[0] as CigFormationCell[];
       const groups = new Map(counted.map((row) => [groupKey([row.month, row.city, row.ward, row.occupation, row.workLocationKind]), row]));
-      const total = counted.reduce((sum, row) => ({ cigs: sum.cigs + row.cigs, members: sum.members + row.members }), { cigs: 0, members: 0 });
-      return { minimumCount: minimum, rows: sorted(groups).map(toRow), total: toRow(total) };
+      const cigs = counted.reduce((sum, row) => sum + row.cigs, 0);
+      return {
+        minimumCount: cellKeys.minimum,
+        rows: sorted(groups).map((row) => toRow(row, membersOf(row.members))),
+        total: toRow({ cigs }, membersOf(counted.flatMap((row) => row.members))),
+      };
     },
 
     async expiringDocuments(_, { withinDays = 30, filter, groupBy = ['DOCUMENT'] }, context) {
@@ -219,27 +221,29 @@ export const resolvers: Resolvers = {
         issuers.map((agency) => context.ask(agency, { asOf: from, tables: [{ name: 'expiring', params: { from, to, documents } }] })),
       );
       const dimensions = new Set(groupBy);
-      const groups = new Map<string, { document: DocumentKind | null; city: string | null; week: string | null; count: number }>();
-      let total = 0;
-      for (const counted of answers.flatMap((answer) => answer.tables[0] as ExpiringCount[])) {
-        if (cityCode && counted.city !== cityCode) continue;
+      const { cellKeys } = context;
+      type Group = { document: DocumentKind | null; city: string | null; week: string | null; documents: Cell };
+      const groups = new Map<string, Group>();
+      // Each document is a record of its own (keyed by kind and number), whoever holds it.
+      const total: Group = { document: null, city: null, week: null, documents: new Cell() };
+      for (const cell of answers.flatMap((answer) => answer.tables[0] as ExpiringDocuments[])) {
+        if (cityCode && cell.city !== cityCode) continue;
         const row = {
-          document: dimensions.has('DOCUMENT') ? (counted.document as DocumentKind) : null,
-          city: dimensions.has('CITY') ? counted.city : null,
-          week: dimensions.has('WEEK') ? counted.week : null,
+          document: dimensions.has('DOCUMENT') ? (cell.document as DocumentKind) : null,
+          city: dimensions.has('CITY') ? cell.city : null,
+          week: dimensions.has('WEEK') ? cell.week : null,
         };
         const key = groupKey([row.document, row.city, row.week]);
-        const group = groups.get(key) ?? { ...row, count: 0 };
-        group.count += counted.count;
-        groups.set(key, group);
-        total += counted.count;
+        let group = groups.get(key);
+        if (!group) groups.set(key, (group = { ...row, documents: new Cell() }));
+        for (const number of cell.numbers) {
+          const recordKey = cellKeys.recordKey(documentRecordId(cell.document, number));
+          group.documents.add(recordKey);
+          total.documents.add(recordKey);
+        }
       }
-      const minimum = context.minimumCount;
-      const toRow = (group: { document: DocumentKind | null; city: string | null; week: string | null; count: number }) => {
-        const count = publish(group.count, minimum);
-        return { document: group.document, city: city(group.city), week: group.week, count, suppressed: count === null };
-      };
-      return { from, to, minimumCount: minimum, rows: sorted(groups).map(toRow), total: toRow({ document: null, city: null, week: null, count: total }) };
+      const toRow = (group: Group) => ({ document: group.document, city: city(group.city), week: group.week, count: cellKeys.publish(group.documents), suppressed: false });
+      return { from, to, minimumCount: cellKeys.minimum, rows: sorted(groups).map(toRow), total: toRow(total) };
     },
   },
 };

@@ -8,6 +8,10 @@
  * memory. Each agency applies the caller's jurisdiction to its own records before answering, and
  * nothing is kept once the report is counted.
  *
+ * Every answer names its records (worker numbers; for documents, their numbers), never bare
+ * counts: the report service perturbs each count by the keys of the records in it (the cell-key
+ * method, src/shared/cell-key.ts), with a secret no agency holds.
+ *
  * The questions travel over plain HTTP (`POST /statistics`), not the public graph: they carry
  * person-level sets, so only the reports service may ask them (a `statistics` seal, which an agency
  * accepts from no other member), as the caller, and they never reach a client.
@@ -18,7 +22,7 @@ import { GraphQLError } from 'graphql';
 import { requireScope, type Caller } from './access/caller.js';
 import { openSeal, SEAL_HEADER, sealCall, type MemberKey, type SealReceiver } from './access/seal.js';
 import { config } from './config.js';
-import { badInput, ErrorCode, subgraphUnavailable } from './errors.js';
+import { badInput, describeForLog, ErrorCode, subgraphUnavailable } from './errors.js';
 import type { ExtraRoute } from './http-server.js';
 import { parseIsoDate } from './scalars.js';
 
@@ -45,7 +49,10 @@ export interface AgencyStatistics {
    * bitset holds each worker once, so no DISTINCT is needed).
    */
   workerSets: Record<string, (scope: StatisticsScope) => SqlQuery>;
-  /** Named tables of counts; the agency validates the parameters (BAD_USER_INPUT). */
+  /**
+   * Named tables, each row one cell with its records (worker or document numbers), which the
+   * report service counts and perturbs; the agency validates the parameters (BAD_USER_INPUT).
+   */
   tables: Record<string, (scope: StatisticsScope, params: Record<string, unknown>) => Promise<unknown[]>>;
 }
 
@@ -139,7 +146,7 @@ export function statisticsRoute(options: {
       send(res, 200, answer);
     } catch (error) {
       const known = error instanceof GraphQLError && typeof error.extensions.code === 'string';
-      if (!known) console.error(`[${options.agency}] statistics failed`, error);
+      if (!known) console.error(`[${options.agency}] statistics failed`, describeForLog(error));
       const code = known ? String(error.extensions.code) : ErrorCode.INTERNAL_SERVER_ERROR;
       const status = { UNAUTHENTICATED: 401, FORBIDDEN: 403, BAD_USER_INPUT: 400 }[code] ?? 500;
       const reason = known ? error.extensions.reason : undefined;
@@ -236,14 +243,37 @@ export interface WorkerCell {
   workers: number[];
 }
 
-/** One row of an agency's `expiring` table: documents of one kind, place and week of expiry. */
-export interface ExpiringCount {
+/** One row of an agency's `expiring` table: the documents of one kind, place and week of expiry. */
+export interface ExpiringDocuments {
   document: string;
   /** Null for a document of a place the hub does not know (seen by national callers only). */
   city: string | null;
   /** The Monday of the week the documents run out. */
   week: string;
-  count: number;
+  /** The documents' numbers, each a record the report service keys (src/shared/cell-key.ts). */
+  numbers: string[];
+}
+
+/** One row of MEPMA's `cigFormation` table: the CIGs of one group and their active members. */
+export interface CigFormationCell {
+  month?: string;
+  city?: string;
+  ward?: string;
+  occupation?: string;
+  workLocationKind?: string;
+  /** CIGs formed (groups, not people: published as they are). */
+  cigs: number;
+  /** Worker numbers of their active members (W-0000042 is 42). */
+  members: number[];
+}
+
+/** Worker numbers as SQL joins them (`string_agg(substr(worker_id, 3), ',')`), or none. */
+export function parseWorkerNumbers(joined: string | null): number[] {
+  if (!joined) return [];
+  return joined
+    .split(',')
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n >= 0 && n <= MAX_WORKER_NUMBER);
 }
 
 /**

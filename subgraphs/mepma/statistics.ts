@@ -1,13 +1,13 @@
 /**
  * MEPMA's answers to the hub's reports (src/shared/statistics.ts): who is organised into a CIG,
- * with bank linkage, savings and credit, and how many CIGs were formed. Everything lies in its
- * CIG's city, which is what the caller's jurisdiction is checked against.
+ * with bank linkage, savings and credit, and how many CIGs were formed with whom. Everything lies
+ * in its CIG's city, which is what the caller's jurisdiction is checked against.
  */
 import { requireCity } from '../../src/shared/access/caller.js';
 import { citySql } from '../../src/shared/access/rows.js';
 import { badInput } from '../../src/shared/errors.js';
 import { parseIsoDate } from '../../src/shared/scalars.js';
-import type { AgencyStatistics, SqlQuery, StatisticsScope } from '../../src/shared/statistics.js';
+import { parseWorkerNumbers, type AgencyStatistics, type CigFormationCell, type SqlQuery, type StatisticsScope } from '../../src/shared/statistics.js';
 import { cityArg, occupationArg } from '../../src/shared/validation.js';
 
 /** The columns a CIG formation table may be grouped by, as the report names them. */
@@ -49,8 +49,11 @@ export const statistics: AgencyStatistics = {
       activeMembers(scope, 'exists (select 1 from savings_deposit s where s.membership_id = m.id and s.deposited_on <= ?)'),
   },
   tables: {
-    /** CIGs formed and their members today, grouped by the named dimensions. */
-    async cigFormation({ em, caller, asOf }, params) {
+    /**
+     * CIGs formed, grouped by the named dimensions, with their members today as worker numbers:
+     * the report service counts and perturbs them by their record keys (src/shared/cell-key.ts).
+     */
+    async cigFormation({ em, caller, asOf }, params): Promise<CigFormationCell[]> {
       const groupBy = (params.groupBy ?? []) as string[];
       const unknown = groupBy.find((dimension) => !Object.hasOwn(CIG_DIMENSIONS, dimension));
       if (unknown) throw badInput(`CIGs cannot be grouped by ${unknown}.`, 'groupBy');
@@ -64,15 +67,15 @@ export const statistics: AgencyStatistics = {
       if (params.from) conditions.push({ sql: ' and c.formed_on >= ?', params: [parseIsoDate(params.from)] });
       if (params.to) conditions.push({ sql: ' and c.formed_on <= ?', params: [parseIsoDate(params.to)] });
       const columns = groupBy.map((dimension) => CIG_DIMENSIONS[dimension]);
-      return em.getConnection().execute(
-        `select ${[...columns, 'count(*)::int as cigs', 'coalesce(sum(m.members), 0)::int as members'].join(', ')}
-         from cig c left join (
-           select cig_id, count(*) as members from cig_membership where left_on is null and joined_on <= ? group by cig_id
-         ) m on m.cig_id = c.id
+      // Members joined as text, as Labour's cells are: one value per group to parse.
+      const rows = await em.getConnection().execute<(Omit<CigFormationCell, 'members'> & { members: string | null })[]>(
+        `select ${[...columns, 'count(distinct c.id)::int as cigs', `string_agg(substr(m.worker_id, 3), ',') as members`].join(', ')}
+         from cig c left join cig_membership m on m.cig_id = c.id and m.left_on is null and m.joined_on <= ?
          where c.formed_on <= ?${conditions.map((c) => c.sql).join('')}
          ${columns.length ? `group by ${columns.map((_, i) => i + 1).join(', ')}` : ''}`,
         [asOf, asOf, ...conditions.flatMap((c) => c.params)],
       );
+      return rows.map((row) => ({ ...row, members: parseWorkerNumbers(row.members) }));
     },
   },
 };

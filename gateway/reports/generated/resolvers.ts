@@ -35,6 +35,7 @@ export type CigFormationFilter = {
 
 export type CigFormationReport = {
   __typename?: 'CigFormationReport';
+  /** No count of people from 1 to this − 1 is shown: such counts are perturbed to 0 or to this. */
   minimumCount: Scalars['Int']['output'];
   /** One row per group with CIGs, in month, city, ward, occupation, work-location order. */
   rows: Array<CigFormationRow>;
@@ -43,15 +44,18 @@ export type CigFormationReport = {
 
 export type CigFormationRow = {
   __typename?: 'CigFormationRow';
-  /** CIGs formed. */
+  /** CIGs formed (groups, not people: exact). */
   cigs: Scalars['Int']['output'];
   city: Maybe<City>;
-  /** Their members today; null when withheld. */
+  /** Their members today, perturbed (see `Query`); never null. */
   members: Maybe<Scalars['Int']['output']>;
   /** `YYYY-MM`; null unless grouped by month. */
   month: Maybe<Scalars['String']['output']>;
   occupation: Maybe<Occupation>;
-  /** True when `members` is withheld as too small to publish. */
+  /**
+   * Always false: figures are perturbed rather than withheld.
+   * @deprecated Figures are perturbed (cell-key method), never withheld: always false.
+   */
   suppressed: Scalars['Boolean']['output'];
   ward: Maybe<Ward>;
   workLocationKind: Maybe<WorkLocationKind>;
@@ -73,14 +77,17 @@ export type CoverageDimension =
 
 export type CoverageFigure = {
   __typename?: 'CoverageFigure';
-  /** How many of those are covered; null when withheld. */
+  /** How many of those are covered, perturbed on its own and shown at most `eligible`; never null. */
   covered: Maybe<Scalars['Int']['output']>;
-  /** How many the figure counts among (e.g. the transport workers); null when withheld. */
+  /** How many the figure counts among (e.g. the transport workers), perturbed; never null. */
   eligible: Maybe<Scalars['Int']['output']>;
   indicator: CoverageIndicator;
-  /** covered / eligible, from 0 to 1; null when withheld or when nobody is eligible. */
+  /** covered / eligible as shown, from 0 to 1; null when `eligible` shows 0. */
   ratio: Maybe<Scalars['Float']['output']>;
-  /** True when the figure is withheld because a count in it is too small to publish. */
+  /**
+   * Always false: figures are perturbed rather than withheld.
+   * @deprecated Figures are perturbed (cell-key method), never withheld: always false.
+   */
   suppressed: Scalars['Boolean']['output'];
 };
 
@@ -110,7 +117,7 @@ export type CoverageReport = {
   __typename?: 'CoverageReport';
   /** The day the figures describe (today). */
   asOf: Scalars['Date']['output'];
-  /** Counts of people below this (but above zero) are withheld. */
+  /** No count of people from 1 to this − 1 is shown: such counts are perturbed to 0 or to this. */
   minimumCount: Scalars['Int']['output'];
   /** One row per group that has workers, in city, ward, occupation order. */
   rows: Array<CoverageRow>;
@@ -125,11 +132,14 @@ export type CoverageRow = {
   figures: Array<CoverageFigure>;
   /** Null unless grouped by occupation. */
   occupation: Maybe<Occupation>;
-  /** True when `workers` is withheld as too small to publish. */
+  /**
+   * Always false: figures are perturbed rather than withheld.
+   * @deprecated Figures are perturbed (cell-key method), never withheld: always false.
+   */
   suppressed: Scalars['Boolean']['output'];
   /** Null unless grouped by ward. */
   ward: Maybe<Ward>;
-  /** Workers registered with Labour in this group; null when withheld. */
+  /** Workers registered with Labour in this group, perturbed (see `Query`); never null. */
   workers: Maybe<Scalars['Int']['output']>;
 };
 
@@ -163,6 +173,7 @@ export type ExpiryReport = {
   __typename?: 'ExpiryReport';
   /** Counted from this day (today). */
   from: Scalars['Date']['output'];
+  /** No count of documents from 1 to this − 1 is shown: such counts are perturbed to 0 or to this. */
   minimumCount: Scalars['Int']['output'];
   /** One row per group with expiring documents, in document, city, week order. */
   rows: Array<ExpiryRow>;
@@ -174,10 +185,13 @@ export type ExpiryReport = {
 export type ExpiryRow = {
   __typename?: 'ExpiryRow';
   city: Maybe<City>;
-  /** Documents expiring; null when withheld. */
+  /** Documents expiring, perturbed by the documents' own keys (see `Query`); never null. */
   count: Maybe<Scalars['Int']['output']>;
   document: Maybe<DocumentKind>;
-  /** True when `count` is withheld as too small to publish. */
+  /**
+   * Always false: figures are perturbed rather than withheld.
+   * @deprecated Figures are perturbed (cell-key method), never withheld: always false.
+   */
   suppressed: Scalars['Boolean']['output'];
   /** The Monday of the week of expiry; null unless grouped by week. */
   week: Maybe<Scalars['Date']['output']>;
@@ -198,8 +212,15 @@ export type Occupation =
  * Reports: counts and coverage ratios across agencies, for mission managers, city officials and
  * dashboards. Served by the hub itself: it asks each agency a statistical question about its own
  * records (within the caller's jurisdiction) and combines the answers in memory. No record is
- * copied between agencies and nothing is stored. Figures are counts of people, never people:
- * a count smaller than `minimumCount` (but not zero) is withheld as null with `suppressed: true`.
+ * copied between agencies and nothing is stored. Figures are counts of people, never people.
+ *
+ * Every count of people (workers, eligible, covered, members, documents) is perturbed by the
+ * cell-key method: on average by nothing and by at most 2 either way, except that no count from 1
+ * to `minimumCount` − 1 is ever shown: a value that would be one shows as 0 or `minimumCount`
+ * instead. The same people always give the same figure, however they are asked for, and a total
+ * is perturbed on its own, so it need not equal the sum of its rows. Differencing two figures
+ * therefore leaves the noise of both: it does not rebuild a small count. For analysts these
+ * reports are the whole graph.
  */
 export type Query = {
   __typename?: 'Query';
@@ -219,7 +240,8 @@ export type Query = {
   /**
    * Licences, badges, permits and certificates that are valid today and run out within the next
    * `withinDays` days (1 to 366), grouped by any of document, city and week of expiry. Suspended
-   * or cancelled documents are not counted.
+   * or cancelled documents are not counted. Each document is a record of its own for the
+   * perturbation: a window one day longer is another cell, with its own noise.
    */
   expiringDocuments: ExpiryReport;
 };
@@ -229,8 +251,15 @@ export type Query = {
  * Reports: counts and coverage ratios across agencies, for mission managers, city officials and
  * dashboards. Served by the hub itself: it asks each agency a statistical question about its own
  * records (within the caller's jurisdiction) and combines the answers in memory. No record is
- * copied between agencies and nothing is stored. Figures are counts of people, never people:
- * a count smaller than `minimumCount` (but not zero) is withheld as null with `suppressed: true`.
+ * copied between agencies and nothing is stored. Figures are counts of people, never people.
+ *
+ * Every count of people (workers, eligible, covered, members, documents) is perturbed by the
+ * cell-key method: on average by nothing and by at most 2 either way, except that no count from 1
+ * to `minimumCount` − 1 is ever shown: a value that would be one shows as 0 or `minimumCount`
+ * instead. The same people always give the same figure, however they are asked for, and a total
+ * is perturbed on its own, so it need not equal the sum of its rows. Differencing two figures
+ * therefore leaves the noise of both: it does not rebuild a small count. For analysts these
+ * reports are the whole graph.
  */
 export type QueryCigFormationArgs = {
   filter?: InputMaybe<CigFormationFilter>;
@@ -242,8 +271,15 @@ export type QueryCigFormationArgs = {
  * Reports: counts and coverage ratios across agencies, for mission managers, city officials and
  * dashboards. Served by the hub itself: it asks each agency a statistical question about its own
  * records (within the caller's jurisdiction) and combines the answers in memory. No record is
- * copied between agencies and nothing is stored. Figures are counts of people, never people:
- * a count smaller than `minimumCount` (but not zero) is withheld as null with `suppressed: true`.
+ * copied between agencies and nothing is stored. Figures are counts of people, never people.
+ *
+ * Every count of people (workers, eligible, covered, members, documents) is perturbed by the
+ * cell-key method: on average by nothing and by at most 2 either way, except that no count from 1
+ * to `minimumCount` − 1 is ever shown: a value that would be one shows as 0 or `minimumCount`
+ * instead. The same people always give the same figure, however they are asked for, and a total
+ * is perturbed on its own, so it need not equal the sum of its rows. Differencing two figures
+ * therefore leaves the noise of both: it does not rebuild a small count. For analysts these
+ * reports are the whole graph.
  */
 export type QueryCoverageArgs = {
   filter?: InputMaybe<ReportFilter>;
@@ -256,8 +292,15 @@ export type QueryCoverageArgs = {
  * Reports: counts and coverage ratios across agencies, for mission managers, city officials and
  * dashboards. Served by the hub itself: it asks each agency a statistical question about its own
  * records (within the caller's jurisdiction) and combines the answers in memory. No record is
- * copied between agencies and nothing is stored. Figures are counts of people, never people:
- * a count smaller than `minimumCount` (but not zero) is withheld as null with `suppressed: true`.
+ * copied between agencies and nothing is stored. Figures are counts of people, never people.
+ *
+ * Every count of people (workers, eligible, covered, members, documents) is perturbed by the
+ * cell-key method: on average by nothing and by at most 2 either way, except that no count from 1
+ * to `minimumCount` − 1 is ever shown: a value that would be one shows as 0 or `minimumCount`
+ * instead. The same people always give the same figure, however they are asked for, and a total
+ * is perturbed on its own, so it need not equal the sum of its rows. Differencing two figures
+ * therefore leaves the noise of both: it does not rebuild a small count. For analysts these
+ * reports are the whole graph.
  */
 export type QueryExpiringDocumentsArgs = {
   filter?: InputMaybe<ExpiryFilter>;

@@ -2,8 +2,10 @@
  * The owning subgraph's enforcement of its `@access` policies: every field with a policy is
  * wrapped so a caller the policy does not allow gets the masked value or a FORBIDDEN error,
  * whatever path the query took to reach it (a root field, a nested list, `_entities`). Root
- * questions need the `read` scope and mutations `write`. The same pass notes which workers'
- * records the answer disclosed, for the gateway's audit log.
+ * questions need the `read` scope and mutations `write`. Roles that see the reports only
+ * (analysts, policy.ts) are refused every question of a subgraph other than the reports, and
+ * every field of a person record on any path. The same pass notes which workers' records the
+ * answer disclosed, for the gateway's audit log.
  */
 import {
   defaultFieldResolver,
@@ -16,7 +18,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { forbidden, requireScope, type Caller } from './caller.js';
-import { decide, describeAllowed, maskValue, policiesIn } from './policy.js';
+import { decide, describeAllowed, maskValue, personRecordTypes, policiesIn, REPORTS_MEMBER, reportsOnlyRefusal, seesReportsOnly } from './policy.js';
 
 export interface AccessContext {
   caller: Caller;
@@ -26,8 +28,14 @@ export interface AccessContext {
   consulted?: Set<string>;
 }
 
-export function enforceAccess(schema: GraphQLSchema, typeDefs: DocumentNode): GraphQLSchema {
+/**
+ * `member`: the subgraph served (the reports' questions are the only ones analysts may ask; any
+ * other member refuses them, as the gateway does first).
+ */
+export function enforceAccess(schema: GraphQLSchema, typeDefs: DocumentNode, options: { member?: string } = {}): GraphQLSchema {
   const policies = policiesIn(typeDefs);
+  const personTypes = personRecordTypes(schema);
+  const servesReports = options.member === REPORTS_MEMBER;
   const mutationType = schema.getMutationType();
   const queryType = schema.getQueryType();
   for (const type of Object.values(schema.getTypeMap())) {
@@ -46,11 +54,14 @@ export function enforceAccess(schema: GraphQLSchema, typeDefs: DocumentNode): Gr
       }
       // Federation's own `_entities` and `_service` serve the gateway's plans, not callers' questions.
       const isQuestion = type === queryType && !field.name.startsWith('_');
-      if (!policy && isRoot && !isQuestion) continue;
+      // Not for analysts: another subgraph's questions and writes, and a person's record on any path (`_entities` too).
+      const reportsOnlyRefused = ((isQuestion || isMutation) && !servesReports) || personTypes.has(type.name);
+      if (!policy && isRoot && !isQuestion && !reportsOnlyRefused) continue;
       const resolve: GraphQLFieldResolver<unknown, AccessContext> = field.resolve ?? defaultFieldResolver;
       const noteWorker = !isRoot;
       const isWorker = type.name === 'Worker';
       field.resolve = (source, args, context, info) => {
+        if (reportsOnlyRefused && seesReportsOnly(context.caller)) throw reportsOnlyRefusal(context.caller, [where]);
         if (noteWorker) {
           const workerId = isWorker ? (source as { id?: unknown }).id : (source as { workerId?: unknown }).workerId;
           if (typeof workerId === 'string') context.disclosed.add(workerId);

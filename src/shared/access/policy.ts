@@ -9,8 +9,18 @@
  * error when it does not. The owning subgraph enforces the policy (enforce.ts); the gateway
  * checks it first, from the same directive in the composed supergraph.
  */
-import { Kind, type ConstDirectiveNode, type DocumentNode, type ObjectTypeDefinitionNode, type ObjectTypeExtensionNode } from 'graphql';
-import { ROLES, type Caller } from './caller.js';
+import {
+  getNamedType,
+  isObjectType,
+  Kind,
+  type ConstDirectiveNode,
+  type DocumentNode,
+  type GraphQLError,
+  type GraphQLSchema,
+  type ObjectTypeDefinitionNode,
+  type ObjectTypeExtensionNode,
+} from 'graphql';
+import { forbidden, ROLES, type Caller, type Role } from './caller.js';
 
 export const MASK_STYLES = ['last4', 'initials', 'all'] as const;
 export type MaskStyle = (typeof MASK_STYLES)[number];
@@ -100,4 +110,65 @@ export function describeAllowed(policy: AccessPolicy): string {
       return role === '*' ? `${agency} staff` : `${agency} ${role}s`;
     })
     .join(', ');
+}
+
+// ---- Roles that see the reports only ------------------------------------------------------------
+
+/**
+ * Roles whose whole view of the graph is the reports. An analyst builds dashboards, and the
+ * figures a dashboard needs are the reports' (coverage, CIG formation, expiring documents),
+ * perturbed so that no difference of two of them points at a person (src/shared/cell-key.ts).
+ * Everything else in the graph is a record (a worker, a licence, a CIG with its members) or an
+ * exact count of records (`workers { totalCount }`, a CIG's `memberCount`), and either would undo
+ * that protection: an exact count differenced against a perturbed one takes the noise off. So
+ * these roles may ask the reports' root fields and nothing else; the places a report names (a
+ * ward and its name) come with it, and no type that names a worker may be read on any path.
+ *
+ * Declared once, here: the gateway refuses such an operation whole before planning it
+ * (gateway/field-check.ts), and every subgraph but the reports refuses these roles' questions and
+ * person records again itself (enforce.ts). With it, Labour's analyst mask on `Worker.name` has
+ * nobody left to apply to.
+ */
+export const REPORTS_ONLY_ROLES: readonly Role[] = ['analyst'];
+
+/** The member that serves the reports (gateway/reports): the one subgraph these roles may ask. */
+export const REPORTS_MEMBER = 'reports';
+
+/** The `reason` of the refusal, for clients to switch on. */
+export const REPORTS_ONLY_REASON = 'ANALYSTS_SEE_REPORTS_ONLY';
+
+export function seesReportsOnly(caller: Pick<Caller, 'role'>): boolean {
+  return REPORTS_ONLY_ROLES.includes(caller.role);
+}
+
+/** FORBIDDEN (HTTP 403) with reason ANALYSTS_SEE_REPORTS_ONLY, naming the fields refused. */
+export function reportsOnlyRefusal(caller: Pick<Caller, 'agency' | 'role'>, fields: string[], reports: string[] = []): GraphQLError {
+  const them = reports.length ? ` (${reports.join(', ')})` : '';
+  return forbidden(
+    `Your role (${caller.agency}:${caller.role}) sees the graph through its reports${them} only, which count people without naming them: ` +
+      `${fields.join(', ')} ${fields.length === 1 ? 'is' : 'are'} not for analysts. Ask a report instead.`,
+    { reason: REPORTS_ONLY_REASON, fields, http: { status: 403 } },
+  );
+}
+
+/** The type every agency's records about a person point at. */
+export const PERSON_TYPE = 'Worker';
+
+const personTypesOf = new WeakMap<GraphQLSchema, Set<string>>();
+
+/**
+ * The types that are records about a person: `Worker`, and every object type with a field of type
+ * `Worker` (a licence's holder, a membership's member, an enrolment's worker). Worked out from the
+ * schema, so a new agency's records are covered without being listed anywhere.
+ */
+export function personRecordTypes(schema: GraphQLSchema): Set<string> {
+  let types = personTypesOf.get(schema);
+  if (types) return types;
+  types = new Set<string>();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('_')) continue;
+    if (type.name === PERSON_TYPE || Object.values(type.getFields()).some((field) => getNamedType(field.type).name === PERSON_TYPE)) types.add(type.name);
+  }
+  personTypesOf.set(schema, types);
+  return types;
 }

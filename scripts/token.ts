@@ -6,10 +6,12 @@
  * --expires-in (default 8h). Refused when a real identity provider's keys are configured.
  */
 import { parseArgs } from 'node:util';
-import { isJurisdiction, ROLES, type Role } from '../src/shared/access/caller.js';
+import { isKnownJurisdiction, knownJurisdictions, ROLES, type Role } from '../src/shared/access/caller.js';
 import { loadAccessKeys, signCallerToken } from '../src/shared/access/keys.js';
 import { configuredPurposes, recognisePurpose } from '../src/shared/access/purposes.js';
 import { config } from '../src/shared/config.js';
+import { readSupergraphConfig } from '../src/shared/supergraph.js';
+import { unsafeCharacter } from '../src/shared/validation.js';
 
 const DEFAULT_SCOPES: Record<Role, string> = { officer: 'read write', service: 'read write', auditor: 'read', analyst: 'read' };
 
@@ -32,9 +34,13 @@ async function main() {
   });
   const { agency, jurisdiction, purpose } = values;
   const role = values.role as Role;
-  if (!agency || !/^[a-z][a-z0-9-]*$/.test(agency)) fail('--agency is required, e.g. --agency mepma');
+  // The gateway refuses (401) a token naming an agency it does not serve, or a place or role it does not know.
+  const agencies = readSupergraphConfig().filter((entry) => entry.servedBy !== 'gateway').map((entry) => entry.name);
+  if (!agency) fail(`--agency is required, e.g. --agency mepma (registered: ${agencies.join(', ')})`);
+  if (!agencies.includes(agency)) fail(`--agency must be an agency registered in schema/supergraph.yaml: ${agencies.join(', ')}`);
   if (!ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`);
-  if (!isJurisdiction(jurisdiction)) fail('--jurisdiction must be national, state:AP, district:<name> or city:<ULB code>');
+  if (!isKnownJurisdiction(jurisdiction)) fail(`--jurisdiction must be a place Worker Graph serves: ${knownJurisdictions().join(', ')}`);
+  if (values.subject !== undefined && (!values.subject || values.subject.length > 200 || unsafeCharacter(values.subject))) fail('--subject must be plain text of 1 to 200 characters');
   const purposes = configuredPurposes();
   if (purpose && !recognisePurpose(purpose, purposes)) fail(`--purpose must be one of: ${purposes.map((p) => p.label).join(', ')}`);
   if (process.env.AUTH_JWKS_FILE || process.env.AUTH_JWKS_URL) fail('Caller keys come from your identity provider (AUTH_JWKS_*): ask it for tokens.');

@@ -13,6 +13,8 @@ export const ErrorCode = {
   SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
   /** The access log could not be written, so the answer was withheld. */
   AUDIT_UNAVAILABLE: 'AUDIT_UNAVAILABLE',
+  /** Too many requests (or too many conflicts) from this caller or agency: HTTP 429 with Retry-After. */
+  RATE_LIMITED: 'RATE_LIMITED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -20,22 +22,65 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 /** A setting that stops a process at start: its message names the variable or file to fix. */
 export class ConfigError extends Error {}
 
+/** How many characters of what a caller sent an error may echo back. */
+export const ECHO_LIMIT = 40;
+
+/**
+ * What a caller sent, cut to its first ECHO_LIMIT characters (with "…" when cut), for an error
+ * message or extension: a 990 KB id is not sent back, and neither are control characters.
+ */
+export function echoed(value: unknown, limit = ECHO_LIMIT): string {
+  const text = typeof value === 'string' ? value : String(value);
+  const points = Array.from(text); // code points: a cut never splits a surrogate pair
+  return points.length > limit ? `${points.slice(0, limit).join('')}…` : text;
+}
+
+/** `echoed(value)` in double quotes, escaped as JSON so control characters show as `\u0000`. */
+export function quoted(value: unknown, limit = ECHO_LIMIT): string {
+  return JSON.stringify(echoed(value, limit));
+}
+
 /** Input that can never succeed as sent; `field` names the argument or input field at fault. */
-export function badInput(message: string, field?: string): GraphQLError {
+export function badInput(message: string, field?: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, {
-    extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field ? { field } : {}) },
+    extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field ? { field } : {}), ...extensions },
   });
 }
 
 export function notFound(what: string, id: string): GraphQLError {
-  return new GraphQLError(`No ${what} with id "${id}".`, {
-    extensions: { code: ErrorCode.NOT_FOUND, id },
+  return new GraphQLError(`No ${what} with id ${quoted(id)}.`, {
+    extensions: { code: ErrorCode.NOT_FOUND, id: echoed(id) },
   });
 }
 
 /** The write would duplicate or contradict a record that already exists. */
-export function conflict(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ErrorCode.CONFLICT } });
+export function conflict(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.CONFLICT, ...extensions } });
+}
+
+/** `extensions.reason` of a CONFLICT over a value that identifies one person or record (a phone, a UAN). */
+export const ALREADY_REGISTERED = 'ALREADY_REGISTERED';
+
+/**
+ * A uniqueness conflict, told the same way whatever collided and wherever the other record lies:
+ * which field, which record and its id would tell a caller that a phone number, a UAN or an ID
+ * token is registered, and to whom. The detail goes to the server log (`logConflict`) instead.
+ */
+export function alreadyRegistered(): GraphQLError {
+  return conflict('Already registered: a record with these details exists. Ask the owning agency to resolve the duplicate.', {
+    reason: ALREADY_REGISTERED,
+  });
+}
+
+/**
+ * The server-side line for a refused duplicate: what collided (a field or constraint name) and,
+ * where it helps the owning agency resolve it, the other record's id. Never the value itself.
+ */
+export function logConflict(where: string, detail: { field?: string; constraint?: string; table?: string; holderId?: string; actor?: string }): void {
+  const parts = Object.entries(detail)
+    .filter(([, value]) => value)
+    .map(([key, value]) => `${key}=${echoed(value, 80)}`);
+  console.warn(`[${where}] refused a duplicate (${ALREADY_REGISTERED}): ${parts.join(' ')}`);
 }
 
 /** `reasonCode` says why for machines: TIMEOUT, CIRCUIT_OPEN, UNREACHABLE, TOO_LARGE, HTTP_ERROR. */
@@ -49,18 +94,84 @@ export function subgraphUnavailable(agency: string, reason: string, reasonCode?:
 /**
  * Shapes every error before it leaves a server: known codes pass through unchanged, anything
  * else (a driver error, a bug) becomes a generic message so no SQL, path or stack reaches a
- * client. The original is logged on the server side.
+ * client. The original is logged on the server side, a database error without its SQL, its
+ * parameters or its `detail` (which quotes key values). Every message is cut so that no quoted
+ * value in it is longer than ECHO_LIMIT (GraphQL's own coercion errors quote what was sent).
  */
 export function formatError(formatted: { message: string; extensions?: Record<string, unknown> }, error: unknown) {
   const code = formatted.extensions?.code as string | undefined;
   const known = code && code !== ErrorCode.INTERNAL_SERVER_ERROR;
   if (known) {
     const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
+    return { ...formatted, message: shortenEchoes(formatted.message), extensions };
   }
-  console.error('[internal error]', error);
+  console.error('[internal error]', describeForLog(error));
   return {
     message: 'Internal server error. The incident has been logged.',
     extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
   };
+}
+
+const MAX_MESSAGE = 2000;
+
+/** Cuts every double-quoted run in `message` to ECHO_LIMIT characters, and the whole to MAX_MESSAGE. */
+export function shortenEchoes(message: string): string {
+  const short = message.replace(/"((?:[^"\\]|\\.)*)"/g, (whole, inner: string) => (Array.from(inner).length > ECHO_LIMIT ? `"${echoed(inner)}"` : whole));
+  return short.length > MAX_MESSAGE ? `${echoed(short, MAX_MESSAGE)}` : short;
+}
+
+interface DriverErrorFields {
+  code?: unknown;
+  sqlState?: unknown;
+  constraint?: unknown;
+  table?: unknown;
+  column?: unknown;
+  schema?: unknown;
+  dataType?: unknown;
+  routine?: unknown;
+  severity?: unknown;
+  message?: unknown;
+  name?: unknown;
+}
+
+/** The error a GraphQLError wraps, down to the first that is not a wrapper. */
+function rootCause(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 5; depth += 1) {
+    const inner = (current as { originalError?: unknown } | null)?.originalError;
+    if (!inner) break;
+    current = inner;
+  }
+  return current;
+}
+
+/** A PostgreSQL error as pg raises it or MikroORM wraps it: a five-character SQLSTATE and the server's fields. */
+function isDatabaseError(error: unknown): error is DriverErrorFields {
+  if (!error || typeof error !== 'object') return false;
+  const fields = error as DriverErrorFields;
+  const sqlState = fields.sqlState ?? fields.code;
+  return typeof sqlState === 'string' && /^[0-9A-Z]{5}$/.test(sqlState) && ('routine' in fields || 'severity' in fields || 'sqlState' in fields);
+}
+
+/**
+ * What the server log may say about an error. A database error is told by its SQLSTATE,
+ * constraint, table and column, with PostgreSQL's own message stripped of the statement in
+ * front of it (MikroORM puts the SQL with its parameters there) and of any value it quotes.
+ */
+export function describeForLog(error: unknown): unknown {
+  const cause = rootCause(error);
+  if (!isDatabaseError(cause)) return cause;
+  const known = new Set([cause.constraint, cause.table, cause.column, cause.schema, cause.dataType, 'UTF8'].filter((v): v is string => typeof v === 'string'));
+  const full = typeof cause.message === 'string' ? cause.message : '';
+  const serverMessage = full.includes(' - ') ? full.slice(full.lastIndexOf(' - ') + 3) : /^\s*(select|insert|update|delete|with|call)\b/i.test(full) ? '[statement redacted]' : full;
+  const redacted = serverMessage
+    .replace(/"([^"]*)"/g, (whole, inner: string) => (known.has(inner) ? whole : '"[redacted]"'))
+    .replace(/:\s.*$/s, ': [redacted]')
+    .slice(0, 200);
+  const fields = { sqlState: cause.sqlState ?? cause.code, constraint: cause.constraint, table: cause.table, column: cause.column };
+  const named = Object.entries(fields)
+    .filter(([, value]) => typeof value === 'string' && value)
+    .map(([key, value]) => `${key}=${value as string}`)
+    .join(' ');
+  return `${typeof cause.name === 'string' ? cause.name : 'DatabaseError'} ${named}: ${redacted}`;
 }

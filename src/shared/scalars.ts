@@ -1,5 +1,5 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
-import { ErrorCode } from './errors.js';
+import { ErrorCode, quoted } from './errors.js';
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -17,7 +17,7 @@ export function parseIsoDate(value: unknown): string {
 }
 
 function dateError(value: unknown) {
-  return new GraphQLError(`"${String(value)}" is not a calendar date; use YYYY-MM-DD, e.g. 2024-11-01.`, {
+  return new GraphQLError(`${quoted(value)} is not a calendar date; use YYYY-MM-DD, e.g. 2024-11-01.`, {
     extensions: { code: ErrorCode.BAD_USER_INPUT },
   });
 }
@@ -50,7 +50,7 @@ export const DateTimeScalar = new GraphQLScalarType({
   parseValue(value) {
     const date = typeof value === 'string' ? new Date(value) : new Date(NaN);
     if (Number.isNaN(date.getTime())) {
-      throw new GraphQLError(`"${String(value)}" is not an ISO 8601 timestamp.`, {
+      throw new GraphQLError(`${quoted(value)} is not an ISO 8601 timestamp.`, {
         extensions: { code: ErrorCode.BAD_USER_INPUT },
       });
     }

@@ -1,18 +1,21 @@
 import { UniqueConstraintViolationException, ForeignKeyConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { conflict, badInput } from './errors.js';
+import type { GraphQLError } from 'graphql';
+import { conflict, badInput, logConflict } from './errors.js';
 import { markWriter, type Writer } from './history.js';
 
 /**
  * Runs a write in one transaction, marked with who makes it and why so the agency's change
  * history records them. A unique or foreign-key violation that slipped past the resolver's own
- * checks (two requests racing) becomes the same error the check would have given.
+ * checks (two requests racing) becomes the same error the check would have given: `onDuplicate`
+ * is its message, or the error itself (`alreadyRegistered`). What collided (the constraint and
+ * table, never the key's value, which PostgreSQL quotes in the error's `detail`) goes to the log.
  */
 export async function writeInTransaction<T>(
   em: EntityManager,
   writer: Writer,
   work: (tx: EntityManager) => Promise<T>,
-  onDuplicate = 'That record already exists.',
+  onDuplicate: string | (() => GraphQLError) = 'That record already exists.',
 ): Promise<T> {
   try {
     return await em.transactional(async (tx) => {
@@ -20,7 +23,11 @@ export async function writeInTransaction<T>(
       return work(tx as EntityManager);
     });
   } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) throw conflict(onDuplicate);
+    if (error instanceof UniqueConstraintViolationException) {
+      const { constraint, table } = error as unknown as { constraint?: string; table?: string };
+      logConflict('transaction', { constraint, table, actor: writer.actor });
+      throw typeof onDuplicate === 'string' ? conflict(onDuplicate) : onDuplicate();
+    }
     if (error instanceof ForeignKeyConstraintViolationException) throw badInput('The record refers to something that does not exist.');
     throw error;
   }

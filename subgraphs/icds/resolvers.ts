@@ -50,7 +50,13 @@ export const resolvers: Resolvers = {
       return writeInTransaction(em, writer, async (tx) => {
         const active = await tx.find(IcdsEnrolmentSchema, { workerId, beneficiaryType: input.beneficiaryType, status: 'ACTIVE' });
         const same = active.find((enrolment) => enrolment.beneficiaryName.toLowerCase() === beneficiaryName.toLowerCase());
-        if (same) throw conflict(`${same.beneficiaryName} is already enrolled (${same.id}, since ${same.enrolledOn}); exit that enrolment first to move them.`);
+        if (same) {
+          // The enrolment is named only to a caller who could look it up: its centre may lie in another city.
+          const shown = await tx.count(IcdsEnrolmentSchema, { id: same.id, ...jurisdictionFilters(tx, caller).enrolment() });
+          throw conflict(shown
+            ? `${same.beneficiaryName} is already enrolled (${same.id}, since ${same.enrolledOn}); exit that enrolment first to move them.`
+            : `${beneficiaryName} is already enrolled at a centre outside your jurisdiction; the ICDS office there can exit that enrolment.`);
+        }
         const enrolment = tx.create(IcdsEnrolmentSchema, {
           id: await nextId(tx, 'icds_enrolment_number_seq', 'ICDS-'),
           workerId,

@@ -1,18 +1,18 @@
 /** ICDS enrolment rules, as plain functions a unit test can call. */
-import { badInput } from '../../src/shared/errors.js';
+import { badInput, quoted } from '../../src/shared/errors.js';
 import { addMonths, ageOn } from '../../src/shared/dates.js';
 import { dateOrder } from '../../src/shared/validation.js';
 import type { BeneficiaryType, Relation } from './entities.js';
 
 export function centreIdArg(value: string, field = 'centreId'): string {
   const id = value.trim();
-  if (!/^AWC-[A-Z]+-\d{4}$/.test(id)) throw badInput(`"${value}" is not an anganwadi centre id; they look like AWC-VJA-0001.`, field);
+  if (!/^AWC-[A-Z]+-\d{4}$/.test(id)) throw badInput(`${quoted(value)} is not an anganwadi centre id; they look like AWC-VJA-0001.`, field);
   return id;
 }
 
 export function enrolmentIdArg(value: string, field = 'id'): string {
   const id = value.trim();
-  if (!/^ICDS-\d{7}$/.test(id)) throw badInput(`"${value}" is not an ICDS enrolment id; they look like ICDS-0000042.`, field);
+  if (!/^ICDS-\d{7}$/.test(id)) throw badInput(`${quoted(value)} is not an ICDS enrolment id; they look like ICDS-0000042.`, field);
   return id;
 }
 

@@ -1,5 +1,5 @@
-import { coversCity, requireCity, type Caller } from '../../src/shared/access/caller.js';
-import { badInput, conflict, notFound } from '../../src/shared/errors.js';
+import { requireCity, type Caller } from '../../src/shared/access/caller.js';
+import { alreadyRegistered, badInput, conflict, logConflict, notFound } from '../../src/shared/errors.js';
 import { findPage } from '../../src/shared/pagination.js';
 import { GRAPH_SOURCE_SYSTEM, sourceOf } from '../../src/shared/provenance.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
@@ -74,11 +74,11 @@ export const resolvers: Resolvers = {
         recordedBy: writer.actor,
       };
       return writeInTransaction(em, writer, async (tx) => {
-        await assertUnique(tx, caller, values);
+        await assertUnique(tx, writer.actor, values);
         const worker = tx.create(WorkerSchema, { id: await nextId(tx, 'worker_number_seq', 'W-'), ...values });
         await tx.flush();
         return worker;
-      }, 'This worker is already registered (same phone, ID reference or e-Shram UAN).');
+      }, alreadyRegistered);
     },
 
     async updateWorker(_, { id, input }, { em, caller, writer }) {
@@ -94,11 +94,11 @@ export const resolvers: Resolvers = {
         if (input.ward != null) changes.wardCode = wardArg(input.ward, worker.cityCode);
         if (input.eShramUan != null) changes.eShramUan = digitsArg(input.eShramUan, 'eShramUan', 12);
         if (Object.keys(changes).length === 0) throw badInput('Nothing to update: give at least one field.');
-        await assertUnique(tx, caller, changes, worker.id);
+        await assertUnique(tx, writer.actor, changes, worker.id);
         tx.assign(worker, { ...changes, updatedBy: writer.actor });
         await tx.flush();
         return worker;
-      }, 'Another worker already has that phone number or e-Shram UAN.');
+      }, alreadyRegistered);
     },
 
     async enrolInScheme(_, { input }, { em, caller, writer }) {
@@ -164,25 +164,24 @@ function workerInJurisdiction(tx: Context['em'], caller: Caller, id: string): Pr
 
 /**
  * Phone, ID reference and e-Shram UAN each identify one person: refuse a second holder, wherever
- * they are registered. The holder's id is named only to a caller whose jurisdiction covers them.
+ * they are registered. The caller is told only that the person is already registered, the same
+ * for every field and every holder, in the jurisdiction or not: which field collided, or with
+ * whom, would tell an officer that a phone number or UAN is registered elsewhere and to which
+ * worker. The server log says which field and which worker, for the owning agency to resolve it.
  */
 async function assertUnique(
   em: Context['em'],
-  caller: Caller,
+  actor: string,
   values: { phone?: string; idToken?: string; eShramUan?: string | null },
   exceptId?: string,
 ): Promise<void> {
-  const checks: [keyof typeof values, string][] = [
-    ['phone', 'phone number'],
-    ['idToken', 'ID reference'],
-    ['eShramUan', 'e-Shram UAN'],
-  ];
-  for (const [field, label] of checks) {
+  for (const field of ['phone', 'idToken', 'eShramUan'] as const) {
     const value = values[field];
     if (!value) continue;
     const holder = await em.findOne(WorkerSchema, { [field]: value, ...(exceptId ? { id: { $ne: exceptId } } : {}) });
     if (holder) {
-      throw conflict(`A worker with this ${label} is already registered${coversCity(caller, holder.cityCode) ? ` (${holder.id})` : ''}.`);
+      logConflict(AGENCY, { field, holderId: holder.id, actor });
+      throw alreadyRegistered();
     }
   }
 }

@@ -60,7 +60,7 @@ export const resolvers: Resolvers = {
       requireCity(caller, city, 'CIGs');
       await workers.requireWorkers(members.map((member) => member.workerId));
       return writeInTransaction(em, writer, async (tx) => {
-        await assertNotActiveMembers(tx, members.map((member) => member.workerId));
+        await assertNotActiveMembers(tx, caller, members.map((member) => member.workerId));
         const cig = tx.create(CigSchema, { id: await nextId(tx, 'cig_number_seq', 'CIG-', 6), ...values });
         // Memberships refer to the CIG by a plain column, so the CIG row goes in first.
         await tx.flush();
@@ -89,7 +89,7 @@ export const resolvers: Resolvers = {
       notBefore(joinedOn, cig.formedOn, 'joinedOn', `${cigId} was formed`);
       await workers.requireWorkers([workerId]);
       return writeInTransaction(em, writer, async (tx) => {
-        await assertNotActiveMembers(tx, [workerId], cigId);
+        await assertNotActiveMembers(tx, caller, [workerId], cigId);
         if (input.role !== 'MEMBER') {
           const holder = await tx.findOne(CigMembershipSchema, { cigId, role: input.role, leftOn: null });
           if (holder) {
@@ -278,10 +278,12 @@ async function requireBankLinkage(tx: Tx, cigId: string, what: string) {
   return linkage;
 }
 
-/** A worker is an active member of one CIG at a time. */
-async function assertNotActiveMembers(tx: Tx, workerIds: string[], joiningCigId?: string): Promise<void> {
+/** A worker is an active member of one CIG at a time; the other CIG is named only to a caller who could look it up. */
+async function assertNotActiveMembers(tx: Tx, caller: Caller, workerIds: string[], joiningCigId?: string): Promise<void> {
   const active = await tx.findOne(CigMembershipSchema, { workerId: { $in: workerIds }, leftOn: null });
   if (!active) return;
   if (active.cigId === joiningCigId) throw conflict(`${active.workerId} is already a member of ${joiningCigId}.`);
+  const shown = await tx.count(CigSchema, { id: active.cigId, ...jurisdictionFilters(tx, caller).cig() });
+  if (!shown) throw conflict(`${active.workerId} is already an active member of a CIG outside your jurisdiction; MEPMA there can record that they left it.`);
   throw conflict(`${active.workerId} is already an active member of ${active.cigId}; record that they left it (removeCigMember) first.`);
 }

@@ -1,5 +1,5 @@
 /** MEPMA's CIG rules, as plain functions a unit test can call. */
-import { badInput } from '../../src/shared/errors.js';
+import { badInput, quoted } from '../../src/shared/errors.js';
 import { workerIdArg } from '../../src/shared/validation.js';
 import type { CigRole } from '../../src/shared/demo/population.js';
 
@@ -16,7 +16,7 @@ const IFSC = /^[A-Z]{4}0[A-Z0-9]{6}$/;
 
 export function cigIdArg(value: string, field = 'cigId'): string {
   const id = value.trim();
-  if (!CIG_ID.test(id)) throw badInput(`"${value}" is not a CIG id; CIG ids look like CIG-000042.`, field);
+  if (!CIG_ID.test(id)) throw badInput(`${quoted(value)} is not a CIG id; CIG ids look like CIG-000042.`, field);
   return id;
 }
 
@@ -24,7 +24,7 @@ export function cigIdArg(value: string, field = 'cigId'): string {
 export function ifscArg(value: string, field = 'branchIfsc'): string {
   const ifsc = value.trim().toUpperCase();
   if (!IFSC.test(ifsc)) {
-    throw badInput(`"${value}" is not an IFSC: four letters, a zero, then six letters or digits, e.g. SBIN0012345.`, field);
+    throw badInput(`${quoted(value)} is not an IFSC: four letters, a zero, then six letters or digits, e.g. SBIN0012345.`, field);
   }
   return ifsc;
 }

@@ -70,7 +70,8 @@ export const resolvers: Resolvers = {
         const current = await tx.findOne(VendingCertificateSchema, {
           workerId, status: { $in: ['ACTIVE', 'SUSPENDED'] }, validUntil: { $gte: today() },
         });
-        noCurrentCertificate(workerId, current);
+        const shown = current ? await tx.count(VendingCertificateSchema, { certificateNumber: current.certificateNumber, ...jurisdictionFilters(tx, caller).vendingCertificate() }) : 0;
+        noCurrentCertificate(workerId, current, shown > 0);
         zoneHasRoom(zone, await tx.count(VendingCertificateSchema, { vendingZoneId, status: 'ACTIVE', validUntil: { $gte: today() } }));
         const certificate = tx.create(VendingCertificateSchema, {
           certificateNumber: await nextId(tx, 'vending_certificate_number_seq', `${zone.cityCode}/SVC/${input.issuedOn.slice(0, 4)}/`, 6),
@@ -124,7 +125,11 @@ export const resolvers: Resolvers = {
       const duplicate = `${workerId} already has a sanitation-worker ID card.`;
       return writeInTransaction(em, writer, async (tx) => {
         const existing = await tx.findOne(SanitationWorkerIdSchema, { workerId });
-        if (existing) throw conflict(`${workerId} already has sanitation-worker ID card ${existing.idNumber}, issued on ${existing.issuedOn}.`);
+        if (existing) {
+          // Named only to a caller whose jurisdiction covers the card's ward.
+          const shown = await tx.count(SanitationWorkerIdSchema, { idNumber: existing.idNumber, ...jurisdictionFilters(tx, caller).wardRecord() });
+          throw conflict(shown ? `${workerId} already has sanitation-worker ID card ${existing.idNumber}, issued on ${existing.issuedOn}.` : `${workerId} already has a sanitation-worker ID card, issued outside your jurisdiction.`);
+        }
         const card = tx.create(SanitationWorkerIdSchema, {
           idNumber: await nextId(tx, 'sanitation_worker_id_number_seq', `${ward.cityCode}/SW/`, 6),
           workerId,

@@ -1,5 +1,5 @@
 /** Municipal's issuing rules, as plain functions a unit test can call. */
-import { badInput, conflict } from '../../src/shared/errors.js';
+import { badInput, conflict, quoted } from '../../src/shared/errors.js';
 import type { RecordedStatus, VendingCertificate, VendingZone } from './entities.js';
 import { today } from '../../src/shared/dates.js';
 
@@ -11,20 +11,20 @@ export const TRADE_LICENCE_MAX_YEARS = 1;
 /** A ward code's shape, `VJA-W07`; whether the ward exists is the ward table's answer. */
 export function wardCodeArg(value: string, field = 'ward'): string {
   const code = value.trim().toUpperCase();
-  if (!/^[A-Z]+-W\d{2,3}$/.test(code)) throw badInput(`"${value}" is not a ward code; ward codes look like VJA-W07.`, field);
+  if (!/^[A-Z]+-W\d{2,3}$/.test(code)) throw badInput(`${quoted(value)} is not a ward code; ward codes look like VJA-W07.`, field);
   return code;
 }
 
 export function vendingZoneIdArg(value: string, field = 'vendingZoneId'): string {
   const id = value.trim().toUpperCase();
-  if (!/^VZ-[A-Z]+-\d{4}$/.test(id)) throw badInput(`"${value}" is not a vending zone id; zone ids look like VZ-VJA-0001.`, field);
+  if (!/^VZ-[A-Z]+-\d{4}$/.test(id)) throw badInput(`${quoted(value)} is not a vending zone id; zone ids look like VZ-VJA-0001.`, field);
   return id;
 }
 
 export function certificateNumberArg(value: string, field = 'certificateNumber'): string {
   const number = value.trim().toUpperCase();
   if (!/^[A-Z]+\/SVC\/\d{4}\/\d{6,}$/.test(number)) {
-    throw badInput(`"${value}" is not a vending certificate number; they look like VJA/SVC/2025/000123.`, field);
+    throw badInput(`${quoted(value)} is not a vending certificate number; they look like VJA/SVC/2025/000123.`, field);
   }
   return number;
 }
@@ -51,10 +51,12 @@ export function zoneHasRoom(zone: VendingZone, activeCertificates: number): void
 
 /**
  * One current certificate per vendor. A suspended one counts too: a fresh certificate must not
- * be a way round a suspension.
+ * be a way round a suspension. The certificate is named only when `shown`: to a caller whose
+ * jurisdiction covers its zone.
  */
-export function noCurrentCertificate(workerId: string, current: VendingCertificate | null): void {
+export function noCurrentCertificate(workerId: string, current: VendingCertificate | null, shown = true): void {
   if (current) {
+    if (!shown) throw conflict(`${workerId} already holds a current vending certificate, issued outside your jurisdiction.`);
     const state = current.status === 'SUSPENDED' ? 'a suspended' : 'an active';
     throw conflict(`${workerId} already holds ${state} vending certificate, ${current.certificateNumber}, valid until ${current.validUntil}.`);
   }

@@ -1,6 +1,6 @@
 /** Transport's licensing rules, as plain functions a unit test can call. */
 import { requireCity, type Caller } from '../../src/shared/access/caller.js';
-import { badInput } from '../../src/shared/errors.js';
+import { badInput, quoted } from '../../src/shared/errors.js';
 import { CITIES } from '../../src/shared/demo/places.js';
 import type { VehicleClass } from './entities.js';
 import { today } from '../../src/shared/dates.js';
@@ -28,7 +28,7 @@ export function licencePrefix(rto: string, issuedOn: string): string {
 /** Accepts `AP16 20190012345`, `AP1620190012345` or `ap16-20190012345`; returns the first form. */
 export function licenceNumberArg(value: string, field = 'licenceNumber'): string {
   const match = /^([A-Z]{2}\d{2})(\d{4})(\d{7})$/.exec(value.replace(/[\s-]/g, '').toUpperCase());
-  if (!match) throw badInput(`"${value}" is not a driving licence number; they look like AP16 20190012345.`, field);
+  if (!match) throw badInput(`${quoted(value)} is not a driving licence number; they look like AP16 20190012345.`, field);
   return `${match[1]} ${match[2]}${match[3]}`;
 }
 
@@ -66,7 +66,7 @@ export function rtoPrefix(number: string): string {
 export function rtoArg(value: string, field = 'issuingRto'): string {
   const code = value.trim().toUpperCase();
   const known = CITIES.map((city) => city.rtoCode);
-  if (!known.includes(code)) throw badInput(`"${value}" is not an RTO Worker Graph serves; use ${known.join(' or ')}.`, field);
+  if (!known.includes(code)) throw badInput(`${quoted(value)} is not an RTO Worker Graph serves; use ${known.join(' or ')}.`, field);
   return code;
 }
 
@@ -79,14 +79,14 @@ export function vehicleClassesArg(classes: VehicleClass[], field = 'vehicleClass
 export function vehicleRegistrationArg(value: string, field = 'vehicleRegistration'): string {
   const registration = value.replace(/[\s-]/g, '').toUpperCase();
   if (!/^[A-Z]{2}\d{2}[A-Z]{1,3}\d{4}$/.test(registration)) {
-    throw badInput(`"${value}" is not a vehicle registration number; they look like AP16TX1234.`, field);
+    throw badInput(`${quoted(value)} is not a vehicle registration number; they look like AP16TX1234.`, field);
   }
   return registration;
 }
 
 export function autoStandIdArg(value: string, field = 'id'): string {
   const id = value.trim().toUpperCase();
-  if (!/^AS-[A-Z]+-\d{4}$/.test(id)) throw badInput(`"${value}" is not an auto stand id; they look like AS-VJA-0001.`, field);
+  if (!/^AS-[A-Z]+-\d{4}$/.test(id)) throw badInput(`${quoted(value)} is not an auto stand id; they look like AS-VJA-0001.`, field);
   return id;
 }
 

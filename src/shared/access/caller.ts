@@ -26,8 +26,24 @@ export interface Caller {
 /** The jurisdiction levels, widest first, with the cities each place covers. */
 const JURISDICTION = /^(national|state:[A-Z]{2}|district:[A-Za-z][A-Za-z -]*|city:[A-Z]+)$/;
 
+/** The shape of a jurisdiction: `national`, `state:AP`, `district:NTR`, `city:VJA`. */
 export function isJurisdiction(value: string): boolean {
   return JURISDICTION.test(value);
+}
+
+/**
+ * A jurisdiction of that shape that names a place the hub serves (a state, district or city of
+ * CITIES): what a caller's token must carry. `city:XYZ` has the shape but covers nothing.
+ */
+export function isKnownJurisdiction(value: string): boolean {
+  return isJurisdiction(value) && (value === 'national' || citiesOf(value)!.length > 0);
+}
+
+/** Every jurisdiction the hub serves, widest first: for messages that list them. */
+export function knownJurisdictions(): string[] {
+  const states = [...new Set(CITIES.map((city) => `state:${city.state}`))];
+  const districts = [...new Set(CITIES.map((city) => `district:${city.district}`))];
+  return ['national', ...states, ...districts, ...CITIES.map((city) => `city:${city.code}`)];
 }
 
 /**
@@ -61,8 +77,13 @@ export function actorOf(caller: Caller): string {
   return `${caller.agency}:${caller.subject}`;
 }
 
+/**
+ * A refusal: FORBIDDEN, answered HTTP 403 when it ends the request (a scope the token lacks, a
+ * field the role may not read). A refusal inside a subgraph's answer rides in its body, and the
+ * gateway answers 403 when nothing else was answered (contractPlugin in validation.ts).
+ */
 export function forbidden(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ErrorCode.FORBIDDEN, ...extensions } });
+  return new GraphQLError(message, { extensions: { code: ErrorCode.FORBIDDEN, http: { status: 403 }, ...extensions } });
 }
 
 /** Refuses a write about a place outside the caller's jurisdiction. */

@@ -20,7 +20,8 @@ import {
 } from 'jose';
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../errors.js';
-import { isJurisdiction, ROLES, type Caller, type Role } from './caller.js';
+import { unsafeCharacter } from '../validation.js';
+import { isKnownJurisdiction, knownJurisdictions, ROLES, type Caller, type Role } from './caller.js';
 import { publicPart } from './members.js';
 
 const ALGORITHM = 'EdDSA';
@@ -142,13 +143,18 @@ export async function verifyCallerToken(keys: AccessKeys, authorization: string 
   return claims;
 }
 
+const MAX_SUBJECT = 200;
+
 function claimsOf(payload: Record<string, unknown>): TokenClaims {
   const { agency, role, jurisdiction, scope, purpose, sub } = payload;
   if (typeof sub !== 'string' || !sub) throw unauthenticated('The token names no subject (`sub`).');
+  // The subject is written into provenance, change history and the access log.
+  if (sub.length > MAX_SUBJECT || unsafeCharacter(sub)) throw unauthenticated(`The token's subject (\`sub\`) must be plain text of at most ${MAX_SUBJECT} characters.`);
   if (typeof agency !== 'string' || !/^[a-z][a-z0-9-]*$/.test(agency)) throw unauthenticated('The token names no agency (`agency`).');
   if (!ROLES.includes(role as Role)) throw unauthenticated(`The token's role must be one of ${ROLES.join(', ')}.`);
-  if (typeof jurisdiction !== 'string' || !isJurisdiction(jurisdiction)) {
-    throw unauthenticated('The token\'s jurisdiction must be `national`, `state:<code>`, `district:<name>` or `city:<ULB code>`.');
+  // A place the hub does not serve would see nothing, but a token naming one is a mistake or a probe.
+  if (typeof jurisdiction !== 'string' || !isKnownJurisdiction(jurisdiction)) {
+    throw unauthenticated(`The token's jurisdiction must be a place Worker Graph serves: ${knownJurisdictions().join(', ')}.`);
   }
   return {
     agency,

@@ -4,6 +4,7 @@
  */
 import { config } from '../src/shared/config.js';
 import { sealUseMigration } from '../src/shared/access/replay.js';
+import { idempotencyKeyMigration } from '../src/shared/idempotency.js';
 import { locateDatabases, recreateDatabase } from '../src/shared/database.js';
 import { provisionMemberDatabase } from '../src/shared/database-roles.js';
 import { openAgencyOrm } from '../src/shared/orm.js';
@@ -42,7 +43,7 @@ async function main() {
         const { orm } = await openAgencyOrm({
           database: await provisionMemberDatabase(url),
           entities: agency.entities,
-          migrations: [...agency.migrations, sealUseMigration],
+          migrations: [...agency.migrations, sealUseMigration, idempotencyKeyMigration],
           asOwner: async (em) => {
             await seedAgency(agency, em, demo, (n) => done.set(agency.name, n));
             done.set(agency.name, demo.workers);

@@ -17,8 +17,12 @@ import { readSupergraphConfig, schemaSha256 } from '../src/shared/supergraph';
 const run = promisify(execFile);
 const repo = path.resolve(__dirname, '..');
 const AGENCIES = ['labour', 'icds', 'transport', 'municipal', 'mepma'];
-/** What the copy holds: the sources a hub is built from, not its data, keys or packages. */
-const SOURCES = ['package.json', 'tsconfig.json', 'tsconfig.base.json', 'jest.config.js', 'codegen.ts', 'src', 'subgraphs', 'gateway', 'schema', 'scripts', 'test/support'];
+/**
+ * What the copy holds: the sources a hub is built from, not its data, keys or packages. `client`
+ * too: the gateway loads its trusted documents from client/generated/persisted-documents.json and
+ * builds the dashboard's page from client/request.ts and client/generated/.
+ */
+const SOURCES = ['package.json', 'tsconfig.json', 'tsconfig.base.json', 'jest.config.js', 'codegen.ts', 'src', 'subgraphs', 'gateway', 'schema', 'scripts', 'client', 'test/support'];
 
 let tmp: string;
 let scaffoldOutput: string;
@@ -91,7 +95,7 @@ describe('scaffolding urban-health into a copy of the repository', () => {
     const from = (sdl: string, marker: string) => sdl.slice(sdl.indexOf(marker));
     expect(from(schema, '"""\nWhere an agency record came from')).toBe(from(icds, '"""\nWhere an agency record came from'));
     expect(schema).toContain('urbanHealthEnrolments: [UrbanHealthEnrolment!]');
-    expect(schema).toContain('enrolInUrbanHealth(input: EnrolInUrbanHealthInput!): UrbanHealthEnrolment! @access(allow: ["urban-health:officer", "urban-health:service"])');
+    expect(schema).toContain('enrolInUrbanHealth(input: EnrolInUrbanHealthInput!, idempotencyKey: ID): UrbanHealthEnrolment! @access(allow: ["urban-health:officer", "urban-health:service"])');
     expect(schema).toMatch(/reference: String! @access\(allow: \["urban-health:officer", "urban-health:service"\], mask: "last4"\)/);
     expect(readFileSync(path.join(folder, 'index.ts'), 'utf8')).toContain(`name: 'urban-health',`);
 

@@ -143,6 +143,7 @@ describe('a subgraph that ignores the rules', () => {
     expect(access.detail).toMatch(/@access is neither defined .* nor imported/);
     expect(access.detail).toMatch(/sensitive fields without @access: Worker\.phone \(contact details\)/);
     expect(access.detail).toMatch(/mutations without @access: Mutation\.issueSkillCertificate/);
+    expect(access.detail).toMatch(/mutations without an optional `idempotencyKey: ID` argument .*: Mutation\.issueSkillCertificate/);
   });
 
   test('fails the source check: a keyed record type without source', () => {

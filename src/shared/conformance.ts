@@ -14,7 +14,10 @@
  *             resolvable `@key(fields: "id")`.
  *   access    declares access policies: `@access` is defined or imported, every policy is well
  *             formed, every Mutation field carries one, and every field that looks like sensitive
- *             personal data (SENSITIVE below) is guarded (see `guardOf`).
+ *             personal data (SENSITIVE below) is guarded (see `guardOf`). Every Mutation field
+ *             also takes an optional `idempotencyKey: ID`, so a write is safe to retry (the
+ *             hub's agencies get the semantics from src/shared/idempotency.ts; an agency built
+ *             elsewhere must give a repeated key the same answer and write nothing more).
  *   entities  resolves Worker references in one batch: one sealed `_entities` call with 25
  *             representations (20 worker ids, 4 repeated, 1 unknown) answers 25 entries in the
  *             same order (null allowed, e.g. for the unknown id; errors only NOT_FOUND).
@@ -524,6 +527,10 @@ function checkAccess(schema: SchemaIndex): CheckResult {
   const mutation = schema.objects.get(schema.mutationType);
   const openMutations = mutation ? schema.ownFields(mutation).filter((f) => !hasAccess(f)) : [];
   if (openMutations.length) problems.push(`mutations without @access: ${openMutations.map((f) => `${mutation!.name}.${f.name.value}`).join(', ')}`);
+  const unkeyed = mutation ? schema.ownFields(mutation).filter((f) => !takesIdempotencyKey(f)) : [];
+  if (unkeyed.length) {
+    problems.push(`mutations without an optional \`${IDEMPOTENCY_KEY_ARGUMENT}: ID\` argument (so a retry cannot write twice): ${unkeyed.map((f) => `${mutation!.name}.${f.name.value}`).join(', ')}`);
+  }
 
   const unguarded: string[] = [];
   const byContainer: string[] = [];
@@ -553,7 +560,16 @@ function checkAccess(schema: SchemaIndex): CheckResult {
   }
   if (quasi.length) warnings.push(`${quasi.join(', ')} (date of birth, a quasi-identifier) ${quasi.length === 1 ? 'carries' : 'carry'} no @access`);
   const mutations = mutation ? schema.ownFields(mutation).length : 0;
-  return result('access', problems, `@access declared; ${sensitiveCount} sensitive field(s) guarded; ${mutations} mutation(s), each with a policy`, warnings);
+  return result('access', problems, `@access declared; ${sensitiveCount} sensitive field(s) guarded; ${mutations} mutation(s), each with a policy and an ${IDEMPOTENCY_KEY_ARGUMENT}`, warnings);
+}
+
+/** The argument every mutation takes (src/shared/idempotency.ts; kept here so the kit needs no ORM). */
+const IDEMPOTENCY_KEY_ARGUMENT = 'idempotencyKey';
+
+/** `idempotencyKey: ID`, optional: clients that send no key keep working. */
+function takesIdempotencyKey(field: FieldDefinitionNode): boolean {
+  const argument = field.arguments?.find((a) => a.name.value === IDEMPOTENCY_KEY_ARGUMENT);
+  return argument?.type.kind === Kind.NAMED_TYPE && argument.type.name.value === 'ID';
 }
 
 // ---------------------------------------------------------------------------------------------

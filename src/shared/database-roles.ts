@@ -65,7 +65,10 @@ export async function provisionMemberDatabase(adminUrl: string): Promise<MemberD
 /**
  * As the owner, gives the runtime role exactly what a service needs in the public schema: the rows
  * of every table (only reading and adding to `appendOnly` ones, only reading `readOnly` ones) and
- * the sequences. Everything is revoked first, so nothing it held before survives.
+ * the sequences. Everything is revoked first, so nothing it held before survives. The tables every
+ * agency shares get the default, reading and writing rows: `seal_use` (seals spent, purged when
+ * expired) and `idempotency_key` (a write's key is added, then filled in with its answer in the
+ * same transaction, and purged when expired; src/shared/idempotency.ts).
  */
 export async function grantRuntimePrivileges(
   database: MemberDatabase,

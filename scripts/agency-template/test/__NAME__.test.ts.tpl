@@ -1,6 +1,7 @@
 /**
  * __TITLE__ through the real gateway: the enrolments a worker's record gains from __TITLE__,
- * one enrolment by id, enrolling a worker (and what bad input gets back, with nothing written),
+ * one enrolment by id, enrolling a worker (once, however often a retry sends it with its
+ * idempotency key; and what bad input gets back, with nothing written),
  * who may read and write, jurisdiction, the masked reference and the change history. Scaffolded by
  * `npm run agency:new`: grow it with the agency's own records and rules.
  */
@@ -135,6 +136,22 @@ describe('enrolling a worker', () => {
     expect(await enrolmentCount()).toBe(before);
   });
 
+  test('sent again with the same idempotencyKey (a retry after a lost connection), the enrolment is written once', async () => {
+    const KEYED = `mutation Enrol($input: EnrolIn__PASCAL__Input!, $key: ID) { enrolIn__PASCAL__(input: $input, idempotencyKey: $key) { ${FIELDS} } }`;
+    const workerId = await workerWithout('VJA');
+    const key = `retry:${workerId}`;
+    const before = await enrolmentCount();
+    const first = await stack.query(KEYED, { input: enrolment(workerId), key });
+    expect(first.errors).toBeUndefined();
+    expect(await stack.query(KEYED, { input: enrolment(workerId), key })).toEqual(first);
+    expect(await enrolmentCount()).toBe(before + 1);
+    // The key with other arguments is another request: refused, and nothing is written.
+    const other = await stack.query(KEYED, { input: enrolment(workerId, { programme: 'Outreach' }), key });
+    expect(errorCodes(other)).toEqual(['CONFLICT']);
+    expect(other.errors![0].extensions!.reason).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await enrolmentCount()).toBe(before + 1);
+  });
+
   const cases: [string, Record<string, unknown>, string][] = [
     ['a blank programme', { programme: '   ' }, 'programme'],
     ['a reference too short', { reference: 'AB12' }, 'reference'],
@@ -215,7 +232,8 @@ describe('access and jurisdiction', () => {
     const [row] = await sql(`select id, worker_id from __SNAKE___enrolment order by id limit 1`);
     const onWorker = await stack.query(`query($id: ID!) { worker(id: $id) { id __CAMEL__Enrolments { id } } }`, { id: row.worker_id }, ANALYST);
     expect(errorCodes(onWorker)).toEqual(['FORBIDDEN']);
-    expect(onWorker.errors![0].extensions!.fields).toEqual(['Worker.__CAMEL__Enrolments']);
+    // Analysts see the graph through the reports only (src/shared/access/policy.ts): the worker itself is refused.
+    expect(onWorker.errors![0].extensions).toMatchObject({ reason: 'ANALYSTS_SEE_REPORTS_ONLY', fields: ['Query.worker'] });
     const byId = await stack.query(`query($id: ID!) { __CAMEL__Enrolment(id: $id) { id } }`, { id: row.id }, ANALYST);
     expect(errorCodes(byId)).toEqual(['FORBIDDEN']);
     expect(byId.errors![0].extensions!.fields).toEqual(['Query.__CAMEL__Enrolment']);

@@ -70,6 +70,16 @@ export type IdReference = {
   token: Scalars['String']['output'];
 };
 
+/**
+ * Every write takes an optional `idempotencyKey`, so that it is safe to send again after a lost
+ * connection: a key of your choosing (8 to 100 letters, digits, `_`, `-`, `:` or `.`), new for each
+ * write you mean to make. Sent again with the same key and the same arguments while the key is kept
+ * (24 hours unless the hub says otherwise), the write is not made a second time: the answer is the
+ * record the first request wrote, as it stands now. The same key with other arguments is refused
+ * (CONFLICT, `extensions.reason: IDEMPOTENCY_KEY_REUSED`), as is a repeat that the first request,
+ * still running, does not finish in time for (`IDEMPOTENCY_KEY_IN_PROGRESS`). Keys are yours alone:
+ * another caller's key never answers your request.
+ */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Enrols a worker of the caller's jurisdiction in a social-security scheme. A worker holds at most one active enrolment per scheme. */
@@ -81,18 +91,51 @@ export type Mutation = {
 };
 
 
+/**
+ * Every write takes an optional `idempotencyKey`, so that it is safe to send again after a lost
+ * connection: a key of your choosing (8 to 100 letters, digits, `_`, `-`, `:` or `.`), new for each
+ * write you mean to make. Sent again with the same key and the same arguments while the key is kept
+ * (24 hours unless the hub says otherwise), the write is not made a second time: the answer is the
+ * record the first request wrote, as it stands now. The same key with other arguments is refused
+ * (CONFLICT, `extensions.reason: IDEMPOTENCY_KEY_REUSED`), as is a repeat that the first request,
+ * still running, does not finish in time for (`IDEMPOTENCY_KEY_IN_PROGRESS`). Keys are yours alone:
+ * another caller's key never answers your request.
+ */
 export type MutationEnrolInSchemeArgs = {
+  idempotencyKey?: InputMaybe<Scalars['ID']['input']>;
   input: EnrolInSchemeInput;
 };
 
 
+/**
+ * Every write takes an optional `idempotencyKey`, so that it is safe to send again after a lost
+ * connection: a key of your choosing (8 to 100 letters, digits, `_`, `-`, `:` or `.`), new for each
+ * write you mean to make. Sent again with the same key and the same arguments while the key is kept
+ * (24 hours unless the hub says otherwise), the write is not made a second time: the answer is the
+ * record the first request wrote, as it stands now. The same key with other arguments is refused
+ * (CONFLICT, `extensions.reason: IDEMPOTENCY_KEY_REUSED`), as is a repeat that the first request,
+ * still running, does not finish in time for (`IDEMPOTENCY_KEY_IN_PROGRESS`). Keys are yours alone:
+ * another caller's key never answers your request.
+ */
 export type MutationRegisterWorkerArgs = {
+  idempotencyKey?: InputMaybe<Scalars['ID']['input']>;
   input: RegisterWorkerInput;
 };
 
 
+/**
+ * Every write takes an optional `idempotencyKey`, so that it is safe to send again after a lost
+ * connection: a key of your choosing (8 to 100 letters, digits, `_`, `-`, `:` or `.`), new for each
+ * write you mean to make. Sent again with the same key and the same arguments while the key is kept
+ * (24 hours unless the hub says otherwise), the write is not made a second time: the answer is the
+ * record the first request wrote, as it stands now. The same key with other arguments is refused
+ * (CONFLICT, `extensions.reason: IDEMPOTENCY_KEY_REUSED`), as is a repeat that the first request,
+ * still running, does not finish in time for (`IDEMPOTENCY_KEY_IN_PROGRESS`). Keys are yours alone:
+ * another caller's key never answers your request.
+ */
 export type MutationUpdateWorkerArgs = {
   id: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['ID']['input']>;
   input: UpdateWorkerInput;
 };
 
@@ -278,7 +321,7 @@ export type Worker = {
   id: Scalars['ID']['output'];
   /** Reference to the worker's identity document. The full Aadhaar number is never stored. */
   idReference: IdReference;
-  /** Full name as registered. Dashboards (`analyst`) see initials only. */
+  /** Full name as registered. Not for dashboards: analysts see the reports only and are refused any person record (FORBIDDEN, `ANALYSTS_SEE_REPORTS_ONLY`). */
   name: Scalars['String']['output'];
   /** National Classification of Occupations (NCO-2015) unit group, e.g. `8322`. */
   ncoCode: Scalars['String']['output'];

@@ -271,6 +271,16 @@ export type LinkBankAccountInput = {
   linkedOn: Scalars['Date']['input'];
 };
 
+/**
+ * Every write takes an optional `idempotencyKey`, so that it is safe to send again after a lost
+ * connection: a key of your choosing (8 to 100 letters, digits, `_`, `-`, `:` or `.`), new for each
+ * write you mean to make. Sent again with the same key and the same arguments while the key is kept
+ * (24 hours unless the hub says otherwise), the write is not made a second time: the answer is the
+ * record the first request wrote, as it stands now. The same key with other arguments is refused
+ * (CONFLICT, `extensions.reason: IDEMPOTENCY_KEY_REUSED`), as is a repeat that the first request,
+ * still running, does not finish in time for (`IDEMPOTENCY_KEY_IN_PROGRESS`). Keys are yours alone:
+ * another caller's key never answers your request.
+ */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Adds a worker to an existing CIG within your jurisdiction, in a vacant office or as an ordinary member. */
@@ -292,32 +302,98 @@ export type Mutation = {
 };
 
 
+/**
+ * Every write takes an optional `idempotencyKey`, so that it is safe to send again after a lost
+ * connection: a key of your choosing (8 to 100 letters, digits, `_`, `-`, `:` or `.`), new for each
+ * write you mean to make. Sent again with the same key and the same arguments while the key is kept
+ * (24 hours unless the hub says otherwise), the write is not made a second time: the answer is the
+ * record the first request wrote, as it stands now. The same key with other arguments is refused
+ * (CONFLICT, `extensions.reason: IDEMPOTENCY_KEY_REUSED`), as is a repeat that the first request,
+ * still running, does not finish in time for (`IDEMPOTENCY_KEY_IN_PROGRESS`). Keys are yours alone:
+ * another caller's key never answers your request.
+ */
 export type MutationAddCigMemberArgs = {
+  idempotencyKey?: InputMaybe<Scalars['ID']['input']>;
   input: AddCigMemberInput;
 };
 
 
+/**
+ * Every write takes an optional `idempotencyKey`, so that it is safe to send again after a lost
+ * connection: a key of your choosing (8 to 100 letters, digits, `_`, `-`, `:` or `.`), new for each
+ * write you mean to make. Sent again with the same key and the same arguments while the key is kept
+ * (24 hours unless the hub says otherwise), the write is not made a second time: the answer is the
+ * record the first request wrote, as it stands now. The same key with other arguments is refused
+ * (CONFLICT, `extensions.reason: IDEMPOTENCY_KEY_REUSED`), as is a repeat that the first request,
+ * still running, does not finish in time for (`IDEMPOTENCY_KEY_IN_PROGRESS`). Keys are yours alone:
+ * another caller's key never answers your request.
+ */
 export type MutationFormCigArgs = {
+  idempotencyKey?: InputMaybe<Scalars['ID']['input']>;
   input: FormCigInput;
 };
 
 
+/**
+ * Every write takes an optional `idempotencyKey`, so that it is safe to send again after a lost
+ * connection: a key of your choosing (8 to 100 letters, digits, `_`, `-`, `:` or `.`), new for each
+ * write you mean to make. Sent again with the same key and the same arguments while the key is kept
+ * (24 hours unless the hub says otherwise), the write is not made a second time: the answer is the
+ * record the first request wrote, as it stands now. The same key with other arguments is refused
+ * (CONFLICT, `extensions.reason: IDEMPOTENCY_KEY_REUSED`), as is a repeat that the first request,
+ * still running, does not finish in time for (`IDEMPOTENCY_KEY_IN_PROGRESS`). Keys are yours alone:
+ * another caller's key never answers your request.
+ */
 export type MutationLinkBankAccountArgs = {
+  idempotencyKey?: InputMaybe<Scalars['ID']['input']>;
   input: LinkBankAccountInput;
 };
 
 
+/**
+ * Every write takes an optional `idempotencyKey`, so that it is safe to send again after a lost
+ * connection: a key of your choosing (8 to 100 letters, digits, `_`, `-`, `:` or `.`), new for each
+ * write you mean to make. Sent again with the same key and the same arguments while the key is kept
+ * (24 hours unless the hub says otherwise), the write is not made a second time: the answer is the
+ * record the first request wrote, as it stands now. The same key with other arguments is refused
+ * (CONFLICT, `extensions.reason: IDEMPOTENCY_KEY_REUSED`), as is a repeat that the first request,
+ * still running, does not finish in time for (`IDEMPOTENCY_KEY_IN_PROGRESS`). Keys are yours alone:
+ * another caller's key never answers your request.
+ */
 export type MutationRecordCreditLinkageArgs = {
+  idempotencyKey?: InputMaybe<Scalars['ID']['input']>;
   input: RecordCreditLinkageInput;
 };
 
 
+/**
+ * Every write takes an optional `idempotencyKey`, so that it is safe to send again after a lost
+ * connection: a key of your choosing (8 to 100 letters, digits, `_`, `-`, `:` or `.`), new for each
+ * write you mean to make. Sent again with the same key and the same arguments while the key is kept
+ * (24 hours unless the hub says otherwise), the write is not made a second time: the answer is the
+ * record the first request wrote, as it stands now. The same key with other arguments is refused
+ * (CONFLICT, `extensions.reason: IDEMPOTENCY_KEY_REUSED`), as is a repeat that the first request,
+ * still running, does not finish in time for (`IDEMPOTENCY_KEY_IN_PROGRESS`). Keys are yours alone:
+ * another caller's key never answers your request.
+ */
 export type MutationRecordSavingsArgs = {
+  idempotencyKey?: InputMaybe<Scalars['ID']['input']>;
   input: RecordSavingsInput;
 };
 
 
+/**
+ * Every write takes an optional `idempotencyKey`, so that it is safe to send again after a lost
+ * connection: a key of your choosing (8 to 100 letters, digits, `_`, `-`, `:` or `.`), new for each
+ * write you mean to make. Sent again with the same key and the same arguments while the key is kept
+ * (24 hours unless the hub says otherwise), the write is not made a second time: the answer is the
+ * record the first request wrote, as it stands now. The same key with other arguments is refused
+ * (CONFLICT, `extensions.reason: IDEMPOTENCY_KEY_REUSED`), as is a repeat that the first request,
+ * still running, does not finish in time for (`IDEMPOTENCY_KEY_IN_PROGRESS`). Keys are yours alone:
+ * another caller's key never answers your request.
+ */
 export type MutationRemoveCigMemberArgs = {
+  idempotencyKey?: InputMaybe<Scalars['ID']['input']>;
   input: RemoveCigMemberInput;
 };
 

@@ -99,6 +99,16 @@ export type LicenceStatus =
   /** Suspended by the corporation; the holder may not trade under it until it is restored. */
   | 'SUSPENDED';
 
+/**
+ * Every write takes an optional `idempotencyKey`, so that it is safe to send again after a lost
+ * connection: a key of your choosing (8 to 100 letters, digits, `_`, `-`, `:` or `.`), new for each
+ * write you mean to make. Sent again with the same key and the same arguments while the key is kept
+ * (24 hours unless the hub says otherwise), the write is not made a second time: the answer is the
+ * record the first request wrote, as it stands now. The same key with other arguments is refused
+ * (CONFLICT, `extensions.reason: IDEMPOTENCY_KEY_REUSED`), as is a repeat that the first request,
+ * still running, does not finish in time for (`IDEMPOTENCY_KEY_IN_PROGRESS`). Keys are yours alone:
+ * another caller's key never answers your request.
+ */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Issues a sanitation worker's identity card, for a ward within your jurisdiction. A worker holds one. */
@@ -114,17 +124,50 @@ export type Mutation = {
 };
 
 
+/**
+ * Every write takes an optional `idempotencyKey`, so that it is safe to send again after a lost
+ * connection: a key of your choosing (8 to 100 letters, digits, `_`, `-`, `:` or `.`), new for each
+ * write you mean to make. Sent again with the same key and the same arguments while the key is kept
+ * (24 hours unless the hub says otherwise), the write is not made a second time: the answer is the
+ * record the first request wrote, as it stands now. The same key with other arguments is refused
+ * (CONFLICT, `extensions.reason: IDEMPOTENCY_KEY_REUSED`), as is a repeat that the first request,
+ * still running, does not finish in time for (`IDEMPOTENCY_KEY_IN_PROGRESS`). Keys are yours alone:
+ * another caller's key never answers your request.
+ */
 export type MutationIssueSanitationWorkerIdArgs = {
+  idempotencyKey?: InputMaybe<Scalars['ID']['input']>;
   input: IssueSanitationWorkerIdInput;
 };
 
 
+/**
+ * Every write takes an optional `idempotencyKey`, so that it is safe to send again after a lost
+ * connection: a key of your choosing (8 to 100 letters, digits, `_`, `-`, `:` or `.`), new for each
+ * write you mean to make. Sent again with the same key and the same arguments while the key is kept
+ * (24 hours unless the hub says otherwise), the write is not made a second time: the answer is the
+ * record the first request wrote, as it stands now. The same key with other arguments is refused
+ * (CONFLICT, `extensions.reason: IDEMPOTENCY_KEY_REUSED`), as is a repeat that the first request,
+ * still running, does not finish in time for (`IDEMPOTENCY_KEY_IN_PROGRESS`). Keys are yours alone:
+ * another caller's key never answers your request.
+ */
 export type MutationIssueTradeLicenceArgs = {
+  idempotencyKey?: InputMaybe<Scalars['ID']['input']>;
   input: IssueTradeLicenceInput;
 };
 
 
+/**
+ * Every write takes an optional `idempotencyKey`, so that it is safe to send again after a lost
+ * connection: a key of your choosing (8 to 100 letters, digits, `_`, `-`, `:` or `.`), new for each
+ * write you mean to make. Sent again with the same key and the same arguments while the key is kept
+ * (24 hours unless the hub says otherwise), the write is not made a second time: the answer is the
+ * record the first request wrote, as it stands now. The same key with other arguments is refused
+ * (CONFLICT, `extensions.reason: IDEMPOTENCY_KEY_REUSED`), as is a repeat that the first request,
+ * still running, does not finish in time for (`IDEMPOTENCY_KEY_IN_PROGRESS`). Keys are yours alone:
+ * another caller's key never answers your request.
+ */
 export type MutationIssueVendingCertificateArgs = {
+  idempotencyKey?: InputMaybe<Scalars['ID']['input']>;
   input: IssueVendingCertificateInput;
 };
 

@@ -156,6 +156,16 @@ export type IssueVehiclePermitInput = {
   workerId: Scalars['ID']['input'];
 };
 
+/**
+ * Every write takes an optional `idempotencyKey`, so that it is safe to send again after a lost
+ * connection: a key of your choosing (8 to 100 letters, digits, `_`, `-`, `:` or `.`), new for each
+ * write you mean to make. Sent again with the same key and the same arguments while the key is kept
+ * (24 hours unless the hub says otherwise), the write is not made a second time: the answer is the
+ * record the first request wrote, as it stands now. The same key with other arguments is refused
+ * (CONFLICT, `extensions.reason: IDEMPOTENCY_KEY_REUSED`), as is a repeat that the first request,
+ * still running, does not finish in time for (`IDEMPOTENCY_KEY_IN_PROGRESS`). Keys are yours alone:
+ * another caller's key never answers your request.
+ */
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -180,17 +190,50 @@ export type Mutation = {
 };
 
 
+/**
+ * Every write takes an optional `idempotencyKey`, so that it is safe to send again after a lost
+ * connection: a key of your choosing (8 to 100 letters, digits, `_`, `-`, `:` or `.`), new for each
+ * write you mean to make. Sent again with the same key and the same arguments while the key is kept
+ * (24 hours unless the hub says otherwise), the write is not made a second time: the answer is the
+ * record the first request wrote, as it stands now. The same key with other arguments is refused
+ * (CONFLICT, `extensions.reason: IDEMPOTENCY_KEY_REUSED`), as is a repeat that the first request,
+ * still running, does not finish in time for (`IDEMPOTENCY_KEY_IN_PROGRESS`). Keys are yours alone:
+ * another caller's key never answers your request.
+ */
 export type MutationIssueDrivingLicenceArgs = {
+  idempotencyKey?: InputMaybe<Scalars['ID']['input']>;
   input: IssueDrivingLicenceInput;
 };
 
 
+/**
+ * Every write takes an optional `idempotencyKey`, so that it is safe to send again after a lost
+ * connection: a key of your choosing (8 to 100 letters, digits, `_`, `-`, `:` or `.`), new for each
+ * write you mean to make. Sent again with the same key and the same arguments while the key is kept
+ * (24 hours unless the hub says otherwise), the write is not made a second time: the answer is the
+ * record the first request wrote, as it stands now. The same key with other arguments is refused
+ * (CONFLICT, `extensions.reason: IDEMPOTENCY_KEY_REUSED`), as is a repeat that the first request,
+ * still running, does not finish in time for (`IDEMPOTENCY_KEY_IN_PROGRESS`). Keys are yours alone:
+ * another caller's key never answers your request.
+ */
 export type MutationIssuePsvBadgeArgs = {
+  idempotencyKey?: InputMaybe<Scalars['ID']['input']>;
   input: IssuePsvBadgeInput;
 };
 
 
+/**
+ * Every write takes an optional `idempotencyKey`, so that it is safe to send again after a lost
+ * connection: a key of your choosing (8 to 100 letters, digits, `_`, `-`, `:` or `.`), new for each
+ * write you mean to make. Sent again with the same key and the same arguments while the key is kept
+ * (24 hours unless the hub says otherwise), the write is not made a second time: the answer is the
+ * record the first request wrote, as it stands now. The same key with other arguments is refused
+ * (CONFLICT, `extensions.reason: IDEMPOTENCY_KEY_REUSED`), as is a repeat that the first request,
+ * still running, does not finish in time for (`IDEMPOTENCY_KEY_IN_PROGRESS`). Keys are yours alone:
+ * another caller's key never answers your request.
+ */
 export type MutationIssueVehiclePermitArgs = {
+  idempotencyKey?: InputMaybe<Scalars['ID']['input']>;
   input: IssueVehiclePermitInput;
 };
 

@@ -33,13 +33,23 @@ type Query {
   __CAMEL__Enrolment(id: ID!): __PASCAL__Enrolment @access(allow: ["*:officer", "*:service", "*:auditor"])
 }
 
+"""
+Every write takes an optional `idempotencyKey`, so that it is safe to send again after a lost
+connection: a key of your choosing (8 to 100 letters, digits, `_`, `-`, `:` or `.`), new for each
+write you mean to make. Sent again with the same key and the same arguments while the key is kept
+(24 hours unless the hub says otherwise), the write is not made a second time: the answer is the
+record the first request wrote, as it stands now. The same key with other arguments is refused
+(CONFLICT, `extensions.reason: IDEMPOTENCY_KEY_REUSED`), as is a repeat that the first request,
+still running, does not finish in time for (`IDEMPOTENCY_KEY_IN_PROGRESS`). Keys are yours alone:
+another caller's key never answers your request.
+"""
 type Mutation {
   """
   Enrols a registered worker in one of __TITLE__'s programmes, in a city within your
   jurisdiction. A worker holds at most one enrolment per programme. Labour must know the worker
   (as you see it).
   """
-  enrolIn__PASCAL__(input: EnrolIn__PASCAL__Input!): __PASCAL__Enrolment! @access(allow: ["__NAME__:officer", "__NAME__:service"])
+  enrolIn__PASCAL__(input: EnrolIn__PASCAL__Input!, idempotencyKey: ID): __PASCAL__Enrolment! @access(allow: ["__NAME__:officer", "__NAME__:service"])
 }
 
 "An urban informal worker, known to __TITLE__ only by the id Labour issued."

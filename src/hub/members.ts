@@ -5,14 +5,19 @@
  * environment (serve.ts); the in-process hub (stack.ts) starts them all side by side.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditLog } from '../../gateway/audit/log.js';
+import { AuditLog, type AuditLogOptions } from '../../gateway/audit/log.js';
+import type { RateLimits } from '../../gateway/rate-limit.js';
+import { auditWritingFromConfig } from '../../gateway/audit/setup.js';
+import type { AuditSigner } from '../../gateway/audit/signing.js';
 import { AUDIT_SUBGRAPH, serveAuditSubgraph } from '../../gateway/audit/index.js';
 import { REPORTS_SUBGRAPH, serveReportsSubgraph } from '../../gateway/reports/index.js';
 import { loadAgency } from '../../subgraphs/index.js';
 import type { AccessKeys } from '../shared/access/keys.js';
 import type { Purpose } from '../shared/access/purposes.js';
 import { sealUseMigration } from '../shared/access/replay.js';
+import { idempotencyKeyMigration } from '../shared/idempotency.js';
 import type { CallKind, MemberSeals } from '../shared/access/seal.js';
+import { config } from '../shared/config.js';
 import type { MemberDatabase } from '../shared/database-roles.js';
 import type { RunningHttpServer } from '../shared/http-server.js';
 import { openAgencyOrm, type AgencyOrm } from '../shared/orm.js';
@@ -75,7 +80,7 @@ export async function startAgency(options: {
   const database = await openAgencyOrm({
     database: options.database,
     entities: agency.entities,
-    migrations: [...agency.migrations, sealUseMigration],
+    migrations: [...agency.migrations, sealUseMigration, idempotencyKeyMigration],
     asOwner: demo ? (em) => seedIfEmpty(agency, em, demo, log) : undefined,
   });
   try {
@@ -104,14 +109,28 @@ async function seedIfEmpty(agency: AgencySubgraph<any>, em: EntityManager, demo:
   log(`  ${agency.title}: loaded demo data for ${demo.workers} workers in ${(elapsed / 1000).toFixed(1)} s`);
 }
 
-/** The access log's subgraph, reading the gateway's database (and migrating it). */
-export function startAudit(options: { database: MemberDatabase | string; seals: MemberSeals; listen: Listen }): Promise<RunningMember & { log: AuditLog }> {
-  return overAuditLog(AUDIT_SUBGRAPH, options.database, (log) => serveAuditSubgraph(log, options.seals, options.listen));
+/**
+ * The access log's subgraph, reading the gateway's database (and migrating it). It only reads, so
+ * it needs no audit-signing key; given one (the in-process hub), entries appended through its
+ * log are signed too.
+ */
+export function startAudit(options: { database: MemberDatabase | string; seals: MemberSeals; listen: Listen; signer?: AuditSigner }): Promise<RunningMember & { log: AuditLog }> {
+  return overAuditLog(AUDIT_SUBGRAPH, options.database, (log) => serveAuditSubgraph(log, options.seals, options.listen), { signer: options.signer });
 }
 
-/** A member serving over the access log (the audit subgraph reads it, the gateway appends to it), closing it with the server. */
-async function overAuditLog(name: string, database: MemberDatabase | string, serve: (log: AuditLog) => Promise<RunningHttpServer>): Promise<RunningMember & { log: AuditLog }> {
-  const log = await AuditLog.open(database);
+/**
+ * A member serving over the access log (the audit subgraph reads it, the gateway appends to it),
+ * closing it with the server: the log's last checkpoint is taken once the server has stopped.
+ */
+async function overAuditLog(name: string, database: MemberDatabase | string, serve: (log: AuditLog) => Promise<RunningHttpServer>, options: AuditLogOptions = {}): Promise<RunningMember & { log: AuditLog }> {
+  let log: AuditLog;
+  try {
+    log = await AuditLog.open(database, options);
+  } catch (error) {
+    options.signer?.close();
+    for (const sink of options.checkpoints ?? []) await sink.close().catch(() => {});
+    throw error;
+  }
   try {
     const server = await serve(log);
     return {
@@ -129,7 +148,8 @@ async function overAuditLog(name: string, database: MemberDatabase | string, ser
   }
 }
 
-export async function startReports(options: { seals: MemberSeals; listen: Listen; agencyUrl: (agency: string) => string }): Promise<RunningMember> {
+/** The reports service; `cellKeySecret` defaults to the configured one (REPORT_CELL_KEY_SECRET, or KEYS_DIR's). */
+export async function startReports(options: { seals: MemberSeals; listen: Listen; agencyUrl: (agency: string) => string; cellKeySecret?: Uint8Array }): Promise<RunningMember> {
   const server = await serveReportsSubgraph(options);
   return { name: REPORTS_SUBGRAPH, server, stop: () => server.stop() };
 }
@@ -144,11 +164,22 @@ export async function startGatewayMember(options: {
   subgraphUrls: Record<string, string>;
   timeoutMs: number;
   timeoutsMs: Record<string, number>;
+  /**
+   * How the access log is signed and checkpointed: the audit-signing key and checkpoint places
+   * (default: from the environment, AUDIT_SIGNING_KEY_FILE and AUDIT_CHECKPOINT_*).
+   */
+  audit?: AuditLogOptions;
+  /** Roles that run registered operations only (default REGISTERED_OPERATIONS_ONLY_ROLES). */
+  registeredOnlyRoles?: readonly string[];
+  /** Rate limits, counted in the access log's database (default `config.rateLimits`; `{}` for none). */
+  rateLimits?: RateLimits;
 }): Promise<RunningMember & { log: AuditLog }> {
   // Required here, not imported above: Apollo Gateway is the heaviest import, and no agency's process needs it.
   const { startGateway } = require('../../gateway/server.js') as typeof import('../../gateway/server.js');
+  const { withRateLimiter } = require('../../gateway/rate-limit.js') as typeof import('../../gateway/rate-limit.js');
+  const auditOptions = options.audit ?? (await auditWritingFromConfig());
   return overAuditLog(GATEWAY, options.database, (audit) =>
-    startGateway({
+    withRateLimiter(options.database, options.rateLimits ?? config.rateLimits, (rateLimiter) => startGateway({
       supergraphFile: options.supergraphFile,
       subgraphUrls: options.subgraphUrls,
       timeoutMs: options.timeoutMs,
@@ -159,6 +190,9 @@ export async function startGatewayMember(options: {
       signer: options.seals.signer,
       purposes: options.purposes,
       audit,
-    }),
+      registeredOnlyRoles: options.registeredOnlyRoles,
+      rateLimiter,
+    })),
+    auditOptions,
   );
 }

@@ -11,7 +11,8 @@
  *   reports       <AGENCY>_SUBGRAPH_URL for each agency it asks (default: the registry's URLs)
  *   gateway       the audit variables; AUTH_JWKS_FILE or AUTH_JWKS_URL, AUTH_ISSUER, AUTH_AUDIENCE;
  *                 <MEMBER>_SUBGRAPH_URL overrides; SUBGRAPH_TIMEOUT_MS, REPORT_TIMEOUT_MS,
- *                 GATEWAY_REPLICAS (replicas sharing PORT), PURPOSES, SUPERGRAPH_FILE
+ *                 GATEWAY_REPLICAS (replicas sharing PORT), PURPOSES, SUPERGRAPH_FILE;
+ *                 RATE_LIMIT_PER_SUBJECT, RATE_LIMIT_PER_AGENCY, RATE_LIMIT_CONFLICTS
  *
  * A misconfigured process refuses to start with one line naming the variable or file to fix.
  */

@@ -5,6 +5,12 @@
  * single-process comparison start it here; `npm start` runs the members as separate processes
  * (processes.ts).
  */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { checkpointDatabase, checkpointFile, type CheckpointSink } from '../../gateway/audit/checkpoints.js';
+import { inMemoryAuditSigner } from '../../gateway/audit/signing.js';
 import type { AccessKeys } from '../shared/access/keys.js';
 import { configuredPurposes } from '../shared/access/purposes.js';
 import type { MemberSeals } from '../shared/access/seal.js';
@@ -16,6 +22,7 @@ import type { DemoSize } from '../shared/seeding.js';
 import { hubAgencyNames, readSupergraphConfig, SUPERGRAPH_FILE } from '../shared/supergraph.js';
 import { AUDIT_SUBGRAPH } from '../../gateway/audit/index.js';
 import type { AuditLog } from '../../gateway/audit/log.js';
+import type { RateLimits } from '../../gateway/rate-limit.js';
 import { REPORTS_SUBGRAPH } from '../../gateway/reports/index.js';
 import { inMemorySeals } from './member-keys.js';
 import { GATEWAY, memberNames, registryPort, startAgency, startAudit, startGatewayMember, startReports, type RunningAgency, type RunningMember } from './members.js';
@@ -39,6 +46,18 @@ export interface StackOptions {
   reportsPort?: number;
   /** The supergraph the gateway serves and watches for changes (default SUPERGRAPH_FILE). */
   supergraphFile?: string;
+  /** The reports' cell-key secret (src/shared/cell-key.ts); fresh random bytes, in memory, when left out. */
+  cellKeySecret?: Uint8Array;
+  /** Roles the gateway lets run registered operations only (default REGISTERED_OPERATIONS_ONLY_ROLES). */
+  registeredOnlyRoles?: readonly string[];
+  /**
+   * The access log's signing, for this hub alone: an audit-signing key made in memory, its public
+   * keys and the checkpoint file written to `dir` (default: a temporary folder, removed on stop),
+   * checkpoints also to `checkpointDatabaseUrl`, every `checkpointSeconds` (default AUDIT_CHECKPOINT_SECONDS).
+   */
+  audit?: { dir?: string; checkpointDatabaseUrl?: string; checkpointSeconds?: number };
+  /** The gateway's rate limits (default `config.rateLimits`; `{}` for none). */
+  rateLimits?: RateLimits;
   log?: (line: string) => void;
 }
 
@@ -46,13 +65,29 @@ export interface RunningStack {
   gatewayUrl: string;
   subgraphs: Map<AgencyName, RunningAgency>;
   gateway: RunningHttpServer;
-  audit: { log: AuditLog; server: RunningHttpServer };
+  audit: {
+    log: AuditLog;
+    server: RunningHttpServer;
+    /** The gateway's own log: it signs what it appends and takes the checkpoints (`writer.checkpoint()`). */
+    writer: AuditLog;
+    /** What a verifier needs (AUDIT_PUBLIC_KEYS_FILE, AUDIT_CHECKPOINT_FILE, AUDIT_CHECKPOINT_DATABASE_URL). */
+    publicKeysFile: string;
+    checkpointFile: string;
+    checkpointDatabaseUrl?: string;
+  };
   reports: RunningHttpServer;
   keys: AccessKeys;
   /** Each member's key and trust list: tests seal calls as a member would. */
   seals: Map<string, MemberSeals>;
+  /** The reports' cell-key secret: tests work out the perturbed figures a report must show. */
+  cellKeySecret: Uint8Array;
   /** Each database's roles, by owning member (the agencies, `gateway`): tests read and tamper as the owner. */
   databases: Map<string, MemberDatabase>;
+  /**
+   * One more gateway on this hub's database and agencies, on a free port, as a replica runs
+   * (what replicas share: the access log, the rate limits); stopped with the hub.
+   */
+  startGatewayReplica(options?: { rateLimits?: RateLimits }): Promise<RunningMember>;
   stop(): Promise<void>;
 }
 
@@ -61,13 +96,22 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const host = options.host ?? config.host;
   const databases = await locateDatabases({ embedded: options.embedded, databaseUrl: options.databaseUrl });
   const seals = await inMemorySeals(memberNames());
+  // Like the members' keys, the cell-key secret of a hub in one process lives in memory only.
+  const cellKeySecret = options.cellKeySecret ?? randomBytes(32);
   const sealsOf = (member: string) => seals.get(member)!;
   const subgraphs: RunningStack['subgraphs'] = new Map();
   const memberDatabases = new Map<string, MemberDatabase>();
   const started: RunningMember[] = [];
+  // The access log's signing key lives in memory; verifiers read its public half from a file.
+  const auditDir = options.audit?.dir ?? mkdtempSync(path.join(os.tmpdir(), 'worker-graph-audit-'));
+  mkdirSync(auditDir, { recursive: true });
+  const auditSigning = inMemoryAuditSigner();
+  const auditFiles = { publicKeysFile: path.join(auditDir, 'signing.jwks.json'), checkpointFile: path.join(auditDir, 'checkpoints.jsonl') };
+  writeFileSync(auditFiles.publicKeysFile, JSON.stringify(auditSigning.jwks, null, 2));
   const stop = async () => {
     for (const member of started.reverse()) await member.stop();
     await databases.close();
+    if (!options.audit?.dir) rmSync(auditDir, { recursive: true, force: true });
   };
   // Each member's database with its two roles: migrations as the owner, the service as the runtime role.
   const databaseOf = async (member: string) => {
@@ -97,12 +141,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       }),
     );
     const gatewayDatabase = await databaseOf(GATEWAY);
-    const audit = await startAudit({ database: gatewayDatabase, seals: sealsOf(AUDIT_SUBGRAPH), listen: { port: options.auditPort ?? registryPort(AUDIT_SUBGRAPH), host } });
+    const audit = await startAudit({ database: gatewayDatabase, seals: sealsOf(AUDIT_SUBGRAPH), listen: { port: options.auditPort ?? registryPort(AUDIT_SUBGRAPH), host }, signer: auditSigning.signer });
     started.push(audit);
     // Reports ask each agency where it ended up listening, or at its registered URL.
     const registered = new Map(readSupergraphConfig().map((entry) => [entry.name, entry.url]));
     const agencyUrl = (name: string) => subgraphs.get(name)?.server.url ?? registered.get(name) ?? name;
-    const reports = await startReports({ seals: sealsOf(REPORTS_SUBGRAPH), listen: { port: options.reportsPort ?? registryPort(REPORTS_SUBGRAPH), host }, agencyUrl });
+    const reports = await startReports({ seals: sealsOf(REPORTS_SUBGRAPH), listen: { port: options.reportsPort ?? registryPort(REPORTS_SUBGRAPH), host }, agencyUrl, cellKeySecret });
     started.push(reports);
     const gateway = await startGatewayMember({
       database: gatewayDatabase,
@@ -118,17 +162,52 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       },
       timeoutMs: config.subgraphTimeoutMs,
       timeoutsMs: { [REPORTS_SUBGRAPH]: config.reportTimeoutMs },
+      registeredOnlyRoles: options.registeredOnlyRoles,
+      rateLimits: options.rateLimits,
+      audit: {
+        signer: auditSigning.signer,
+        checkpoints: [
+          checkpointFile(auditFiles.checkpointFile),
+          ...(options.audit?.checkpointDatabaseUrl ? [await checkpointDatabase(options.audit.checkpointDatabaseUrl)] : []),
+        ] satisfies CheckpointSink[],
+        checkpointSeconds: options.audit?.checkpointSeconds ?? config.auditCheckpointSeconds,
+      },
     });
     started.push(gateway);
+    const startGatewayReplica = async (replicaOptions: { rateLimits?: RateLimits } = {}) => {
+      const replica = await startGatewayMember({
+        database: gatewayDatabase,
+        seals: sealsOf(GATEWAY),
+        listen: { port: 0, host },
+        keys: options.keys,
+        purposes: configuredPurposes(),
+        supergraphFile: options.supergraphFile ?? SUPERGRAPH_FILE,
+        subgraphUrls: {
+          ...Object.fromEntries([...subgraphs].map(([name, { server }]) => [name, server.url])),
+          [AUDIT_SUBGRAPH]: audit.server.url,
+          [REPORTS_SUBGRAPH]: reports.server.url,
+        },
+        timeoutMs: config.subgraphTimeoutMs,
+        timeoutsMs: { [REPORTS_SUBGRAPH]: config.reportTimeoutMs },
+        registeredOnlyRoles: options.registeredOnlyRoles,
+        rateLimits: replicaOptions.rateLimits ?? options.rateLimits,
+        // The same signing key; the first gateway takes the checkpoints.
+        audit: { signer: auditSigning.signer },
+      });
+      started.push(replica);
+      return replica;
+    };
     return {
       gatewayUrl: gateway.server.url,
       subgraphs,
       gateway: gateway.server,
-      audit: { log: audit.log, server: audit.server },
+      audit: { log: audit.log, server: audit.server, writer: gateway.log, ...auditFiles, checkpointDatabaseUrl: options.audit?.checkpointDatabaseUrl },
       reports: reports.server,
       keys: options.keys,
       seals,
+      cellKeySecret,
       databases: memberDatabases,
+      startGatewayReplica,
       stop,
     };
   } catch (error) {

@@ -16,11 +16,13 @@ import type { AgencyName } from './config.js';
 import { disclosurePlugin } from './disclosure.js';
 import { ErrorCode, formatError } from './errors.js';
 import { serveGraphQL, type ExtraRoute, type RunningHttpServer } from './http-server.js';
+import { idempotentMutations } from './idempotency.js';
 import { databaseReachable, type AgencyOrm } from './orm.js';
 import { Metrics } from './metrics.js';
 import type { DemoPopulation } from './demo/population.js';
 import type { Writer } from './history.js';
 import { statisticsRoute, type AgencyStatistics } from './statistics.js';
+import { contractPlugin } from './validation.js';
 import { IDENTITY_AGENCY, isWorkerLookup, type WorkerDirectory } from './worker-directory.js';
 
 /** What a resolver of any agency receives: the caller, its own request-scoped ORM fork and loaders. */
@@ -84,11 +86,12 @@ export async function serveFederatedSubgraph<TContext extends AccessContext>(opt
   const metrics = new Metrics(options.name);
   const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }]);
   const apollo = new ApolloServer<TContext>({
-    schema: enforceAccess(schema, options.typeDefs),
+    schema: enforceAccess(schema, options.typeDefs, { member: options.name }),
     includeStacktraceInErrorResponses: false,
     formatError,
     // Per-field traces are for Apollo's hosted studio, which we do not use; they cost time per request.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), metrics.plugin(), disclosurePlugin<TContext>()],
+    // contractPlugin: input hygiene before any resolver, and the status the gateway expects (validation.ts).
+    plugins: [ApolloServerPluginInlineTraceDisabled(), metrics.plugin(), disclosurePlugin<TContext>(), contractPlugin<TContext>('subgraph')],
   });
   const accepts = options.accepts ?? ['graphql'];
   return serveGraphQL({
@@ -122,10 +125,15 @@ export async function serveSubgraph<Loaders>(
   workersFor: (caller: Caller) => WorkerDirectory,
 ): Promise<RunningHttpServer> {
   const receiver = sealReceiver(seals, database);
+  // Every mutation takes an idempotencyKey (idempotency.ts): a keyed write runs, loaders and all,
+  // in the transaction that records its key.
+  const resolvers = idempotentMutations<object, AgencyContext<Loaders>>(agency.resolvers, {
+    within: (context, tx) => ({ ...context, em: tx, loaders: agency.createLoaders(tx, context.caller) }),
+  });
   return serveFederatedSubgraph<AgencyContext<Loaders>>({
     name: agency.name,
     typeDefs: agency.typeDefs,
-    resolvers: agency.resolvers,
+    resolvers,
     seals: receiver,
     accepts: agency.name === IDENTITY_AGENCY ? ['graphql', 'worker-lookup'] : ['graphql'],
     listen,

@@ -9,6 +9,7 @@ import pg from 'pg';
 import type { Caller } from '../../src/shared/access/caller';
 import { SEAL_HEADER, sealCall, type CallKind } from '../../src/shared/access/seal';
 import { PURPOSE_HEADER } from '../../gateway/authenticate';
+import type { RateLimits } from '../../gateway/rate-limit';
 
 export const TEST_SEED = 2024;
 export const TEST_WORKERS = 500;
@@ -28,10 +29,19 @@ export interface TestStack extends RunningStack {
 /**
  * The suite's default caller is a national officer of `as.agency` holding the write scope: each
  * agency's tests write that agency's records. Access rules get tests of their own.
+ *
+ * `registeredOnlyRoles`: the roles the gateway lets run registered operations only. None by
+ * default here, unlike the hub's default (REGISTERED_OPERATIONS_ONLY_ROLES: analyst, service):
+ * most suites test what each role may read, and write, with operations of their own, which the
+ * subgraphs check whatever the gateway lets through. A suite whose callers are real clients
+ * sending registered operations (the dashboard, the report scripts) or that tests the rule
+ * itself (guards.test.ts) passes `config.registeredOperationsOnlyRoles`.
+ *
+ * `rateLimits`: none by default (RATE_LIMIT_* do not apply to a test stack); rate-limit.test.ts sets low ones.
  */
 export async function startTestStack(
   suite: string,
-  options: { workers?: number; as?: CallerSpec; supergraphFile?: string } = {},
+  options: { workers?: number; as?: CallerSpec; supergraphFile?: string; registeredOnlyRoles?: readonly string[]; rateLimits?: RateLimits } = {},
 ): Promise<TestStack> {
   const base = process.env.DATABASE_URL;
   if (!base) throw new Error('DATABASE_URL is not set: run the tests through jest, whose global setup provides one.');
@@ -47,6 +57,9 @@ export async function startTestStack(
     reportsPort: 0,
     keys,
     supergraphFile: options.supergraphFile,
+    registeredOnlyRoles: options.registeredOnlyRoles ?? [],
+    // No rate limits unless the suite sets its own (rate-limit.test.ts): suites send bursts.
+    rateLimits: options.rateLimits ?? {},
     demo: { seed: TEST_SEED, workers: options.workers ?? TEST_WORKERS },
   });
   const defaults: TokenRequest = {

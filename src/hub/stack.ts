@@ -148,21 +148,26 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const agencyUrl = (name: string) => subgraphs.get(name)?.server.url ?? registered.get(name) ?? name;
     const reports = await startReports({ seals: sealsOf(REPORTS_SUBGRAPH), listen: { port: options.reportsPort ?? registryPort(REPORTS_SUBGRAPH), host }, agencyUrl, cellKeySecret });
     started.push(reports);
-    const gateway = await startGatewayMember({
-      database: gatewayDatabase,
-      seals: sealsOf(GATEWAY),
-      listen: { port: options.gatewayPort ?? config.gatewayPort, host },
-      keys: options.keys,
-      purposes: configuredPurposes(),
-      supergraphFile: options.supergraphFile ?? SUPERGRAPH_FILE,
-      subgraphUrls: {
-        ...Object.fromEntries([...subgraphs].map(([name, { server }]) => [name, server.url])),
-        [AUDIT_SUBGRAPH]: audit.server.url,
-        [REPORTS_SUBGRAPH]: reports.server.url,
-      },
-      timeoutMs: config.subgraphTimeoutMs,
-      timeoutsMs: { [REPORTS_SUBGRAPH]: config.reportTimeoutMs },
-      registeredOnlyRoles: options.registeredOnlyRoles,
+    /** A gateway over these members: the first one, and any replica a test adds beside it. */
+    const gatewayOver = (listenPort: number, rest: Pick<Parameters<typeof startGatewayMember>[0], 'rateLimits' | 'audit'>) =>
+      startGatewayMember({
+        database: gatewayDatabase,
+        seals: sealsOf(GATEWAY),
+        listen: { port: listenPort, host },
+        keys: options.keys,
+        purposes: configuredPurposes(),
+        supergraphFile: options.supergraphFile ?? SUPERGRAPH_FILE,
+        subgraphUrls: {
+          ...Object.fromEntries([...subgraphs].map(([name, { server }]) => [name, server.url])),
+          [AUDIT_SUBGRAPH]: audit.server.url,
+          [REPORTS_SUBGRAPH]: reports.server.url,
+        },
+        timeoutMs: config.subgraphTimeoutMs,
+        timeoutsMs: { [REPORTS_SUBGRAPH]: config.reportTimeoutMs },
+        registeredOnlyRoles: options.registeredOnlyRoles,
+        ...rest,
+      });
+    const gateway = await gatewayOver(options.gatewayPort ?? config.gatewayPort, {
       rateLimits: options.rateLimits,
       audit: {
         signer: auditSigning.signer,
@@ -175,25 +180,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     });
     started.push(gateway);
     const startGatewayReplica = async (replicaOptions: { rateLimits?: RateLimits } = {}) => {
-      const replica = await startGatewayMember({
-        database: gatewayDatabase,
-        seals: sealsOf(GATEWAY),
-        listen: { port: 0, host },
-        keys: options.keys,
-        purposes: configuredPurposes(),
-        supergraphFile: options.supergraphFile ?? SUPERGRAPH_FILE,
-        subgraphUrls: {
-          ...Object.fromEntries([...subgraphs].map(([name, { server }]) => [name, server.url])),
-          [AUDIT_SUBGRAPH]: audit.server.url,
-          [REPORTS_SUBGRAPH]: reports.server.url,
-        },
-        timeoutMs: config.subgraphTimeoutMs,
-        timeoutsMs: { [REPORTS_SUBGRAPH]: config.reportTimeoutMs },
-        registeredOnlyRoles: options.registeredOnlyRoles,
-        rateLimits: replicaOptions.rateLimits ?? options.rateLimits,
-        // The same signing key; the first gateway takes the checkpoints.
-        audit: { signer: auditSigning.signer },
-      });
+      // The same signing key; the first gateway takes the checkpoints.
+      const replica = await gatewayOver(0, { rateLimits: replicaOptions.rateLimits ?? options.rateLimits, audit: { signer: auditSigning.signer } });
       started.push(replica);
       return replica;
     };

@@ -12,8 +12,8 @@
  *    caller was rate limited, and nobody else was;
  *  - the access log verifies (`npm run audit:verify`);
  *
- * and prints the figures: requests, refusals by reason, read latency (p50, p99), and each member's
- * memory before and after. Exit 0 when every check holds, 1 when one does not.
+ * and prints the figures: a canary read's latency alone and under attack, requests, refusals by
+ * reason, read latency (p50, p99), and each member's memory before and after. Exit 0 when every check holds, 1 when one does not.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -155,6 +155,26 @@ async function main(): Promise<number> {
     const firstAmount = 70_000; // above any demo deposit, so the soak's own are told apart
     const today = new Date().toISOString().slice(0, 10);
 
+    // The canary: one worker read at a time, for a few seconds alone, then while two attackers
+    // send the attacks below back to back. Separate processes, as deployed: the attacks cost
+    // the gateway's parser and validation, and nothing else.
+    const canaryHeaders = await reader(98);
+    const canary = async (ms: number) => {
+      const times: number[] = [];
+      for (const until = Date.now() + ms; Date.now() < until; ) times.push((await ask(WORKER, { id: 'W-0000002' }, canaryHeaders)).ms);
+      return times;
+    };
+    await canary(1_000); // warm
+    const canaryAlone = await canary(4_000);
+    let attacking = true;
+    const canaryAttacks: Answer[] = [];
+    const attackers = Array.from({ length: 2 }, async (_, lane) => {
+      for (let i = lane; attacking; i++) canaryAttacks.push(await ask(Object.values(ATTACKS)[i % 2], {}, attacker));
+    });
+    const canaryAttacked = await canary(4_000);
+    attacking = false;
+    await Promise.all(attackers);
+
     const memoryBefore = Object.fromEntries(memberNames().map((name) => [name, residentMb(running.processes.get(name)!.pid)]));
     const reads: Answer[] = [];
     const attacks: (Answer & { attack: string })[] = [];
@@ -252,6 +272,7 @@ async function main(): Promise<number> {
       if (!ok && count !== 0) problems.push(`deposit ${deposit.amount} was refused (${deposit.answer.codes.join(', ') || 'no answer'}) but is stored ${count} times`);
     }
     for (const amount of stored.keys()) if (!deposits.some((deposit) => deposit.amount === amount)) problems.push(`a deposit of ${amount} appeared that nobody sent`);
+    if (canaryAttacks.some((attack) => !attack.codes.includes('BAD_USER_INPUT'))) problems.push('an attack sent beside the canary was not refused as BAD_USER_INPUT');
     const unrefused = attacks.filter((attack) => !attack.codes.includes('BAD_USER_INPUT') && !attack.lost && attack.status !== 503);
     if (unrefused.length) problems.push(`${unrefused.length} attacks were not refused as BAD_USER_INPUT (first: ${unrefused[0].attack}, status ${unrefused[0].status}, ${unrefused[0].codes.join(', ')})`);
     if (!acknowledged.length) problems.push('no deposit was acknowledged at all');
@@ -282,6 +303,10 @@ async function main(): Promise<number> {
     for (const event of events) console.log(`  ${event}`);
     console.log(`requests: ${reads.length} reads (${fullReads.length} complete), ${deposits.length} deposits (${acknowledged.length} acknowledged, ${retried.length} sent again), ${attacks.length} attacks, ${flood.length} flood requests (${throttled.length} refused 429)`);
     console.log(`read latency: p50 ${percentile(reads.map((r) => r.ms), 50)} ms, p99 ${percentile(reads.map((r) => r.ms), 99)} ms (complete answers: p50 ${percentile(fullReads.map((r) => r.ms), 50)} ms, p99 ${percentile(fullReads.map((r) => r.ms), 99)} ms)`);
+    console.log(
+      `canary (worker by id, one at a time): p50 ${percentile(canaryAlone, 50)} ms, p99 ${percentile(canaryAlone, 99)} ms alone; ` +
+        `p50 ${percentile(canaryAttacked, 50)} ms, p99 ${percentile(canaryAttacked, 99)} ms while two attackers sent ${canaryAttacks.length} attacks back to back`,
+    );
     console.log(`attack refusal: p50 ${percentile(attacks.map((a) => a.ms), 50)} ms, p99 ${percentile(attacks.map((a) => a.ms), 99)} ms`);
     console.log('errors and refusals by code/reason:');
     for (const [label, count] of [...reasons].sort((a, b) => b[1] - a[1])) console.log(`  ${String(count).padStart(6)}  ${label}`);

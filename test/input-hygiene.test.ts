@@ -173,6 +173,9 @@ describe('text with a NUL, a lone surrogate or a control character', () => {
   test('in any text argument of any mutation, is BAD_USER_INPUT naming the field, before any agency is called; the log shows none of what was sent', async () => {
     const cases = mutationCases();
     let checked = 0;
+    const startedEntries = async () =>
+      Number((await stack.audit.log.fork().getConnection().execute(`select count(*) as n from access_log where outcome = 'started'`))[0].n);
+    const startedBefore = await startedEntries();
     const log = await serverLog(async () => {
       for (const mutation of cases) {
         for (const leaf of mutation.leaves) {
@@ -194,6 +197,8 @@ describe('text with a NUL, a lone surrogate or a control character', () => {
       }
     });
     expect(checked).toBeGreaterThanOrEqual(3 * 40);
+    // Refused before the field check admitted them: no mutation got a 'started' entry.
+    expect(await startedEntries()).toBe(startedBefore);
     expect(log).not.toContain('Sentinel');
     expect(log).not.toContain(SENT_PHONE);
   });

@@ -5,10 +5,10 @@
  *    before Apollo reads the request;
  * 2. operation limits (limits.ts): the token limit while parsing, then depth, aliases, root
  *    fields, directives and cost as validation rules;
- * 3. on the resolved operation: introspection by role (introspection.ts), then registered
- *    operations only for the roles that must, and only then the step they guard (the field
- *    check), so a refused operation is never admitted and never gets a mutation's 'started'
- *    access-log entry.
+ * 3. on the resolved operation: introspection by role (introspection.ts), the input check
+ *    (control characters, lone surrogates: validation.ts), then registered operations only for
+ *    the roles that must, and only then the step they guard (the field check), so a refused
+ *    operation is never admitted and never gets a mutation's 'started' access-log entry.
  *
  * Each refusal is an ordinary GraphQL error response, so the access-log plugin writes its entry.
  */
@@ -18,6 +18,7 @@ import type { GraphQLError, ParseOptions, ValidationRule } from 'graphql';
 import { ROLES, type Role } from '../../src/shared/access/caller.js';
 import { config } from '../../src/shared/config.js';
 import { ConfigError } from '../../src/shared/errors.js';
+import { checkOperationText } from '../../src/shared/validation.js';
 import type { GatewayContext } from '../data-source.js';
 import { checkIntrospection, withoutSuggestions } from './introspection.js';
 import { defaultLimits, isLimitRefusal, limitError, limitRules, tokenLimitError, type LimitReason, type OperationLimits } from './limits.js';
@@ -74,6 +75,7 @@ export function operationGuards(options: GuardOptions = {}): OperationGuards {
           ...inner,
           async didResolveOperation(resolved) {
             checkIntrospection(resolved.document, role, introspectionRoles);
+            checkOperationText(resolved.schema, resolved.document, resolved.request.variables, resolved.operationName);
             if (restricted && !documents.isRegistered(resolved.source, resolved.document)) throw operationNotRegistered(true);
             await inner?.didResolveOperation?.(resolved);
           },

@@ -163,7 +163,9 @@ export function checkOperationText(schema: GraphQLSchema, document: DocumentNode
 /**
  * The input and error contract as one Apollo Server plugin, the same for the gateway and every
  * subgraph (a direct caller of a subgraph meets it too):
- *  - input hygiene (checkOperationText) once the operation is known, before anything runs;
+ *  - input hygiene (checkOperationText) once the operation is known, before anything runs (at
+ *    the gateway the guards run it, before the field check admits the operation, so that a
+ *    refused mutation never gets a 'started' access-log entry);
  *  - the HTTP status: a `subgraph` answers 200 whenever it ran the operation, since its errors
  *    ride in the body for the gateway to pass on (a resolver's FORBIDDEN must not turn the
  *    answer into a failed fetch); the `gateway` answers 403 when a refusal (FORBIDDEN) is all the
@@ -174,7 +176,7 @@ export function contractPlugin<TContext extends BaseContext>(side: 'gateway' | '
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, request, operationName }) {
-          checkOperationText(schema, document, request.variables, operationName);
+          if (side === 'subgraph') checkOperationText(schema, document, request.variables, operationName);
         },
         async willSendResponse({ response }) {
           if (response.body.kind !== 'single') return;

@@ -16,7 +16,7 @@ import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import pg from 'pg';
 import type { Rate } from '../src/shared/config.js';
-import type { MemberDatabase } from '../src/shared/database-roles.js';
+import { lockedTransaction, type MemberDatabase } from '../src/shared/database-roles.js';
 import { ErrorCode } from '../src/shared/errors.js';
 import { IdempotencyReason } from '../src/shared/idempotency.js';
 import type { RunningHttpServer } from '../src/shared/http-server.js';
@@ -56,8 +56,6 @@ interface Bucket {
 }
 
 const TABLE = 'rate_limit_window';
-/** Taken by whoever changes grants in a member's database (as database-roles.ts does). */
-const PRIVILEGES_LOCK = 'worker_graph.privileges';
 const SWEEP_EVERY_MS = 60_000;
 /** A database that does not answer within this lets the request through (the access log still decides). */
 const QUERY_TIMEOUT_MS = 1_000;
@@ -104,25 +102,15 @@ export class RateLimiter {
    */
   static async open(database: MemberDatabase | string, limits: RateLimits, options: { now?: () => number } = {}): Promise<RateLimiter> {
     const { ownerUrl, runtimeUrl } = typeof database === 'string' ? { ownerUrl: database, runtimeUrl: database } : database;
-    const owner = new pg.Client({ connectionString: ownerUrl });
-    await owner.connect();
-    try {
-      await owner.query('begin');
-      // Replicas start side by side: one creates the table, the others wait and find it.
-      await owner.query('select pg_advisory_xact_lock(hashtext($1))', [PRIVILEGES_LOCK]);
+    // Replicas start side by side: one creates the table, the others wait and find it.
+    await lockedTransaction(ownerUrl, async (owner) => {
       await owner.query(CREATE_TABLE);
       const runtimeRole = decodeURIComponent(new URL(runtimeUrl).username);
       const ownerRole = decodeURIComponent(new URL(ownerUrl).username);
       if (runtimeRole && runtimeRole !== ownerRole) {
         await owner.query(`grant select, insert, update, delete on ${TABLE} to ${pg.escapeIdentifier(runtimeRole)}`);
       }
-      await owner.query('commit');
-    } catch (error) {
-      await owner.query('rollback').catch(() => {});
-      throw error;
-    } finally {
-      await owner.end();
-    }
+    });
     const pool = new pg.Pool({
       connectionString: runtimeUrl,
       max: 10,

@@ -139,7 +139,7 @@ async function takeOverPublicSchema(adminUrl: string, owner: string): Promise<vo
  * Runs `work` in one transaction on its own connection, holding the database's privileges lock:
  * two processes granting at once otherwise fail with "tuple concurrently updated".
  */
-async function lockedTransaction(url: string, work: (client: pg.Client) => Promise<void>): Promise<void> {
+export async function lockedTransaction(url: string, work: (client: pg.Client) => Promise<void>): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -25,6 +25,7 @@ import { config } from './config.js';
 import { badInput, describeForLog, ErrorCode, subgraphUnavailable } from './errors.js';
 import type { ExtraRoute } from './http-server.js';
 import { parseIsoDate } from './scalars.js';
+import { encodedFact, mayUseFact, type FactDeclaration, type FactQuery, type FactScope } from './facts.js';
 
 export const STATISTICS_PATH = '/statistics';
 const MAX_BODY_BYTES = 100_000;
@@ -54,12 +55,19 @@ export interface AgencyStatistics {
    * report service counts and perturbs; the agency validates the parameters (BAD_USER_INPUT).
    */
   tables: Record<string, (scope: StatisticsScope, params: Record<string, unknown>) => Promise<unknown[]>>;
+  /**
+   * The facts this agency publishes for the scheme rules (src/shared/facts.ts), one query each,
+   * named as the fields of `Worker.<agency>Facts` in its schema (checked at start-up).
+   */
+  facts?: Record<string, FactQuery>;
 }
 
 export interface StatisticsRequest {
   asOf: string;
   sets?: string[];
   tables?: { name: string; params?: Record<string, unknown> }[];
+  /** Facts by name, for the listed workers (ids) or for every worker of the agency's records. */
+  facts?: { names: string[]; workers?: string[] };
 }
 
 export interface StatisticsAnswer {
@@ -67,6 +75,10 @@ export interface StatisticsAnswer {
   sets: Record<string, string>;
   /** One answer per requested table, in request order. */
   tables: unknown[][];
+  /** Each asked fact the caller may use, encoded (src/shared/facts.ts `decodeFact`). */
+  facts?: Record<string, string>;
+  /** Asked facts the agency's policy does not let this caller use: answered by name only. */
+  deniedFacts?: string[];
 }
 
 // ---- Bitsets over worker numbers -------------------------------------------------------------
@@ -123,6 +135,8 @@ export function statisticsRoute(options: {
   statistics: AgencyStatistics;
   seals: SealReceiver;
   em: () => EntityManager;
+  /** The facts the agency's schema declares, with their policies (src/shared/facts.ts). */
+  facts?: FactDeclaration[];
 }): ExtraRoute {
   return async (req, res) => {
     if (new URL(req.url ?? '/', 'http://localhost').pathname !== STATISTICS_PATH) return false;
@@ -131,18 +145,28 @@ export function statisticsRoute(options: {
       const raw = await readSmallBody(req);
       const { caller } = await openSeal(options.seals, req.headers[SEAL_HEADER], raw, ['statistics']);
       requireScope(caller, 'read');
-      const request = parseRequest(raw, options.statistics);
+      const request = parseRequest(raw, options.statistics, options.facts ?? []);
       // Each question on its own connection, in parallel: they are independent reads.
       const scope = (): StatisticsScope => ({ em: options.em(), caller, asOf: request.asOf });
       const names = [...new Set(request.sets ?? [])];
-      const [sets, tables] = await Promise.all([
+      const asked = (request.facts?.names ?? []).map((name) => (options.facts ?? []).find((fact) => fact.name === name)!);
+      const usable = [...new Set(asked)].filter((fact) => mayUseFact(fact, caller));
+      const [sets, tables, facts] = await Promise.all([
         Promise.all(names.map(async (name) => {
           const own = scope();
           return encodeWorkerSet(await workerNumbers(own.em, options.statistics.workerSets[name](own)));
         })),
         Promise.all((request.tables ?? []).map((table) => options.statistics.tables[table.name](scope(), table.params ?? {}))),
+        Promise.all(usable.map((fact) => {
+          const own: FactScope = { ...scope(), workers: request.facts?.workers };
+          return encodedFact(own.em, fact, options.statistics.facts![fact.name](own));
+        })),
       ]);
       const answer: StatisticsAnswer = { sets: Object.fromEntries(names.map((name, i) => [name, sets[i]])), tables };
+      if (request.facts) {
+        answer.facts = Object.fromEntries(usable.map((fact, i) => [fact.name, facts[i]]));
+        answer.deniedFacts = [...new Set(asked.filter((fact) => !usable.includes(fact)).map((fact) => fact.name))];
+      }
       send(res, 200, answer);
     } catch (error) {
       const known = error instanceof GraphQLError && typeof error.extensions.code === 'string';
@@ -156,7 +180,11 @@ export function statisticsRoute(options: {
   };
 }
 
-function parseRequest(raw: string, statistics: AgencyStatistics): StatisticsRequest {
+/** The most workers one fact question may name: a page of a worklist or a batch of the graph's. */
+const MAX_FACT_WORKERS = 1000;
+const WORKER_ID = /^W-\d{7}$/;
+
+function parseRequest(raw: string, statistics: AgencyStatistics, facts: FactDeclaration[]): StatisticsRequest {
   let body: StatisticsRequest;
   try {
     body = JSON.parse(raw) as StatisticsRequest;
@@ -169,6 +197,18 @@ function parseRequest(raw: string, statistics: AgencyStatistics): StatisticsRequ
   }
   for (const table of body.tables ?? []) {
     if (!Object.hasOwn(statistics.tables, table?.name)) throw badInput(`No table named ${table?.name}.`, 'tables');
+  }
+  if (body.facts !== undefined) {
+    const { names, workers } = body.facts ?? {};
+    if (!Array.isArray(names)) throw badInput('facts.names must be a list of fact names.', 'facts');
+    for (const name of names) {
+      if (!facts.some((fact) => fact.name === name)) throw badInput(`No fact named ${String(name)}.`, 'facts');
+    }
+    if (workers !== undefined) {
+      if (!Array.isArray(workers) || workers.length > MAX_FACT_WORKERS || !workers.every((id) => typeof id === 'string' && WORKER_ID.test(id))) {
+        throw badInput(`facts.workers must be at most ${MAX_FACT_WORKERS} worker ids such as W-0000042.`, 'facts');
+      }
+    }
   }
   return body;
 }

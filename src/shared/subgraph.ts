@@ -22,6 +22,7 @@ import { Metrics } from './metrics.js';
 import type { DemoPopulation } from './demo/population.js';
 import type { Writer } from './history.js';
 import { statisticsRoute, type AgencyStatistics } from './statistics.js';
+import { checkFactQueries, declaredFacts } from './facts.js';
 import { contractPlugin } from './validation.js';
 import { IDENTITY_AGENCY, isWorkerLookup, type WorkerDirectory } from './worker-directory.js';
 
@@ -125,6 +126,8 @@ export async function serveSubgraph<Loaders>(
   workersFor: (caller: Caller) => WorkerDirectory,
 ): Promise<RunningHttpServer> {
   const receiver = sealReceiver(seals, database);
+  const facts = declaredFacts(agency.name, agency.typeDefs);
+  checkFactQueries(agency.name, facts, agency.statistics?.facts);
   // Every mutation takes an idempotencyKey (idempotency.ts): a keyed write runs, loaders and all,
   // in the transaction that records its key.
   const resolvers = idempotentMutations<object, AgencyContext<Loaders>>(agency.resolvers, {
@@ -138,7 +141,7 @@ export async function serveSubgraph<Loaders>(
     accepts: agency.name === IDENTITY_AGENCY ? ['graphql', 'worker-lookup'] : ['graphql'],
     listen,
     routes: agency.statistics
-      ? [statisticsRoute({ agency: agency.name, statistics: agency.statistics, seals: receiver, em: () => database.orm.em.fork() as EntityManager })]
+      ? [statisticsRoute({ agency: agency.name, statistics: agency.statistics, seals: receiver, em: () => database.orm.em.fork() as EntityManager, facts })]
       : [],
     ready: async () => ({ database: await databaseReachable(database.orm) }),
     context(caller) {

@@ -49,9 +49,16 @@ export function wardCode(city: string, ward: number): string {
   return `${city}-W${String(ward).padStart(2, '0')}`;
 }
 
+/**
+ * A ward's locality, distinct within its city: the neighbourhoods in turn, then their northern,
+ * southern ... parts once every neighbourhood has a ward (`Gunadala`, later `Gunadala North`).
+ */
 export function wardLocality(city: DemoCity, ward: number): string {
-  return city.localities[(ward - 1) % city.localities.length];
+  const part = WARD_PARTS[Math.floor((ward - 1) / city.localities.length) % WARD_PARTS.length];
+  return `${city.localities[(ward - 1) % city.localities.length]}${part}`;
 }
+
+const WARD_PARTS = ['', ' North', ' South', ' East', ' West', ' Extension', ' New Colony', ' Old Town'] as const;
 
 export const FEMALE_NAMES = [
   'Lakshmi', 'Padma', 'Sravani', 'Durga', 'Anitha', 'Kavitha', 'Swathi', 'Bhavani', 'Sujatha',

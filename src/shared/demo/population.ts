@@ -43,9 +43,9 @@ export const NCO_CODE: Record<Occupation, string> = {
   HOME_BASED: '7533', // sewing, embroidery and related workers
 };
 
-/** The pilot's six categories plus street vendors; home-based workers join later. */
-const CIG_OCCUPATION_WEIGHTS: Record<Exclude<Occupation, 'HOME_BASED'>, number> = {
-  TRANSPORT: 20, GIG: 10, DOMESTIC: 18, CARE: 8, WASTE: 12, CONSTRUCTION: 17, STREET_VENDOR: 15,
+/** The pilot's six categories, street vendors, and home-based workers (NULM 2.0's eighth). */
+const CIG_OCCUPATION_WEIGHTS: Record<Occupation, number> = {
+  TRANSPORT: 20, GIG: 10, DOMESTIC: 18, CARE: 8, WASTE: 12, CONSTRUCTION: 17, STREET_VENDOR: 15, HOME_BASED: 7,
 };
 
 const FEMALE_SHARE: Record<Occupation, number> = {
@@ -111,6 +111,18 @@ export class DemoPopulation {
   /** A PRNG for one purpose and one record; agencies use their own purpose names. */
   random(purpose: string, index: number): Random {
     return new Random(this.seed, purpose, index);
+  }
+
+  /**
+   * How far one programme (a scheme, bank linkage, savings) has reached in one ward and
+   * occupation: a share from about 0.1 to 0.9, fixed by the seed, so that uptake differs from
+   * ward to ward and trade to trade as it does on the ground, and every agency's seed that
+   * writes that programme's records draws against the same share.
+   */
+  outreach(programme: string, cityCode: string, ward: number, occupation: Occupation): number {
+    const inWard = new Random(this.seed, 'outreach', programme, cityCode, ward).next();
+    const inTrade = new Random(this.seed, 'outreach', programme, occupation).next();
+    return Math.min(0.92, 0.1 + 0.55 * inWard + 0.35 * inTrade);
   }
 
   cig(index: number): DemoCig {

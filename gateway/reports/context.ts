@@ -1,6 +1,8 @@
 import type { AccessContext } from '../../src/shared/access/enforce.js';
 import type { CellKeyMethod } from '../../src/shared/cell-key.js';
+import type { CompiledScheme } from '../../src/shared/schemes.js';
 import type { StatisticsAnswer, StatisticsRequest } from '../../src/shared/statistics.js';
+import type { schemesLoader } from './single-window.js';
 
 export interface Context extends AccessContext {
   /** Asks one agency a statistical question as the caller (src/shared/statistics.ts). */
@@ -10,4 +12,10 @@ export interface Context extends AccessContext {
    * `minimum` − 1 (src/shared/cell-key.ts). The secret in it is the reports service's alone.
    */
   cellKeys: CellKeyMethod;
+  /** The scheme catalogue, its rules checked against the agencies' facts (src/shared/schemes.ts). */
+  catalogue: CompiledScheme[];
+  /** Agencies as people name them (`MEPMA`, `Labour Department`), for reasons a CRP reads out. */
+  agencyTitles: Record<string, string>;
+  /** Per request: the schemes of a batch of workers, one fact question per agency. */
+  schemes: ReturnType<typeof schemesLoader>;
 }

@@ -13,14 +13,22 @@ import { config } from '../../src/shared/config.js';
 import type { RunningHttpServer } from '../../src/shared/http-server.js';
 import { askAgency } from '../../src/shared/statistics.js';
 import { loadSchema, serveFederatedSubgraph } from '../../src/shared/subgraph.js';
+import { loadCatalogue } from '../../src/shared/schemes.js';
+import { readSupergraphConfig } from '../../src/shared/supergraph.js';
 import type { Context } from './context.js';
 import { resolvers } from './resolvers.js';
+import { schemesLoader } from './single-window.js';
 
 export const REPORTS_SUBGRAPH = REPORTS_MEMBER;
 
 /** The secret as configured: REPORT_CELL_KEY_SECRET, REPORT_CELL_KEY_SECRET_FILE or the keys directory's. */
 export function configuredCellKeySecret(): Buffer {
   return loadCellKeySecret({ secret: config.reportCellKeySecret, file: config.reportCellKeySecretFile, keysDir: config.keysDir });
+}
+
+/** `Labour Department` stays, `ICDS (Women Development & Child Welfare)` reads as `ICDS`. */
+function shortTitle(title: string): string {
+  return title.replace(/\s*\(.*\)$/, '');
 }
 
 export function serveReportsSubgraph(options: {
@@ -32,6 +40,10 @@ export function serveReportsSubgraph(options: {
   cellKeySecret?: Uint8Array;
 }): Promise<RunningHttpServer> {
   const cellKeys = new CellKeyMethod(options.cellKeySecret ?? configuredCellKeySecret(), config.reportMinimumCount);
+  // A catalogue whose rules do not check against the registry's facts stops the service here.
+  const registry = readSupergraphConfig();
+  const catalogue = loadCatalogue({ subgraphs: registry });
+  const agencyTitles = Object.fromEntries(registry.map((entry) => [entry.name, shortTitle(entry.title)]));
   return serveFederatedSubgraph<Context>({
     name: REPORTS_SUBGRAPH,
     typeDefs: loadSchema(__dirname),
@@ -41,16 +53,21 @@ export function serveReportsSubgraph(options: {
     listen: options.listen,
     context: (caller) => {
       const consulted = new Set<string>();
-      return {
+      const context: Context = {
         caller,
         disclosed: new Set(),
         consulted,
         cellKeys,
+        catalogue,
+        agencyTitles,
         ask(agency, request) {
           consulted.add(agency);
           return askAgency({ agency, url: options.agencyUrl(agency), signer: options.seals.signer(), caller, request });
         },
+        schemes: undefined as unknown as Context['schemes'],
       };
+      context.schemes = schemesLoader(context);
+      return context;
     },
   });
 }

@@ -6,15 +6,18 @@
  * the cell-key method (src/shared/cell-key.ts): perturbed by its records' keys, each cell and each
  * total on its own, never as a count from 1 to the minimum − 1.
  */
-import { requireCity } from '../../src/shared/access/caller.js';
+import { coversWard, forbidden, requireCity } from '../../src/shared/access/caller.js';
 import { addDays, today } from '../../src/shared/dates.js';
 import { cityByCode } from '../../src/shared/demo/places.js';
 import { badInput } from '../../src/shared/errors.js';
 import { Cell, documentRecordId, type CellKeyMethod } from '../../src/shared/cell-key.js';
+import { pageRequest, toConnection } from '../../src/shared/pagination.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
+import type { CompiledScheme } from '../../src/shared/schemes.js';
 import { WorkerSet, type CigFormationCell, type ExpiringDocuments, type WorkerCell } from '../../src/shared/statistics.js';
-import { cityArg, cityOfPlace, placeFilter } from '../../src/shared/validation.js';
+import { cityArg, cityOfPlace, occupationArg, placeFilter, workerIdArg } from '../../src/shared/validation.js';
 import type { Context } from './context.js';
+import { populationStanding, refuseWithheld, withheldFactsOf, type PopulationStanding, type SchemeFigureValue } from './single-window.js';
 import type {
   CigFormationRow,
   CoverageIndicator,
@@ -34,6 +37,8 @@ interface IndicatorSource {
   covered: string;
   amongOccupation?: Occupation;
   amongSet?: string;
+  /** Among the workers eligible for or enrolled in a scheme of the catalogue that this agency enrols. */
+  amongSchemesOf?: string;
 }
 
 export const INDICATORS: Record<CoverageIndicator, IndicatorSource> = {
@@ -41,7 +46,7 @@ export const INDICATORS: Record<CoverageIndicator, IndicatorSource> = {
   BANK_LINKED: { agency: 'mepma', covered: 'BANK_LINKED' },
   SAVINGS: { agency: 'mepma', covered: 'SAVINGS' },
   CREDIT_LINKED: { agency: 'mepma', covered: 'CREDIT_LINKED' },
-  SOCIAL_SECURITY: { agency: 'labour', covered: 'SOCIAL_SECURITY' },
+  SOCIAL_SECURITY: { agency: 'labour', covered: 'SOCIAL_SECURITY', amongSchemesOf: 'labour' },
   DRIVING_LICENCE: { agency: 'transport', covered: 'VALID_DRIVING_LICENCE', amongOccupation: 'TRANSPORT' },
   VENDING_CERTIFICATE: { agency: 'municipal', covered: 'VALID_VENDING_CERTIFICATE', amongOccupation: 'STREET_VENDOR' },
   ANGANWADI: { agency: 'icds', covered: 'ANGANWADI_ENROLLED', amongSet: 'YOUNG_CHILDREN' },
@@ -69,6 +74,42 @@ function groupKey(values: (string | null | undefined)[]): string {
 
 function sorted<T>(groups: Map<string, T>): T[] {
   return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, group]) => group);
+}
+
+/**
+ * A report's or worklist's `{ city, ward }` filter, checked: the place must lie within the
+ * caller's jurisdiction (FORBIDDEN otherwise), down to the ward for a ward-level caller.
+ */
+function placeInJurisdiction(context: Context, filter: { city?: string | null; ward?: string | null } | null | undefined) {
+  const place = placeFilter(filter);
+  const cityCode = cityOfPlace(place);
+  if (cityCode) requireCity(context.caller, cityCode, 'reports', 'see');
+  if (place.wardCode && !coversWard(context.caller, place.wardCode)) {
+    throw forbidden(`Your jurisdiction (${context.caller.jurisdiction}) does not cover ${place.wardCode}: you cannot see its workers.`);
+  }
+  return place;
+}
+
+/** The row a cell of Labour's counts in, for the chosen dimensions (a ward names its city). */
+function rowOf(cell: WorkerCell, dimensions: ReadonlySet<string>) {
+  return {
+    city: dimensions.has('CITY') || dimensions.has('WARD') ? city(cell.city) : null,
+    ward: dimensions.has('WARD') ? { code: cell.ward } : null,
+    occupation: dimensions.has('OCCUPATION') ? (cell.occupation as Occupation) : null,
+  };
+}
+
+/** A scheme of the catalogue by id, or BAD_USER_INPUT naming the ids there are. */
+function schemeArg(context: Context, id: string, field: string): CompiledScheme {
+  const scheme = context.catalogue.find((entry) => entry.id === id);
+  if (!scheme) throw badInput(`No scheme "${String(id).slice(0, 40)}" in the catalogue; its schemes are ${context.catalogue.map((entry) => entry.id).join(', ')}.`, field);
+  return scheme;
+}
+
+/** Who counts among the eligible for an indicator measured against schemes: eligible for, or enrolled in, any. */
+function eligibleForAny(standing: PopulationStanding) {
+  const schemes = [...standing.standing.values()];
+  return { has: (worker: number) => schemes.some((workers) => { const s = workers.get(worker); return s?.eligible === true || s?.enrolled === true; }) };
 }
 
 /** Cities named in a filter must lie within the caller's jurisdiction (FORBIDDEN otherwise). */
@@ -102,9 +143,7 @@ export const resolvers: Resolvers = {
 
   Query: {
     async coverage(_, { filter, groupBy = [], indicators }, context) {
-      const place = placeFilter(filter);
-      const cityCode = cityOfPlace(place);
-      if (cityCode) requireCity(context.caller, cityCode, 'reports', 'see');
+      placeInJurisdiction(context, filter);
       const chosen = [...new Set(indicators ?? (Object.keys(INDICATORS) as CoverageIndicator[]))];
       const dimensions = new Set(groupBy);
       const asOf = today();
@@ -118,18 +157,27 @@ export const resolvers: Resolvers = {
         if (amongSet) sets.add(amongSet);
         setsByAgency.set(agency, sets);
       }
-      const answers = new Map(
-        await Promise.all(
+      // An indicator counted among a scheme's eligible needs the single window's evaluation too.
+      const schemeAgencies = [...new Set(chosen.map((indicator) => INDICATORS[indicator].amongSchemesOf).filter((agency) => agency !== undefined))];
+      const [answers, standings] = await Promise.all([
+        Promise.all(
           [...setsByAgency].map(async ([agency, sets]) => {
             const cells = agency === 'labour' ? [{ name: 'workerCells', params: { ...filter } }] : [];
             return [agency, await context.ask(agency, { asOf, sets: [...sets], tables: cells })] as const;
           }),
-        ),
-      );
+        ).then((entries) => new Map(entries)),
+        Promise.all(
+          schemeAgencies.map(async (agency) => {
+            const schemes = context.catalogue.filter((scheme) => scheme.enrolledBy === agency);
+            return [agency, eligibleForAny(await populationStanding(context, schemes, filter ?? {}))] as const;
+          }),
+        ).then((entries) => new Map(entries)),
+      ]);
       const set = (agency: string, name: string) => WorkerSet.decode(answers.get(agency)!.sets[name]);
       const sources = chosen.map((indicator) => {
         const source = INDICATORS[indicator];
-        return { ...source, coveredSet: set(source.agency, source.covered), amongSet: source.amongSet ? set(source.agency, source.amongSet) : null };
+        const among = source.amongSet ? set(source.agency, source.amongSet) : source.amongSchemesOf ? standings.get(source.amongSchemesOf)! : null;
+        return { ...source, coveredSet: set(source.agency, source.covered), amongSet: among };
       });
 
       const { cellKeys } = context;
@@ -138,11 +186,7 @@ export const resolvers: Resolvers = {
       // The total is a cell of its own, perturbed on its own: not the sum of the rows shown.
       const total = cells({ city: null, ward: null, occupation: null });
       for (const cell of answers.get('labour')!.tables[0] as WorkerCell[]) {
-        const row = {
-          city: dimensions.has('CITY') || dimensions.has('WARD') ? city(cell.city) : null,
-          ward: dimensions.has('WARD') ? { code: cell.ward } : null,
-          occupation: dimensions.has('OCCUPATION') ? (cell.occupation as Occupation) : null,
-        };
+        const row = rowOf(cell, dimensions);
         const key = groupKey([row.city?.code, row.ward?.code, row.occupation]);
         let group = groups.get(key);
         if (!group) groups.set(key, (group = cells(row)));
@@ -169,6 +213,70 @@ export const resolvers: Resolvers = {
         figures: chosen.map((indicator, i) => coverageFigure(cellKeys, indicator, counted.eligible[i], counted.covered[i])),
       });
       return { asOf, minimumCount: cellKeys.minimum, rows: sorted(groups).map(toRow), total: toRow(total) };
+    },
+
+    schemes: (_, __, context) => context.catalogue,
+
+    async eligibleNotEnrolled(_, { scheme, filter, first, after }, context) {
+      const chosen = schemeArg(context, scheme, 'scheme');
+      const page = pageRequest(first, after);
+      const place = placeInJurisdiction(context, filter);
+      const occupation = filter?.occupation ? occupationArg(filter.occupation, 'filter.occupation') : undefined;
+      const { standing, withheld } = await populationStanding(context, [chosen], { city: place.cityCode, ward: place.wardCode, occupation });
+      refuseWithheld(chosen, withheld);
+      const listed = [...standing.get(chosen.id)!]
+        .filter(([, worker]) => worker.eligible === true && worker.enrolled === false)
+        .map(([worker]) => worker)
+        .sort((a, b) => a - b);
+      const afterNumber = page.afterKey === undefined ? -1 : Number(workerIdArg(page.afterKey, 'after').slice(2));
+      const start = listed.findIndex((worker) => worker > afterNumber);
+      const rows = (start < 0 ? [] : listed.slice(start, start + page.first + 1)).map((worker) => ({ id: workerIdOf(worker) }));
+      const connection = toConnection(rows, page, (row) => row.id, async () => listed.length);
+      // Being on the list says something about each worker, whatever else the client selects.
+      for (const edge of connection.edges) context.disclosed.add(edge.node.id);
+      return connection;
+    },
+
+    async convergence(_, { filter, groupBy = [], schemes }, context) {
+      const place = placeInJurisdiction(context, filter);
+      const occupation = filter?.occupation ? occupationArg(filter.occupation, 'filter.occupation') : undefined;
+      const chosen = schemes ? [...new Set(schemes)].map((id) => schemeArg(context, id, 'schemes')) : context.catalogue;
+      const population = await populationStanding(context, chosen, { city: place.cityCode, ward: place.wardCode, occupation });
+      const dimensions = new Set(groupBy);
+      const { cellKeys } = context;
+      type Group = { row: ReturnType<typeof rowOf>; eligible: Cell[]; enrolled: Cell[]; gap: Cell[] };
+      const newGroup = (row: Group['row']): Group => ({ row, eligible: chosen.map(() => new Cell()), enrolled: chosen.map(() => new Cell()), gap: chosen.map(() => new Cell()) });
+      const groups = new Map<string, Group>();
+      const total = newGroup({ city: null, ward: null, occupation: null });
+      const standings = chosen.map((scheme) => population.standing.get(scheme.id)!);
+      for (const cell of population.cells) {
+        const row = rowOf(cell, dimensions);
+        const key = groupKey([row.city?.code, row.ward?.code, row.occupation]);
+        let group = groups.get(key);
+        if (!group) groups.set(key, (group = newGroup(row)));
+        for (const worker of cell.workers) {
+          const recordKey = cellKeys.workerKey(worker);
+          standings.forEach((standing, i) => {
+            const { eligible, enrolled } = standing.get(worker)!;
+            if (eligible !== true) return;
+            for (const counted of [group!, total]) {
+              counted.eligible[i].add(recordKey);
+              if (enrolled === true) counted.enrolled[i].add(recordKey);
+              else if (enrolled === false) counted.gap[i].add(recordKey);
+            }
+          });
+        }
+      }
+      const toRow = (group: Group) => ({
+        ...group.row,
+        figures: chosen.map((scheme, i): SchemeFigureValue => {
+          const withheldFacts = withheldFactsOf(scheme, population.withheld);
+          if (withheldFacts.length) return { scheme, eligible: null, enrolled: null, gap: null, withheldFacts };
+          const eligible = cellKeys.publish(group.eligible[i]);
+          return { scheme, eligible, enrolled: Math.min(cellKeys.publish(group.enrolled[i]), eligible), gap: cellKeys.publish(group.gap[i]), withheldFacts };
+        }),
+      });
+      return { asOf: population.asOf, minimumCount: cellKeys.minimum, rows: sorted(groups).map(toRow), total: toRow(total) };
     },
 
     async cigFormation(_, { filter, groupBy = ['MONTH'] }, context) {
@@ -246,4 +354,24 @@ export const resolvers: Resolvers = {
       return { from, to, minimumCount: cellKeys.minimum, rows: sorted(groups).map(toRow), total: toRow(total) };
     },
   },
+
+  Worker: {
+    // Labour has already answered for the worker (and for the caller's jurisdiction) by now.
+    __resolveReference: (reference) => ({ id: reference.id }),
+    schemes: (worker, _, context) => context.schemes.load(worker.id),
+  },
+
+  WelfareScheme: {
+    enrolledWhen: (scheme) => scheme.enrolledRule.when,
+  },
+
+  SchemeCondition: {
+    facts: (condition) => condition.facts.map((fact) => `${fact.agency}.${fact.name}`),
+  },
+
+  WorkerConnection: {
+    totalCount: (connection) => connection.totalCount(),
+  },
 };
+
+const workerIdOf = (worker: number) => `W-${String(worker).padStart(7, '0')}`;

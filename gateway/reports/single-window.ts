@@ -1,0 +1,181 @@
+/**
+ * The single window: how each worker stands with every scheme of the catalogue
+ * (schema/schemes.yaml, src/shared/schemes.ts), worked out from the facts each agency publishes
+ * about its own records (src/shared/facts.ts). Facts are asked as the caller, so each agency
+ * applies its jurisdiction and its policy for each fact; they are used for one answer and kept
+ * nowhere. Labour's register says who the workers are (and where), the other agencies add what
+ * their records show about them.
+ */
+import DataLoader from 'dataloader';
+import { forbidden } from '../../src/shared/access/caller.js';
+import { absentValue, decodeFact, type FactDeclaration } from '../../src/shared/facts.js';
+import { evaluateScheme, type CompiledScheme, type SchemeAnswer, type WorkerFactValues } from '../../src/shared/schemes.js';
+import { type StatisticsAnswer, type StatisticsRequest, type WorkerCell } from '../../src/shared/statistics.js';
+import { today } from '../../src/shared/dates.js';
+import { IDENTITY_AGENCY } from '../../src/shared/worker-directory.js';
+import type { Context } from './context.js';
+
+/** A worker as the single window knows one: by Labour's key. */
+export interface WorkerKey {
+  id: string;
+}
+
+/** One scheme for one worker, as `Worker.schemes` answers it. */
+export interface WorkerStanding extends SchemeAnswer {
+  scheme: CompiledScheme;
+}
+
+/** One scheme's convergence figures in one group, published. */
+export interface SchemeFigureValue {
+  scheme: CompiledScheme;
+  eligible: number | null;
+  enrolled: number | null;
+  gap: number | null;
+  withheldFacts: string[];
+}
+
+/** The most workers one fact question names; a larger population is asked about whole. */
+const MAX_NAMED_WORKERS = 1000;
+
+/** The facts the given schemes read, by the agency that publishes them. */
+function factsByAgency(schemes: CompiledScheme[]): Map<string, FactDeclaration[]> {
+  const byAgency = new Map<string, FactDeclaration[]>();
+  for (const fact of schemes.flatMap((scheme) => scheme.facts)) {
+    const facts = byAgency.get(fact.agency) ?? [];
+    if (!facts.includes(fact)) facts.push(fact);
+    byAgency.set(fact.agency, facts);
+  }
+  return byAgency;
+}
+
+/** What the agencies answered about a set of workers: values by agency and fact, and what they withheld. */
+class AnsweredFacts {
+  private readonly values = new Map<string, Map<number, unknown>>();
+  readonly withheld = new Set<string>();
+
+  add(agency: string, facts: FactDeclaration[], answer: StatisticsAnswer): void {
+    for (const fact of facts) {
+      const key = `${agency}.${fact.name}`;
+      if (answer.deniedFacts?.includes(fact.name)) this.withheld.add(key);
+      else this.values.set(key, decodeFact(fact, answer.facts?.[fact.name] ?? ''));
+    }
+  }
+
+  /** One worker's values, shaped as the rules read them (`values.labour.age`). */
+  of(worker: number, facts: FactDeclaration[]): WorkerFactValues {
+    const values: WorkerFactValues = {};
+    for (const fact of facts) {
+      const known = this.values.get(`${fact.agency}.${fact.name}`);
+      (values[fact.agency] ??= {})[fact.name] = known?.has(worker) ? known.get(worker) : absentValue(fact);
+    }
+    return values;
+  }
+}
+
+function factQuestion(names: FactDeclaration[], workers?: string[]): StatisticsRequest['facts'] {
+  return { names: names.map((fact) => fact.name), workers };
+}
+
+/** Asks every agency but Labour for its facts about the given workers (or all of its records). */
+async function askOthers(context: Context, byAgency: Map<string, FactDeclaration[]>, workers: string[] | undefined, into: AnsweredFacts, asOf: string) {
+  await Promise.all(
+    [...byAgency]
+      .filter(([agency]) => agency !== IDENTITY_AGENCY)
+      .map(async ([agency, declarations]) => into.add(agency, declarations, await context.ask(agency, { asOf, facts: factQuestion(declarations, workers) }))),
+  );
+}
+
+const workerId = (number: number) => `W-${String(number).padStart(7, '0')}`;
+
+/**
+ * The loader behind `Worker.schemes`: for a batch of workers, one fact question per agency that
+ * publishes a fact the catalogue reads, then every scheme evaluated for every worker.
+ */
+export function schemesLoader(context: Context): DataLoader<string, WorkerStanding[]> {
+  return new DataLoader(
+    async (ids) => {
+      const asOf = today();
+      const byAgency = factsByAgency(context.catalogue);
+      const answered = new AnsweredFacts();
+      const workers = [...ids];
+      const labour = byAgency.get(IDENTITY_AGENCY) ?? [];
+      await Promise.all([
+        labour.length ? context.ask(IDENTITY_AGENCY, { asOf, facts: factQuestion(labour, workers) }).then((answer) => answered.add(IDENTITY_AGENCY, labour, answer)) : null,
+        askOthers(context, byAgency, workers, answered, asOf),
+      ]);
+      const all = [...byAgency.values()].flat();
+      return ids.map((id) => {
+        const values = answered.of(Number(id.slice(2)), all);
+        return context.catalogue.map((scheme) => ({ scheme, ...evaluateScheme(scheme, values, answered.withheld, context.agencyTitles) }));
+      });
+    },
+    { maxBatchSize: MAX_NAMED_WORKERS },
+  );
+}
+
+/** How each worker of a population stands with each of some schemes. */
+export interface PopulationStanding {
+  asOf: string;
+  /** Labour's cells (city × ward × occupation) of the workers in the filter. */
+  cells: WorkerCell[];
+  /** Per scheme (in the order asked), per worker number: eligible and enrolled, null when unknown. */
+  standing: Map<string, Map<number, { eligible: boolean | null; enrolled: boolean | null }>>;
+  /** Facts an agency would not let the caller use: `agency.fact`. */
+  withheld: Set<string>;
+}
+
+/**
+ * Every worker in the filter (Labour's register, within the caller's jurisdiction), evaluated
+ * against `schemes`. Labour is asked first, for its cells and facts; the others are then asked
+ * about exactly those workers when they are few (a ward's), or about all their records when many.
+ */
+export async function populationStanding(
+  context: Context,
+  schemes: CompiledScheme[],
+  filter: { city?: string | null; ward?: string | null; occupation?: string | null } = {},
+): Promise<PopulationStanding> {
+  const asOf = today();
+  const byAgency = factsByAgency(schemes);
+  const answered = new AnsweredFacts();
+  const labourFacts = byAgency.get(IDENTITY_AGENCY) ?? [];
+  const place = { city: filter.city ?? undefined, ward: filter.ward ?? undefined, occupation: filter.occupation ?? undefined };
+  const labour = await context.ask(IDENTITY_AGENCY, {
+    asOf,
+    tables: [{ name: 'workerCells', params: place }],
+    facts: labourFacts.length ? factQuestion(labourFacts) : undefined,
+  });
+  answered.add(IDENTITY_AGENCY, labourFacts, labour);
+  const cells = labour.tables[0] as WorkerCell[];
+  const population = cells.reduce((sum, cell) => sum + cell.workers.length, 0);
+  const named = population <= MAX_NAMED_WORKERS ? cells.flatMap((cell) => cell.workers.map(workerId)) : undefined;
+  await askOthers(context, byAgency, named, answered, asOf);
+
+  const all = [...byAgency.values()].flat();
+  const standing = new Map(schemes.map((scheme) => [scheme.id, new Map<number, { eligible: boolean | null; enrolled: boolean | null }>()]));
+  for (const cell of cells) {
+    for (const worker of cell.workers) {
+      const values = answered.of(worker, all);
+      for (const scheme of schemes) {
+        const { eligible, enrolled } = evaluateScheme(scheme, values, answered.withheld);
+        standing.get(scheme.id)!.set(worker, { eligible, enrolled });
+      }
+    }
+  }
+  return { asOf, cells, standing, withheld: answered.withheld };
+}
+
+/** The facts of a scheme an agency withheld from this caller: `agency.fact`. */
+export function withheldFactsOf(scheme: CompiledScheme, withheld: ReadonlySet<string>): string[] {
+  return scheme.facts.map((fact) => `${fact.agency}.${fact.name}`).filter((name) => withheld.has(name));
+}
+
+/** A worklist cannot be made from facts the caller may not use: FORBIDDEN, naming them. */
+export function refuseWithheld(scheme: CompiledScheme, withheld: ReadonlySet<string>): void {
+  const names = withheldFactsOf(scheme, withheld);
+  if (names.length) {
+    throw forbidden(`The ${scheme.id} worklist needs ${names.join(', ')}, which ${names.length === 1 ? 'its agency does' : 'their agencies do'} not share with your role.`, {
+      reason: 'FACT_NOT_SHARED',
+      facts: names,
+    });
+  }
+}

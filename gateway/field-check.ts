@@ -2,8 +2,10 @@
  * The gateway's early field check, after the operation is parsed and before it is planned: does
  * it ask for a field the caller's role may never read, or need a scope (`read`, `write`) the
  * token lacks? Is the caller a role that sees the reports only (analysts: policy.ts) asking for
- * anything but a report? The owning subgraph enforces the same rules again; this check only
- * refuses early, naming every denied field at once, before any agency is called.
+ * anything but a report, or a field cadre (CRPs: policy.ts) asking for an agency's record about a
+ * worker that its policy does not open to them? The owning subgraph enforces the same rules
+ * again; this check only refuses early, naming every denied field at once, before any agency is
+ * called.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, parse, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type EnumTypeDefinitionNode, type GraphQLSchema, type ObjectTypeDefinitionNode } from 'graphql';
@@ -11,6 +13,9 @@ import { forbidden, requireScope, type Caller } from '../src/shared/access/calle
 import {
   decide,
   describeAllowed,
+  fieldCadreClosedTypes,
+  fieldCadreMayRead,
+  fieldCadreRefusal,
   personRecordTypes,
   policiesIn,
   REPORTS_MEMBER,
@@ -76,14 +81,18 @@ function rootFieldsOf(supergraph: DocumentNode, subgraph: string): Set<string> {
 /**
  * Refuses an operation that selects any field the caller may not read, or lacks the scope (`read`,
  * `write`); for a role that sees the reports only, any root field but the reports' and any field
- * of a person record (ANALYSTS_SEE_REPORTS_ONLY), whatever else the operation asks.
+ * of a person record (ANALYSTS_SEE_REPORTS_ONLY), whatever else the operation asks; for the field
+ * cadre, any field of a record about a person other than `Worker` that its policy does not name
+ * their role in (CRP_READS_WORKLIST_ONLY).
  */
 export function checkFieldAccess(document: DocumentNode, schema: GraphQLSchema, policies: SupergraphPolicies, caller: Caller): void {
   const denied: string[] = [];
   const notReports: string[] = [];
+  const notForCadre: string[] = [];
   const reportsOnly = seesReportsOnly(caller);
   const roots = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].map((type) => type?.name));
   const personTypes = personRecordTypes(schema);
+  const cadreClosedTypes = fieldCadreClosedTypes(schema);
   const typeInfo = new TypeInfo(schema);
   let mutation = false;
   // Fields being visited that are refused already: what lies under them need not be named too.
@@ -99,14 +108,18 @@ export function checkFieldAccess(document: DocumentNode, schema: GraphQLSchema, 
         enter(node) {
           const parent = typeInfo.getParentType();
           const key = `${parent?.name}.${node.name.value}`;
+          const policy = policies.get(key);
           let refused = false;
           if (reportsOnly && !node.name.value.startsWith('__') && parent) {
             refused = roots.has(parent.name) ? !policies.reportsRoots.has(key) : personTypes.has(parent.name);
             if (refused && !insideRefused && !notReports.includes(key)) notReports.push(key);
           }
+          if (!node.name.value.startsWith('__') && parent && cadreClosedTypes.has(parent.name) && !fieldCadreMayRead(policy, caller)) {
+            refused = true;
+            if (!insideRefused && !notForCadre.includes(key)) notForCadre.push(key);
+          }
           refusedFields.push(refused);
           if (refused) insideRefused += 1;
-          const policy = policies.get(key);
           if (policy && decide(policy, caller) === 'deny' && !denied.includes(key)) denied.push(key);
         },
         leave() {
@@ -116,6 +129,7 @@ export function checkFieldAccess(document: DocumentNode, schema: GraphQLSchema, 
     }),
   );
   if (notReports.length) throw reportsOnlyRefusal(caller, notReports, [...policies.reportsRoots].map((root) => root.replace(/^Query\./, '')));
+  if (notForCadre.length) throw fieldCadreRefusal(caller, notForCadre);
   if (denied.length) {
     const reasons = denied.map((key) => `${key} (${describeAllowed(policies.get(key)!)})`);
     throw forbidden(`Your role (${caller.agency}:${caller.role}) may not read ${reasons.join('; ')}. Remove these fields and ask again.`, {

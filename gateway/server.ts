@@ -46,7 +46,7 @@ export interface GatewayOptions {
   limits?: OperationLimits;
   /** Roles that may introspect; default INTROSPECTION_ROLES (officer, auditor). */
   introspectionRoles?: readonly string[];
-  /** Roles that run registered operations only; default REGISTERED_OPERATIONS_ONLY_ROLES (analyst, service). */
+  /** Roles that run registered operations only; default REGISTERED_OPERATIONS_ONLY_ROLES (analyst, service, crp). */
   registeredOnlyRoles?: readonly string[];
   /** The registered operations, by id; default client/generated/persisted-documents.json. */
   trustedDocuments?: TrustedDocuments;

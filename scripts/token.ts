@@ -1,8 +1,8 @@
 /**
  * `npm run -s token -- --agency mepma --role officer --jurisdiction state:AP --purpose "CIG follow-up"`
- * prints one caller token, signed by the development issuer, alone on stdout (so it can go
+ * (or a ward's CRP: `--agency mepma --role crp --jurisdiction ward:VJA-W07`) prints one caller token, signed by the development issuer, alone on stdout (so it can go
  * straight into a variable). Options: --subject (default `<agency>-<role>-demo`), --scopes
- * (default by role: officer and service `read write`, auditor and analyst `read`),
+ * (default by role: officer, service and crp `read write`, auditor and analyst `read`),
  * --expires-in (default 8h). Refused when a real identity provider's keys are configured.
  */
 import { parseArgs } from 'node:util';
@@ -13,7 +13,8 @@ import { config } from '../src/shared/config.js';
 import { readSupergraphConfig } from '../src/shared/supergraph.js';
 import { unsafeCharacter } from '../src/shared/validation.js';
 
-const DEFAULT_SCOPES: Record<Role, string> = { officer: 'read write', service: 'read write', auditor: 'read', analyst: 'read' };
+// A CRP writes visits (MEPMA's), so reads and writes like an officer; their role limits what.
+const DEFAULT_SCOPES: Record<Role, string> = { officer: 'read write', service: 'read write', crp: 'read write', auditor: 'read', analyst: 'read' };
 
 function fail(message: string): never {
   console.error(message);

@@ -6,7 +6,7 @@
 import { SignJWT, generateKeyPair } from 'jose';
 import { parse, type FieldNode, type OperationDefinitionNode } from 'graphql';
 import { readFileSync } from 'node:fs';
-import { ROLES, type Role } from '../src/shared/access/caller';
+import { citiesOf, isKnownJurisdiction, jurisdictionsWithin, ROLES, wardsOf, type Caller, type Role } from '../src/shared/access/caller';
 import { policiesIn } from '../src/shared/access/policy';
 import { SUPERGRAPH_FILE } from '../src/shared/supergraph';
 import { errorCodes, graphql, sealedBy, startTestStack, type CallerSpec, type TestStack } from './support/stack';
@@ -30,34 +30,36 @@ function sql(agency: string, query: string, params: unknown[] = []): Promise<any
   return stack.subgraphs.get(agency as never)!.database.orm.em.getConnection().execute(query, params);
 }
 
-const scopesOf = (role: Role) => (role === 'officer' || role === 'service' ? ['read', 'write'] : ['read']);
+const scopesOf = (role: Role) => (role === 'officer' || role === 'service' || role === 'crp' ? ['read', 'write'] : ['read']);
 const purposeOf = (role: Role) => (role === 'auditor' ? 'Audit' : role === 'analyst' ? 'Statistics' : 'Service delivery');
 const callerFor = (agency: string, role: Role): CallerSpec => ({ agency, role, scopes: scopesOf(role), purpose: purposeOf(role), jurisdiction: 'national' });
 
 describe('field-level access: every role of three agencies against every sensitive field', () => {
   // `reportsOnly`: analysts see the reports only (policy.ts), so any question outside them is refused
   // whole, 403 FORBIDDEN with reason ANALYSTS_SEE_REPORTS_ONLY naming the root field asked, whatever
-  // the field's own policy would have said.
-  type Expect = 'full' | 'masked' | 'denied' | 'reportsOnly';
+  // the field's own policy would have said. `cadre`: a CRP is refused an agency's record about a
+  // worker (reason CRP_READS_WORKLIST_ONLY, naming `deniedVia` or the field).
+  type Expect = 'full' | 'masked' | 'denied' | 'reportsOnly' | 'cadre';
   const staffOf = (owner: string) => (agency: string, role: Role): Expect =>
     role === 'analyst' ? 'reportsOnly' : agency === owner && (role === 'officer' || role === 'service') ? 'full' : 'masked';
   const notAnalyst = (_: string, role: Role): Expect => (role === 'analyst' ? 'reportsOnly' : 'full');
+  const counterStaff = (agency: string, role: Role): Expect => (role === 'crp' ? 'denied' : notAnalyst(agency, role));
   const icdsOrAuditor = (agency: string, role: Role): Expect =>
-    role === 'analyst' ? 'reportsOnly' : role === 'auditor' || (agency === 'icds' && (role === 'officer' || role === 'service')) ? 'full' : 'denied';
+    role === 'analyst' ? 'reportsOnly' : role === 'crp' ? 'cadre' : role === 'auditor' || (agency === 'icds' && (role === 'officer' || role === 'service')) ? 'full' : 'denied';
   const historyOf = (owner: string) => (agency: string, role: Role): Expect =>
     role === 'analyst' ? 'reportsOnly' : role === 'auditor' || (agency === owner && (role === 'officer' || role === 'service')) ? 'full' : 'denied';
 
   /** The specification, written out by hand: a policy in the SDL that differs from it fails here. */
   // `deniedVia`: the field the gateway names when the caller is refused on the way to this one.
-  const MATRIX: Record<string, { rule: (agency: string, role: Role) => Expect; deniedVia?: string; ask: () => { query: string; pick: (data: any) => unknown; full: () => unknown; masked?: () => unknown } }> = {
+  const MATRIX: Record<string, { rule: (agency: string, role: Role) => Expect; deniedVia?: string; cadreVia?: string; ask: () => { query: string; pick: (data: any) => unknown; full: () => unknown; masked?: () => unknown } }> = {
     'Worker.name': { rule: notAnalyst, ask: () => ({ query: `{ worker(id: "${vja.id}") { name } }`, pick: (d) => d.worker.name, full: () => vja.name }) },
     'Worker.phone': { rule: staffOf('labour'), ask: () => ({ query: `{ worker(id: "${vja.id}") { phone } }`, pick: (d) => d.worker.phone, full: () => vja.phone, masked: () => `******${vja.phone.slice(-4)}` }) },
     'Worker.eShramUan': { rule: staffOf('labour'), ask: () => ({ query: `{ worker(id: "${vja.id}") { eShramUan } }`, pick: (d) => d.worker.eShramUan, full: () => vja.e_shram_uan, masked: () => `********${vja.e_shram_uan.slice(-4)}` }) },
     'IdReference.token': { rule: staffOf('labour'), ask: () => ({ query: `{ worker(id: "${vja.id}") { idReference { token } } }`, pick: (d) => d.worker.idReference.token, full: () => vja.id_token, masked: () => '********' }) },
-    'IdReference.last4': { rule: notAnalyst, ask: () => ({ query: `{ worker(id: "${vja.id}") { idReference { last4 } } }`, pick: (d) => d.worker.idReference.last4, full: () => vja.id_last4 }) },
-    'Query.findWorkers': { rule: notAnalyst, ask: () => ({ query: `{ findWorkers(phone: "${vja.phone}") { id } }`, pick: (d) => d.findWorkers.map((w: any) => w.id), full: () => [vja.id] }) },
-    'Worker.icdsEnrolments': { rule: icdsOrAuditor, ask: () => ({ query: `{ icdsEnrolment(id: "${icdsEnrolmentId}") { worker { icdsEnrolments { id } } } }`, pick: (d) => d.icdsEnrolment.worker.icdsEnrolments.some((e: any) => e.id === icdsEnrolmentId), full: () => true }) },
-    'Query.icdsEnrolment': { rule: icdsOrAuditor, ask: () => ({ query: `{ icdsEnrolment(id: "${icdsEnrolmentId}") { id } }`, pick: (d) => d.icdsEnrolment.id, full: () => icdsEnrolmentId }) },
+    'IdReference.last4': { rule: (a, r) => (r === 'crp' ? 'masked' : notAnalyst(a, r)), ask: () => ({ query: `{ worker(id: "${vja.id}") { idReference { last4 } } }`, pick: (d) => d.worker.idReference.last4, full: () => vja.id_last4, masked: () => '********' }) },
+    'Query.findWorkers': { rule: counterStaff, ask: () => ({ query: `{ findWorkers(phone: "${vja.phone}") { id } }`, pick: (d) => d.findWorkers.map((w: any) => w.id), full: () => [vja.id] }) },
+    'Worker.icdsEnrolments': { rule: icdsOrAuditor, cadreVia: 'IcdsEnrolment.worker', ask: () => ({ query: `{ icdsEnrolment(id: "${icdsEnrolmentId}") { worker { icdsEnrolments { id } } } }`, pick: (d) => d.icdsEnrolment.worker.icdsEnrolments.some((e: any) => e.id === icdsEnrolmentId), full: () => true }) },
+    'Query.icdsEnrolment': { rule: icdsOrAuditor, cadreVia: 'IcdsEnrolment.id', ask: () => ({ query: `{ icdsEnrolment(id: "${icdsEnrolmentId}") { id } }`, pick: (d) => d.icdsEnrolment.id, full: () => icdsEnrolmentId }) },
     ...Object.fromEntries(
       ['beneficiaryName', 'dateOfBirth', 'expectedDeliveryDate', 'deliveryDate', 'pmmvyInstalmentsPaid'].map((field) => [
         `IcdsEnrolment.${field}`,
@@ -83,7 +85,7 @@ describe('field-level access: every role of three agencies against every sensiti
 
   const cases = Object.keys(MATRIX).flatMap((field) => ['labour', 'icds', 'mepma'].flatMap((agency) => ROLES.map((role) => [field, agency, role] as const)));
   test.each(cases)('%s for %s:%s', async (field, agency, role) => {
-    const { rule, ask, deniedVia } = MATRIX[field]!;
+    const { rule, ask, deniedVia, cadreVia } = MATRIX[field]!;
     const expected = rule(agency, role);
     const { query, pick, full, masked } = ask();
     const res = await stack.query(query, {}, callerFor(agency, role));
@@ -92,6 +94,13 @@ describe('field-level access: every role of three agencies against every sensiti
       expect(res.status).toBe(403);
       expect(errorCodes(res)).toEqual(['FORBIDDEN']);
       expect(res.errors![0].extensions).toMatchObject({ reason: 'ANALYSTS_SEE_REPORTS_ONLY', fields: [`Query.${root.name.value}`] });
+      expect(res.data ?? null).toBeNull();
+      return;
+    }
+    if (expected === 'cadre') {
+      expect(res.status).toBe(403);
+      expect(errorCodes(res)).toEqual(['FORBIDDEN']);
+      expect(res.errors![0].extensions).toMatchObject({ reason: 'CRP_READS_WORKLIST_ONLY', fields: [cadreVia ?? field] });
       expect(res.data ?? null).toBeNull();
       return;
     }
@@ -138,10 +147,50 @@ describe('jurisdiction at every level', () => {
     }
   });
 
+  test('ward:<code> lies below its city: Labour limits workers to the ward, the agencies that place records by city to the city', async () => {
+    const [{ ward_code: ward }] = await sql('labour', `select ward_code from worker where id = ?`, [vja.id]);
+    const [neighbour] = await sql('labour', `select id from worker where city_code = 'VJA' and ward_code <> ? order by id limit 1`, [ward]);
+    for (const role of ['officer', 'crp'] as const) {
+      const caller = { agency: 'mepma', role, jurisdiction: `ward:${ward}` };
+      const res = await stack.query(`{ workers(first: 1) { totalCount } cigs(first: 1) { totalCount } }`, {}, caller);
+      expect(res.errors).toBeUndefined();
+      expect(res.data.workers.totalCount).toBe((await sql('labour', `select count(*)::int as n from worker where ward_code = ?`, [ward]))[0].n);
+      expect(res.data.cigs.totalCount).toBe((await sql('mepma', `select count(*)::int as n from cig where city_code = 'VJA'`))[0].n);
+      expect((await stack.query(`query($id: ID!) { worker(id: $id) { id } }`, { id: vja.id }, caller)).data.worker).toEqual({ id: vja.id });
+      const other = await stack.query(`query($id: ID!) { worker(id: $id) { id } }`, { id: neighbour.id }, caller);
+      expect(errorCodes(other)).toEqual(['NOT_FOUND']);
+      expect(other.data?.worker ?? null).toBeNull();
+    }
+  });
+
+  test('what a ward jurisdiction covers, and what lies within each level (whose access log entries its auditors read)', () => {
+    expect(citiesOf('ward:VJA-W07')).toEqual(['VJA']);
+    expect(wardsOf('ward:VJA-W07')).toEqual(['VJA-W07']);
+    expect(wardsOf('city:VJA')).toBeNull();
+    expect(wardsOf('national')).toBeNull();
+    for (const known of ['ward:VJA-W01', 'ward:VJA-W64', 'ward:GVMC-W98']) expect(isKnownJurisdiction(known)).toBe(true);
+    // No such ward (Vijayawada has 64), a code not in its canonical form, a city that is not served.
+    for (const unknown of ['ward:VJA-W65', 'ward:VJA-W00', 'ward:VJA-W7', 'ward:VJA-W007', 'ward:HYD-W01', 'ward:VJA']) {
+      expect(isKnownJurisdiction(unknown)).toBe(false);
+      expect(citiesOf(unknown) ?? ['every city']).toEqual([]);
+    }
+    expect(jurisdictionsWithin('ward:VJA-W07')).toEqual(['ward:VJA-W07']);
+    const city = jurisdictionsWithin('city:VJA')!;
+    expect(city).toEqual(expect.arrayContaining(['city:VJA', 'ward:VJA-W01', 'ward:VJA-W07', 'ward:VJA-W64']));
+    expect(city.filter((j) => j.startsWith('ward:'))).toHaveLength(64);
+    expect(city.some((j) => j.includes('GVMC'))).toBe(false);
+    expect(jurisdictionsWithin('state:AP')).toEqual(expect.arrayContaining(['district:NTR', 'city:GVMC', 'ward:GVMC-W98', 'ward:VJA-W01']));
+    expect(jurisdictionsWithin('national')).toBeNull();
+  });
+
   test('a place the hub does not serve is refused at the gateway (401); an agency handed such a caller anyway sees nothing', async () => {
+    for (const jurisdiction of ['state:KA', 'ward:VJA-W65']) {
+      const res = await stack.query(`{ workers(first: 1) { totalCount } }`, {}, { agency: 'mepma', jurisdiction });
+      expect(res.status).toBe(401);
+      expect(errorCodes(res)).toEqual(['UNAUTHENTICATED']);
+      expect(res.errors![0].message).toContain('ward:');
+    }
     const res = await stack.query(`{ workers(first: 1) { totalCount } }`, {}, { agency: 'mepma', jurisdiction: 'state:KA' });
-    expect(res.status).toBe(401);
-    expect(errorCodes(res)).toEqual(['UNAUTHENTICATED']);
     expect(res.data).toBeUndefined();
 
     const body = JSON.stringify({ query: '{ workers(first: 1) { totalCount } }' });
@@ -166,6 +215,72 @@ describe('jurisdiction at every level', () => {
     for (const { node } of edges) {
       expect(node.city.code).toBe('GVMC');
       for (const member of node.members) expect(member.worker.city.code).toBe('GVMC');
+    }
+  });
+});
+
+describe('a CRP reads a worker\'s registration and the single window, not the agencies\' records about the worker', () => {
+  let ward: string;
+  let crp: CallerSpec;
+  beforeAll(async () => {
+    [{ ward_code: ward }] = await sql('labour', `select ward_code from worker where id = ?`, [vja.id]);
+    crp = { agency: 'mepma', role: 'crp', jurisdiction: `ward:${ward}`, scopes: ['read', 'write'], purpose: 'CIG follow-up', subject: `crp.${ward}` };
+  });
+
+  test('the name, ward and the phone masked to its last four digits; not the full ID reference digits, e-Shram UAN or history', async () => {
+    const res = await stack.query(`query($id: ID!) { worker(id: $id) { name phone eShramUan ward { code } idReference { last4 } labourFacts { age occupation } } }`, { id: vja.id }, crp);
+    expect(res.errors).toBeUndefined();
+    expect(res.data.worker).toMatchObject({
+      name: vja.name,
+      phone: `******${vja.phone.slice(-4)}`,
+      eShramUan: `********${vja.e_shram_uan.slice(-4)}`,
+      ward: { code: ward },
+      idReference: { last4: '********' },
+      labourFacts: { age: expect.any(Number), occupation: expect.any(String) },
+    });
+    const history = await stack.query(`query($id: ID!) { worker(id: $id) { history { action } } }`, { id: vja.id }, crp);
+    expect(errorCodes(history)).toEqual(['FORBIDDEN']);
+    expect(history.errors![0].extensions!.fields).toEqual(['Worker.history']);
+  });
+
+  test.each([
+    ['licences (Transport)', `drivingLicences { licenceNumber vehicleClasses }`, ['DrivingLicence.licenceNumber', 'DrivingLicence.vehicleClasses']],
+    ['CIG memberships (MEPMA)', `cigMemberships { role cig { name } }`, ['CigMembership.role', 'CigMembership.cig']],
+    ['vending certificates (Municipal)', `name vendingCertificates { certificateNumber }`, ['VendingCertificate.certificateNumber']],
+  ])('%s are refused at the gateway, whole, naming every field (403 CRP_READS_WORKLIST_ONLY)', async (_, fields, refused) => {
+    const res = await stack.query(`query($id: ID!) { worker(id: $id) { id ${fields} } }`, { id: vja.id }, crp);
+    expect(res.status).toBe(403);
+    expect(errorCodes(res)).toEqual(['FORBIDDEN']);
+    expect(res.errors![0].extensions).toMatchObject({ reason: 'CRP_READS_WORKLIST_ONLY', fields: refused });
+    expect(res.data ?? null).toBeNull();
+  });
+
+  test('an agency refuses the fields again when the gateway is gone around (a CIG\'s members, asked of MEPMA directly)', async () => {
+    const [{ cig_id: cigId }] = await sql('mepma', `select m.cig_id from cig_membership m join cig c on c.id = m.cig_id where c.city_code = 'VJA' order by m.cig_id limit 1`);
+    const body = JSON.stringify({ query: `{ cig(id: "${cigId}") { name members { role } } }` });
+    const caller: Caller = { agency: 'mepma', subject: 'crp', role: 'crp', jurisdiction: `ward:${ward}`, scopes: ['read'], purpose: 'cig-follow-up' };
+    const direct = (await (await fetch(stack.subgraphs.get('mepma')!.server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(await sealedBy(stack, 'gateway', caller, 'mepma', body)) },
+      body,
+    })).json()) as any;
+    // A refused member's role is not null-able, so the CIG it belongs to comes back null.
+    expect(direct.data?.cig ?? null).toBeNull();
+    expect(direct.errors.length).toBeGreaterThan(0);
+    for (const error of direct.errors) expect(error.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'CRP_READS_WORKLIST_ONLY' });
+    // Through the gateway, the same question is refused before any agency is asked.
+    const res = await stack.query(`{ cig(id: "${cigId}") { name members { role } } }`, {}, crp);
+    expect(res.errors![0].extensions).toMatchObject({ reason: 'CRP_READS_WORKLIST_ONLY', fields: ['CigMembership.role'] });
+  });
+
+  test('a CRP\'s requests are read in the access log by the auditors of the ward, its city, district and state, not of another city', async () => {
+    const subject = `crp.audited.${Date.now()}`;
+    expect((await stack.query(`query($id: ID!) { worker(id: $id) { name } }`, { id: vja.id }, { ...crp, subject })).errors).toBeUndefined();
+    const LOG = `query($subject: String) { accessLog(filter: { callerSubject: $subject }) { totalCount edges { node { caller { role jurisdiction } } } } }`;
+    for (const [jurisdiction, seen] of [[`ward:${ward}`, 1], ['city:VJA', 1], ['district:NTR', 1], ['state:AP', 1], ['city:GVMC', 0]] as const) {
+      const res = await stack.query(LOG, { subject }, { agency: 'labour', role: 'auditor', scopes: ['read'], purpose: 'Audit', jurisdiction });
+      expect(res.errors).toBeUndefined();
+      expect([jurisdiction, res.data.accessLog.totalCount]).toEqual([jurisdiction, seen]);
     }
   });
 });

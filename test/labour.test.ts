@@ -3,6 +3,8 @@
  * what bad input gets back (with nothing written).
  */
 import type { Caller } from '../src/shared/access/caller';
+import { addDays, addYears, today } from '../src/shared/dates';
+import { decodeFact } from '../src/shared/facts';
 import { labourWorkerDirectory } from '../src/shared/worker-directory';
 import { countStatements, expectAppendOnly, errorCodes, everyPage, expectHiddenLikeUnknown, sealedBy, startTestStack, statementsPerTable, type CallerSpec, type TestStack } from './support/stack';
 
@@ -185,6 +187,116 @@ describe('registering and enrolling', () => {
   });
 });
 
+describe('facts for the scheme catalogue', () => {
+  const FACTS = `labourFacts { age gender occupation activeSchemes }`;
+  const ENROL = `mutation($input: EnrolInSchemeInput!) { enrolInScheme(input: $input) { id } }`;
+
+  /**
+   * What Labour's rows say, computed here without the subgraph's SQL: age in whole years on `day`
+   * (a birthday not yet reached this year takes one off), and the schemes of ACTIVE enrolments
+   * made on or before it.
+   */
+  async function expectedFacts(ids: string[], day: string) {
+    const rows = await sql(
+      `select w.id, w.gender, w.occupation,
+         extract(year from ?::date)::int - extract(year from w.date_of_birth)::int
+           - case when to_char(w.date_of_birth, 'MM-DD') > to_char(?::date, 'MM-DD') then 1 else 0 end as age,
+         coalesce((select string_agg(e.scheme::text, ',' order by e.scheme) from social_security_enrolment e
+                   where e.worker_id = w.id and e.status = 'ACTIVE' and e.enrolled_on <= ?::date), '') as active
+       from worker w where w.id in (?) and w.registered_on <= ?::date order by w.id`,
+      [day, day, day, ids, day],
+    );
+    return new Map(rows.map((row) => [row.id, { age: row.age, gender: row.gender, occupation: row.occupation, activeSchemes: row.active ? row.active.split(',') : [] }]));
+  }
+  const sorted = (facts: { activeSchemes: string[] }) => ({ ...facts, activeSchemes: [...facts.activeSchemes].sort() });
+
+  test('a page of workers carries each one\'s age, gender, occupation and active schemes as Labour\'s rows say, one statement per fact', async () => {
+    let res: any;
+    const counts = await countStatements(stack, async () => {
+      res = await stack.query(`{ workers(first: 100) { edges { node { id ${FACTS} } } } }`);
+    });
+    expect(res.errors).toBeUndefined();
+    const nodes: any[] = res.data.workers.edges.map((e: any) => e.node);
+    const expected = await expectedFacts(nodes.map((n) => n.id), today());
+    expect(nodes).toHaveLength(100);
+    for (const node of nodes) expect({ id: node.id, ...sorted(node.labourFacts) }).toEqual({ id: node.id, ...expected.get(node.id) });
+    // The sample holds the cases that matter: lapsed enrolments, several schemes, none.
+    const [{ lapsed }] = await sql(`select count(*)::int as lapsed from social_security_enrolment where status <> 'ACTIVE' and worker_id in (?)`, [nodes.map((n) => n.id)]);
+    expect(lapsed).toBeGreaterThan(0);
+    expect(nodes.some((n) => n.labourFacts.activeSchemes.length > 1)).toBe(true);
+    expect(nodes.some((n) => n.labourFacts.activeSchemes.length === 0)).toBe(true);
+    // One batch: each fact one statement for the whole page.
+    expect(counts.labour.statements.filter((statement) => /\) facts$/.test(statement.trim()))).toHaveLength(4);
+  });
+
+  test('the edge ages: a worker whose birthday is today is a year older than one whose birthday is tomorrow; an enrolment of today is active', async () => {
+    const day = today();
+    const ages = [
+      ['40 today', addYears(day, -40)],
+      ['41 tomorrow', addDays(addYears(day, -41), 1)],
+      ['18 today', addYears(day, -18)],
+      ['18 tomorrow', addDays(addYears(day, -18), 1)],
+    ] as const;
+    const ids: string[] = [];
+    for (const [, dateOfBirth] of ages) {
+      const res = await stack.query(REGISTER, { input: newWorker({ dateOfBirth, occupation: 'CONSTRUCTION' }) });
+      expect(res.errors).toBeUndefined();
+      ids.push(res.data.registerWorker.id);
+    }
+    // Turning 40 today, the first may still join PM-SYM today; and BOCW, as a construction worker.
+    for (const scheme of ['PM_SYM', 'BOCW']) {
+      const enrol = await stack.query(ENROL, { input: { workerId: ids[0], scheme, enrolledOn: day, schemeReference: `${scheme}/VJA/EDGE0001` } });
+      expect(enrol.errors).toBeUndefined();
+    }
+    const expected = await expectedFacts(ids, day);
+    // (On 29 February the years back roll to 1 March, and the ages are one less.)
+    if (!day.endsWith('-02-29')) expect([...expected.values()].map((facts) => facts.age)).toEqual([40, 40, 18, 17]);
+    for (const id of ids) {
+      const res = await stack.query(`query($id: ID!) { worker(id: $id) { ${FACTS} } }`, { id });
+      expect(res.errors).toBeUndefined();
+      expect(sorted(res.data.worker.labourFacts)).toEqual(expected.get(id));
+    }
+    expect(expected.get(ids[0])!.activeSchemes).toEqual(['BOCW', 'PM_SYM']);
+  });
+
+  test('the single window\'s bulk question gets the same facts, for every worker of the caller\'s ward only', async () => {
+    const [{ ward_code: ward }] = await sql(`select ward_code from worker where city_code = 'VJA' group by ward_code order by count(*) desc, ward_code limit 1`);
+    const caller: Caller = { agency: 'mepma', subject: 'ward.crp', role: 'crp', jurisdiction: `ward:${ward}`, scopes: ['read'], purpose: 'cig-follow-up' };
+    const body = JSON.stringify({ asOf: today(), facts: { names: ['age', 'gender', 'occupation', 'activeSchemes'] }, sets: ['SOCIAL_SECURITY'], tables: [{ name: 'workerCells' }] });
+    const answer = await askStatistics(caller, body);
+    expect(answer.status).toBe(200);
+    const inWard = (await sql(`select id from worker where ward_code = ? and registered_on <= ? order by id`, [ward, today()])).map((row) => row.id);
+    expect(inWard.length).toBeGreaterThan(0);
+    const expected = await expectedFacts(inWard, today());
+    const number = (id: string) => Number(id.slice(2));
+    const age = decodeFact({ type: 'int' }, answer.body.facts.age);
+    const schemes = decodeFact({ type: 'list' }, answer.body.facts.activeSchemes);
+    expect([...age.keys()].sort((a, b) => a - b)).toEqual(inWard.map(number));
+    for (const id of inWard) {
+      expect(age.get(number(id))).toBe(expected.get(id)!.age);
+      expect([...((schemes.get(number(id)) as string[] | undefined) ?? [])].sort()).toEqual(expected.get(id)!.activeSchemes);
+    }
+    expect([...decodeFact({ type: 'string' }, answer.body.facts.occupation).keys()]).toHaveLength(inWard.length);
+    // The figures' cells and sets are the ward's too.
+    expect(answer.body.tables[0].map((cell: any) => cell.ward)).toEqual(expect.arrayContaining([ward]));
+    expect(new Set(answer.body.tables[0].map((cell: any) => cell.ward))).toEqual(new Set([ward]));
+
+    // Another ward's cells are refused, as another city's are.
+    const other = JSON.stringify({ asOf: today(), tables: [{ name: 'workerCells', params: { ward: ward === 'VJA-W01' ? 'VJA-W02' : 'VJA-W01' } }] });
+    expect((await askStatistics(caller, other)).status).toBe(403);
+  });
+});
+
+/** POST /statistics on Labour, sealed by the reports service as it asks for `caller`. */
+async function askStatistics(caller: Caller, body: string): Promise<{ status: number; body: any }> {
+  const response = await fetch(new URL('/statistics', stack.subgraphs.get('labour')!.server.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(await sealedBy(stack, 'reports', caller, 'labour', body, 'statistics')) },
+    body,
+  });
+  return { status: response.status, body: await response.json() };
+}
+
 describe('access and jurisdiction', () => {
   const VJA_CLERK: CallerSpec = { jurisdiction: 'city:VJA', subject: 'vja.clerk' };
   const AUDITOR: CallerSpec = { agency: 'labour', role: 'auditor', scopes: ['read'], purpose: 'Audit' };
@@ -348,6 +460,85 @@ describe('access and jurisdiction', () => {
       expect(await rowCounts()).toEqual(before);
     }
     expect((await sql(`select occupation from worker where id = ?`, [vja.id]))[0].occupation).toBe(vja.occupation);
+  });
+
+  describe('a ward-level caller (ward:<code>, a CRP\'s jurisdiction)', () => {
+    const CRP: CallerSpec = { agency: 'mepma', role: 'crp', scopes: ['read', 'write'], purpose: 'CIG follow-up' };
+    let ward: string;
+    let neighbour: any;
+    beforeAll(async () => {
+      [{ ward_code: ward }] = await sql(`select ward_code from worker where city_code = 'VJA' group by ward_code order by count(*) desc, ward_code limit 1`);
+      [neighbour] = await sql(`select * from worker where city_code = 'VJA' and ward_code <> ? order by id limit 1`, [ward]);
+    });
+
+    test.each([['a Labour officer', {}], ['a CRP', CRP]])('%s lists, finds and loads the workers of that ward only', async (_, who) => {
+      const caller: CallerSpec = { ...who, jurisdiction: `ward:${ward}` };
+      const rows = await sql(`select id from worker where ward_code = ? order by id`, [ward]);
+      const everything = await everyPage(stack, WORKERS, 'workers', {}, caller);
+      expect(everything.nodes.map((n) => n.id)).toEqual(rows.map((r) => r.id));
+      expect(everything.totals).toEqual([rows.length]);
+      // The ward's own city is no wider for them; a neighbour in the next ward is as unknown as a worker who does not exist.
+      expect((await everyPage(stack, WORKERS, 'workers', { filter: { city: 'VJA' } }, caller)).totals).toEqual([rows.length]);
+      await expectHiddenLikeUnknown(stack, `query($id: ID!) { worker(id: $id) { id } }`, 'worker', { hidden: neighbour.id, unknown: 'W-9999999' }, caller);
+      const [inWard] = await sql(`select id from worker where ward_code = ? order by id limit 1`, [ward]);
+      expect((await stack.query(`query($id: ID!) { worker(id: $id) { id ward { code } } }`, { id: inWard.id }, caller)).data.worker).toEqual({ id: inWard.id, ward: { code: ward } });
+    });
+
+    test('a ward officer\'s look-ups, rosters and enrolments stop at the ward', async () => {
+      const caller: CallerSpec = { jurisdiction: `ward:${ward}` };
+      const find = await stack.query(`query($phone: String) { findWorkers(phone: $phone) { id } }`, { phone: neighbour.phone }, caller);
+      expect(find.data.findWorkers).toEqual([]);
+      const res = await stack.query(`{ workers(first: 100) { edges { node { id socialSecurityEnrolments { id } } } } }`, {}, caller);
+      const ids = res.data.workers.edges.map((e: any) => e.node.id);
+      const enrolments = (await sql(`select e.id from social_security_enrolment e join worker w on w.id = e.worker_id where w.ward_code = ? order by e.id`, [ward])).map((r) => r.id);
+      expect(res.data.workers.edges.flatMap((e: any) => e.node.socialSecurityEnrolments.map((x: any) => x.id)).sort()).toEqual(enrolments);
+      expect(ids.length).toBeGreaterThan(0);
+      const enrol = await stack.query(ENROL, { input: { workerId: neighbour.id, scheme: 'PMSBY', enrolledOn: '2025-06-01', schemeReference: 'PMSBY/VJA/WARD0001' } }, caller);
+      expect(errorCodes(enrol)).toEqual(['NOT_FOUND']);
+    });
+
+    test('a ward officer registers workers in that ward only, and moves nobody out of it (FORBIDDEN, nothing written)', async () => {
+      const caller: CallerSpec = { jurisdiction: `ward:${ward}`, subject: 'ward.clerk' };
+      const otherWard = ward === 'VJA-W01' ? 'VJA-W02' : 'VJA-W01';
+      const before = await rowCounts();
+      const elsewhere = await stack.query(REGISTER, { input: newWorker({ ward: otherWard }) }, caller);
+      expect(errorCodes(elsewhere)).toEqual(['FORBIDDEN']);
+      expect(elsewhere.errors![0].message).toContain(otherWard);
+      expect(await rowCounts()).toEqual(before);
+
+      const registered = await stack.query(REGISTER, { input: newWorker({ ward }) }, caller);
+      expect(registered.errors).toBeUndefined();
+      const { id } = registered.data.registerWorker;
+      const moved = await stack.query(UPDATE, { id, input: { ward: otherWard } }, caller);
+      expect(errorCodes(moved)).toEqual(['FORBIDDEN']);
+      expect((await sql(`select ward_code from worker where id = ?`, [id]))[0].ward_code).toBe(ward);
+    });
+
+    test('a CRP can call none of Labour\'s mutations (FORBIDDEN), in their ward or anywhere', async () => {
+      const [inWard] = await sql(`select id from worker where ward_code = ? order by id limit 1`, [ward]);
+      for (const jurisdiction of [`ward:${ward}`, 'national']) {
+        const caller: CallerSpec = { ...CRP, jurisdiction };
+        const before = await rowCounts();
+        const register = await stack.query(REGISTER, { input: newWorker({ ward }) }, caller);
+        expect(errorCodes(register)).toEqual(['FORBIDDEN']);
+        expect(register.errors![0].extensions!.fields).toEqual(['Mutation.registerWorker']);
+        expect(errorCodes(await stack.query(UPDATE, { id: inWard.id, input: { occupation: 'GIG' } }, caller))).toEqual(['FORBIDDEN']);
+        const enrol = await stack.query(ENROL, { input: { workerId: inWard.id, scheme: 'PMSBY', enrolledOn: '2025-06-01', schemeReference: 'PMSBY/VJA/CRP00001' } }, caller);
+        expect(errorCodes(enrol)).toEqual(['FORBIDDEN']);
+        expect(await rowCounts()).toEqual(before);
+      }
+
+      // Sent to Labour directly with the gateway's seal, the subgraph refuses it too.
+      const body = JSON.stringify({ query: REGISTER, variables: { input: newWorker({ ward }) } });
+      const crp: Caller = { agency: 'mepma', subject: 'crp', role: 'crp', jurisdiction: `ward:${ward}`, scopes: ['read', 'write'], purpose: 'cig-follow-up' };
+      const direct = (await (await fetch(stack.subgraphs.get('labour')!.server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(await sealedBy(stack, 'gateway', crp, 'labour', body)) },
+        body,
+      })).json()) as any;
+      expect(direct.errors[0].extensions.code).toBe('FORBIDDEN');
+      expect(direct.data?.registerWorker ?? null).toBeNull();
+    });
   });
 
   test('field policies: full phone for Labour, the last four digits for other agencies; dashboards (analysts) are refused person records', async () => {

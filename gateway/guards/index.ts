@@ -31,7 +31,7 @@ export interface GuardOptions {
   limits?: OperationLimits;
   /** Roles that may introspect (default INTROSPECTION_ROLES: officer, auditor). */
   introspectionRoles?: readonly string[];
-  /** Roles that run registered operations only (default REGISTERED_OPERATIONS_ONLY_ROLES: analyst, service). */
+  /** Roles that run registered operations only (default REGISTERED_OPERATIONS_ONLY_ROLES: analyst, service, crp). */
   registeredOnlyRoles?: readonly string[];
   /** The registered operations (default client/generated/persisted-documents.json). */
   trustedDocuments?: TrustedDocuments;

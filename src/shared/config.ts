@@ -150,8 +150,8 @@ export const config = {
   },
   /** Roles that may introspect the schema (`__schema`, `__type`); others get INTROSPECTION_DISABLED. */
   introspectionRoles: list('INTROSPECTION_ROLES', ['officer', 'auditor']),
-  /** Roles that may only run registered operations (schema/operations/), by id or exact text. */
-  registeredOperationsOnlyRoles: list('REGISTERED_OPERATIONS_ONLY_ROLES', ['analyst', 'service']),
+  /** Roles that may only run registered operations (schema/operations/), by id or exact text: a CRP's app runs the hub's own. */
+  registeredOperationsOnlyRoles: list('REGISTERED_OPERATIONS_ONLY_ROLES', ['analyst', 'service', 'crp']),
   /** After this many failures in a row the gateway stops asking an agency (CIRCUIT_OPEN)... */
   circuitFailures: int('CIRCUIT_FAILURES', 5),
   /** ...and tries one call again after this long; a success closes the circuit. */

@@ -1,10 +1,18 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { keysInCities } from '../../src/shared/access/rows.js';
-import { cityCondition, type Caller } from '../../src/shared/access/caller.js';
+import { keysWhere } from '../../src/shared/access/rows.js';
+import { cityCondition, wardsOf, type Caller } from '../../src/shared/access/caller.js';
+import { today } from '../../src/shared/dates.js';
+import { declaredFacts, factsLoader } from '../../src/shared/facts.js';
 import { historyLoader, sensitiveColumns } from '../../src/shared/history.js';
 import { manyByKey, oneByKey } from '../../src/shared/loaders.js';
 import { loadSchema } from '../../src/shared/subgraph.js';
 import { SocialSecurityEnrolmentSchema, WorkerSchema } from './entities.js';
+import { statistics } from './statistics.js';
+
+const typeDefs = loadSchema(__dirname);
+
+/** The facts Labour declares (the fields of LabourFacts), answered by its statistics' queries. */
+const LABOUR_FACTS = declaredFacts('labour', typeDefs);
 
 /**
  * Built once per request, so batching and caching never leak between callers. Every query is
@@ -33,6 +41,8 @@ export function createLoaders(em: EntityManager, caller: Caller) {
     ),
     // Keyed `<table>:<record key>`; identity columns are masked in history as their fields are.
     history: historyLoader(em, caller, SENSITIVE_COLUMNS),
+    // The same queries as the single window's bulk questions, for this request's workers, as of today.
+    facts: factsLoader(em, caller, LABOUR_FACTS, statistics.facts!, today),
   };
 }
 
@@ -40,17 +50,19 @@ export type LabourLoaders = ReturnType<typeof createLoaders>;
 
 /**
  * The extra conditions that keep each table inside the caller's jurisdiction (none for a
- * national caller). A worker carries their city; an enrolment lies in its worker's city, so it
- * is limited by a subquery on `worker.city_code` (indexed), one statement per loader batch.
+ * national caller). A worker carries their city and ward (a ward-level caller is limited to the
+ * ward too); an enrolment lies in its worker's place, so it is limited by a subquery on the
+ * worker table (`city_code` indexed), one statement per loader batch.
  */
 export function jurisdictionFilters(em: EntityManager, caller: Caller) {
   const cities = cityCondition(caller);
   const none = () => ({});
   if (!cities) return { worker: none, enrolment: none };
-  const workersInJurisdiction = () => keysInCities(em, WorkerSchema, cities);
+  const wards = wardsOf(caller.jurisdiction);
+  const worker = () => ({ cityCode: cities, ...(wards ? { wardCode: { $in: wards } } : {}) });
   return {
-    worker: () => ({ cityCode: cities }),
-    enrolment: () => ({ workerId: { $in: workersInJurisdiction() } }),
+    worker,
+    enrolment: () => ({ workerId: { $in: keysWhere(em, WorkerSchema, worker()) } }),
   };
 }
 
@@ -58,7 +70,7 @@ export function jurisdictionFilters(em: EntityManager, caller: Caller) {
  * History columns that show what a policed field shows, with that field's own policy read from
  * schema.graphql, so the history can never show more than the field does.
  */
-const SENSITIVE_COLUMNS = sensitiveColumns(loadSchema(__dirname), {
+const SENSITIVE_COLUMNS = sensitiveColumns(typeDefs, {
   name: 'Worker.name',
   phone: 'Worker.phone',
   eshram_uan: 'Worker.eShramUan',

@@ -1,4 +1,4 @@
-import { requireCity, type Caller } from '../../src/shared/access/caller.js';
+import { requireCity, requireWard, type Caller } from '../../src/shared/access/caller.js';
 import { alreadyRegistered, badInput, conflict, logConflict, notFound } from '../../src/shared/errors.js';
 import { findPage } from '../../src/shared/pagination.js';
 import { GRAPH_SOURCE_SYSTEM, sourceOf } from '../../src/shared/provenance.js';
@@ -55,6 +55,8 @@ export const resolvers: Resolvers = {
     async registerWorker(_, { input }, { em, caller, writer }) {
       const city = cityArg(input.city);
       requireCity(caller, city, 'worker register');
+      const ward = wardArg(input.ward, city);
+      requireWard(caller, ward, 'worker register');
       const registeredOn = notInFuture(input.registeredOn ?? today(), 'registeredOn');
       registrationAge(input.dateOfBirth, registeredOn);
       const values = {
@@ -67,7 +69,7 @@ export const resolvers: Resolvers = {
         occupation: input.occupation,
         ncoCode: input.ncoCode ? ncoCodeArg(input.ncoCode) : NCO_CODE[input.occupation],
         cityCode: city,
-        wardCode: wardArg(input.ward, city),
+        wardCode: ward,
         registeredOn,
         eShramUan: input.eShramUan ? digitsArg(input.eShramUan, 'eShramUan', 12) : null,
         sourceSystem: GRAPH_SOURCE_SYSTEM,
@@ -91,7 +93,11 @@ export const resolvers: Resolvers = {
         if (input.phone != null) changes.phone = phoneArg(input.phone);
         if (input.occupation != null) changes.occupation = input.occupation;
         if (input.ncoCode != null) changes.ncoCode = ncoCodeArg(input.ncoCode);
-        if (input.ward != null) changes.wardCode = wardArg(input.ward, worker.cityCode);
+        if (input.ward != null) {
+          changes.wardCode = wardArg(input.ward, worker.cityCode);
+          // A ward-level caller moves nobody out of their ward, where they could no longer see them.
+          requireWard(caller, changes.wardCode, 'worker register');
+        }
         if (input.eShramUan != null) changes.eShramUan = digitsArg(input.eShramUan, 'eShramUan', 12);
         if (Object.keys(changes).length === 0) throw badInput('Nothing to update: give at least one field.');
         await assertUnique(tx, writer.actor, changes, worker.id);
@@ -136,6 +142,7 @@ export const resolvers: Resolvers = {
     socialSecurityEnrolments: (worker, _, { loaders }) => loaders.enrolmentsByWorker.load(worker.id),
     source: (worker) => sourceOf(AGENCY, worker),
     history: (worker, _, { loaders }) => loaders.history.load(`worker:${worker.id}`),
+    labourFacts: (worker, _, { loaders }) => loaders.facts.load(worker.id),
   },
 
   SocialSecurityEnrolment: {

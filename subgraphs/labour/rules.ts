@@ -21,22 +21,32 @@ export function registrationAge(dateOfBirth: string, registeredOn: string): void
   if (age < 14 || age > 80) throw badInput(`A worker must be 14 to 80 years old at registration; this one would be ${age}.`, 'dateOfBirth');
 }
 
-/** Scheme eligibility as the schemes define it. */
-export function schemeEligibility(scheme: string, worker: { dateOfBirth: string; occupation: Occupation }, enrolledOn: string): void {
+/**
+ * The age limits at enrolment, as the schemes publish them (see schema/schemes.yaml for the
+ * sources), and the welfare board's trade.
+ */
+const SCHEME_LIMITS: Record<string, { title: string; minAge: number; maxAge: number; constructionOnly?: boolean }> = {
+  PM_SYM: { title: 'PM-SYM', minAge: 18, maxAge: 40 },
+  APY: { title: 'Atal Pension Yojana', minAge: 18, maxAge: 40 },
+  PMSBY: { title: 'PMSBY', minAge: 18, maxAge: 70 },
+  PMJJBY: { title: 'PMJJBY', minAge: 18, maxAge: 50 },
+  BOCW: { title: 'BOCW welfare board', minAge: 18, maxAge: 60, constructionOnly: true },
+};
+
+/** Why a worker could not be enrolled in a scheme on a day, or null when they could. */
+export function schemeIneligibility(scheme: string, worker: { dateOfBirth: string; occupation: Occupation }, enrolledOn: string): string | null {
+  const limits = SCHEME_LIMITS[scheme];
+  if (!limits) return null;
+  if (limits.constructionOnly && worker.occupation !== 'CONSTRUCTION') return `Only construction workers can join the ${limits.title}.`;
   const age = ageOn(worker.dateOfBirth, enrolledOn);
-  if (scheme === 'PM_SYM' && (age < 18 || age > 40)) {
-    throw badInput(`PM-SYM enrols workers aged 18 to 40; this worker was ${age} on ${enrolledOn}.`, 'scheme');
+  if (age < limits.minAge || age > limits.maxAge) {
+    return `${limits.title} enrols people aged ${limits.minAge} to ${limits.maxAge}; this worker was ${age} on ${enrolledOn}.`;
   }
-  if (scheme === 'APY' && (age < 18 || age > 40)) {
-    throw badInput(`Atal Pension Yojana enrols people aged 18 to 40; this worker was ${age} on ${enrolledOn}.`, 'scheme');
-  }
-  if (scheme === 'PMSBY' && (age < 18 || age > 70)) {
-    throw badInput(`PMSBY covers people aged 18 to 70; this worker was ${age} on ${enrolledOn}.`, 'scheme');
-  }
-  if (scheme === 'PMJJBY' && (age < 18 || age > 50)) {
-    throw badInput(`PMJJBY enrols people aged 18 to 50; this worker was ${age} on ${enrolledOn}.`, 'scheme');
-  }
-  if (scheme === 'BOCW' && worker.occupation !== 'CONSTRUCTION') {
-    throw badInput('Only construction workers can join the BOCW welfare board.', 'scheme');
-  }
+  return null;
+}
+
+/** Scheme eligibility as the schemes define it: BAD_USER_INPUT saying why not. */
+export function schemeEligibility(scheme: string, worker: { dateOfBirth: string; occupation: Occupation }, enrolledOn: string): void {
+  const reason = schemeIneligibility(scheme, worker, enrolledOn);
+  if (reason) throw badInput(reason, 'scheme');
 }

@@ -31,7 +31,7 @@ export interface TestStack extends RunningStack {
  * agency's tests write that agency's records. Access rules get tests of their own.
  *
  * `registeredOnlyRoles`: the roles the gateway lets run registered operations only. None by
- * default here, unlike the hub's default (REGISTERED_OPERATIONS_ONLY_ROLES: analyst, service):
+ * default here, unlike the hub's default (REGISTERED_OPERATIONS_ONLY_ROLES: analyst, service, crp):
  * most suites test what each role may read, and write, with operations of their own, which the
  * subgraphs check whatever the gateway lets through. A suite whose callers are real clients
  * sending registered operations (the dashboard, the report scripts) or that tests the rule

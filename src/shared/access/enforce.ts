@@ -4,8 +4,9 @@
  * whatever path the query took to reach it (a root field, a nested list, `_entities`). Root
  * questions need the `read` scope and mutations `write`. Roles that see the reports only
  * (analysts, policy.ts) are refused every question of a subgraph other than the reports, and
- * every field of a person record on any path. The same pass notes which workers' records the
- * answer disclosed, for the gateway's audit log.
+ * every field of a person record on any path; the field cadre (CRPs, policy.ts) every field of a
+ * record about a person other than `Worker` that its policy does not open to them. The same pass
+ * notes which workers' records the answer disclosed, for the gateway's audit log.
  */
 import {
   defaultFieldResolver,
@@ -18,7 +19,20 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { forbidden, requireScope, type Caller } from './caller.js';
-import { decide, describeAllowed, maskValue, personRecordTypes, policiesIn, REPORTS_MEMBER, reportsOnlyRefusal, seesReportsOnly } from './policy.js';
+import {
+  canDeny,
+  decide,
+  describeAllowed,
+  fieldCadreClosedTypes,
+  fieldCadreMayRead,
+  fieldCadreRefusal,
+  maskValue,
+  personRecordTypes,
+  policiesIn,
+  REPORTS_MEMBER,
+  reportsOnlyRefusal,
+  seesReportsOnly,
+} from './policy.js';
 
 export interface AccessContext {
   caller: Caller;
@@ -35,6 +49,7 @@ export interface AccessContext {
 export function enforceAccess(schema: GraphQLSchema, typeDefs: DocumentNode, options: { member?: string } = {}): GraphQLSchema {
   const policies = policiesIn(typeDefs);
   const personTypes = personRecordTypes(schema);
+  const cadreClosedTypes = fieldCadreClosedTypes(schema);
   const servesReports = options.member === REPORTS_MEMBER;
   const mutationType = schema.getMutationType();
   const queryType = schema.getQueryType();
@@ -46,7 +61,7 @@ export function enforceAccess(schema: GraphQLSchema, typeDefs: DocumentNode, opt
       const policy = policies.get(where);
       const isMutation = type === mutationType;
       if (isMutation && !policy) throw new Error(`${where} has no @access policy: every mutation must say who may call it.`);
-      if (policy && !policy.mask && !isRoot && isNonNullType(field.type)) {
+      if (policy && canDeny(policy) && !isRoot && isNonNullType(field.type)) {
         throw new Error(`${where} can be denied by its @access policy, so it must be nullable (a denial would null its parent).`);
       }
       if (policy?.mask && !isLeafType(getNamedType(field.type))) {
@@ -56,12 +71,14 @@ export function enforceAccess(schema: GraphQLSchema, typeDefs: DocumentNode, opt
       const isQuestion = type === queryType && !field.name.startsWith('_');
       // Not for analysts: another subgraph's questions and writes, and a person's record on any path (`_entities` too).
       const reportsOnlyRefused = ((isQuestion || isMutation) && !servesReports) || personTypes.has(type.name);
+      const closedToCadre = cadreClosedTypes.has(type.name);
       if (!policy && isRoot && !isQuestion && !reportsOnlyRefused) continue;
       const resolve: GraphQLFieldResolver<unknown, AccessContext> = field.resolve ?? defaultFieldResolver;
       const noteWorker = !isRoot;
       const isWorker = type.name === 'Worker';
       field.resolve = (source, args, context, info) => {
         if (reportsOnlyRefused && seesReportsOnly(context.caller)) throw reportsOnlyRefusal(context.caller, [where]);
+        if (closedToCadre && !fieldCadreMayRead(policy, context.caller)) throw fieldCadreRefusal(context.caller, [where]);
         if (noteWorker) {
           const workerId = isWorker ? (source as { id?: unknown }).id : (source as { workerId?: unknown }).workerId;
           if (typeof workerId === 'string') context.disclosed.add(workerId);

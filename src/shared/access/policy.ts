@@ -82,6 +82,11 @@ export function decide(policy: AccessPolicy, caller: Pick<Caller, 'agency' | 'ro
   return policy.mask ? 'mask' : 'deny';
 }
 
+/** False for a policy that masks instead, or that lets everyone (`*:*`) read: it never denies. */
+export function canDeny(policy: AccessPolicy): boolean {
+  return !policy.mask && !policy.principals.some(([agency, role]) => agency === '*' && role === '*');
+}
+
 /** Masks a value, or each value of a list: masked values keep their place, they are not removed. */
 export function maskValue(value: unknown, style: MaskStyle): unknown {
   if (value === null || value === undefined) return value;
@@ -170,5 +175,67 @@ export function personRecordTypes(schema: GraphQLSchema): Set<string> {
     if (type.name === PERSON_TYPE || Object.values(type.getFields()).some((field) => getNamedType(field.type).name === PERSON_TYPE)) types.add(type.name);
   }
   personTypesOf.set(schema, types);
+  return types;
+}
+
+// ---- The field cadre reads the worklist, not the agencies' records ------------------------------
+
+/**
+ * Roles of the field cadre: a community resource person (CRP, MEPMA's) visits the workers of a
+ * ward with a worklist. A CRP reads a worker's registration and the single window, not the
+ * agencies' records about the worker: the fields of `Worker` under their own policies (the name,
+ * the ward, the phone masked to its last four digits), and on any other record about a person
+ * (a licence, a membership, an enrolment: fieldCadreClosedTypes) only a field whose `@access`
+ * policy names the role itself, `<agency>:crp` or `*:crp` (a `*` role does not count). A new
+ * agency's records are so closed to CRPs until the agency opens a field to them.
+ *
+ * Declared once, here: the gateway refuses such an operation whole before planning it
+ * (gateway/field-check.ts), and the owning subgraph refuses the fields again itself (enforce.ts).
+ */
+export const FIELD_CADRE_ROLES: readonly Role[] = ['crp'];
+
+/** The `reason` of the refusal, for clients to switch on. */
+export const FIELD_CADRE_REASON = 'CRP_READS_WORKLIST_ONLY';
+
+export function isFieldCadre(caller: Pick<Caller, 'role'>): boolean {
+  return FIELD_CADRE_ROLES.includes(caller.role);
+}
+
+/**
+ * May the caller read a field, with this policy (or none), of a type the field cadre's rule closes?
+ * Anyone but the field cadre may (their policies decide); the field cadre when the policy names
+ * their role, for their agency or every agency.
+ */
+export function fieldCadreMayRead(policy: AccessPolicy | undefined, caller: Pick<Caller, 'agency' | 'role'>): boolean {
+  if (!isFieldCadre(caller)) return true;
+  return !!policy?.principals.some(([agency, role]) => role === caller.role && (agency === '*' || agency === caller.agency));
+}
+
+/** FORBIDDEN (HTTP 403) with reason CRP_READS_WORKLIST_ONLY, naming the fields refused. */
+export function fieldCadreRefusal(caller: Pick<Caller, 'agency' | 'role'>, fields: string[]): GraphQLError {
+  return forbidden(
+    `Your role (${caller.agency}:${caller.role}) reads a worker's registration and the single window, not the agencies' records about the worker: ` +
+      `${fields.join(', ')} ${fields.length === 1 ? 'is' : 'are'} not for ${caller.role.toUpperCase()}s.`,
+    { reason: FIELD_CADRE_REASON, fields, http: { status: 403 } },
+  );
+}
+
+const closedTypesOf = new WeakMap<GraphQLSchema, Set<string>>();
+
+/**
+ * The types the field cadre's rule closes: the person record types (personRecordTypes) but
+ * `Worker` itself, the root types (whose fields return workers) and the Relay edges that carry a
+ * worker in a page (`WorkerEdge`: a cursor and the worker, no record of its own).
+ */
+export function fieldCadreClosedTypes(schema: GraphQLSchema): Set<string> {
+  let types = closedTypesOf.get(schema);
+  if (types) return types;
+  const roots = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].map((type) => type?.name));
+  const isEdge = (name: string) => {
+    const type = schema.getType(name);
+    return isObjectType(type) && name.endsWith('Edge') && 'node' in type.getFields() && 'cursor' in type.getFields();
+  };
+  types = new Set([...personRecordTypes(schema)].filter((name) => name !== PERSON_TYPE && !roots.has(name) && !isEdge(name)));
+  closedTypesOf.set(schema, types);
   return types;
 }

@@ -1,5 +1,5 @@
 import type { EntityManager, EntitySchema } from '@mikro-orm/postgresql';
-import { citiesOf, type Caller } from './caller.js';
+import { citiesOf, wardsOf, type Caller } from './caller.js';
 
 /**
  * A subquery selecting the `key` of every `schema` row whose `city_code` lies in `cities`, for
@@ -9,7 +9,12 @@ import { citiesOf, type Caller } from './caller.js';
  * lists. Build one per query: a query builder is not shared between statements.
  */
 export function keysInCities(em: EntityManager, schema: EntitySchema<any, any>, cities: { $in: string[] }, key = 'id'): string[] {
-  return em.createQueryBuilder(schema, 'parent').select(`parent.${key}`).where({ cityCode: cities }).getKnexQuery() as unknown as string[];
+  return keysWhere(em, schema, { cityCode: cities }, key);
+}
+
+/** As keysInCities, for parent rows matching any condition (a worker's city and ward). */
+export function keysWhere(em: EntityManager, schema: EntitySchema<any, any>, where: object, key = 'id'): string[] {
+  return em.createQueryBuilder(schema, 'parent').select(`parent.${key}`).where(where).getKnexQuery() as unknown as string[];
 }
 
 /**
@@ -17,7 +22,21 @@ export function keysInCities(em: EntityManager, schema: EntitySchema<any, any>, 
  * nothing for a national caller. `column` names a city code column of the statement.
  */
 export function citySql(caller: Caller, column: string): { sql: string; params: unknown[] } {
-  const cities = citiesOf(caller.jurisdiction);
-  if (!cities) return { sql: '', params: [] };
-  return cities.length ? { sql: ` and ${column} in (?)`, params: [cities] } : { sql: ' and false', params: [] };
+  return inSql(column, citiesOf(caller.jurisdiction));
+}
+
+/**
+ * The jurisdiction condition for rows placed in a city and a ward (Labour's workers): the city's,
+ * and for a ward-level caller the ward's too.
+ */
+export function placeSql(caller: Caller, columns: { city: string; ward: string }): { sql: string; params: unknown[] } {
+  const city = citySql(caller, columns.city);
+  const ward = inSql(columns.ward, wardsOf(caller.jurisdiction));
+  return { sql: city.sql + ward.sql, params: [...city.params, ...ward.params] };
+}
+
+/** ` and <column> in (?)`, ` and false` for no values, nothing for null (no limit). */
+function inSql(column: string, values: string[] | null): { sql: string; params: unknown[] } {
+  if (!values) return { sql: '', params: [] };
+  return values.length ? { sql: ` and ${column} in (?)`, params: [values] } : { sql: ' and false', params: [] };
 }

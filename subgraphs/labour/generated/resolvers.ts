@@ -71,6 +71,23 @@ export type IdReference = {
 };
 
 /**
+ * What Labour's records say about a worker that the scheme catalogue's rules ask (`labour.age`,
+ * `"PM_SYM" in labour.activeSchemes`), as on the day asked. Each fact is answered by one query over
+ * Labour's own records, for one worker here and for every worker of a worklist or a figure alike.
+ */
+export type LabourFacts = {
+  __typename?: 'LabourFacts';
+  /** The schemes in which the worker holds an ACTIVE enrolment, enrolled on or before the day asked. */
+  activeSchemes: Array<Scheme>;
+  /** Age in whole years on the day asked, from the registered date of birth. Null for a worker registered after that day. */
+  age: Maybe<Scalars['Int']['output']>;
+  /** Gender as registered. */
+  gender: Maybe<Gender>;
+  /** The occupational category the worker is registered under. */
+  occupation: Maybe<Occupation>;
+};
+
+/**
  * Every write takes an optional `idempotencyKey`, so that it is safe to send again after a lost
  * connection: a key of your choosing (8 to 100 letters, digits, `_`, `-`, `:` or `.`), new for each
  * write you mean to make. Sent again with the same key and the same arguments while the key is kept
@@ -321,7 +338,9 @@ export type Worker = {
   id: Scalars['ID']['output'];
   /** Reference to the worker's identity document. The full Aadhaar number is never stored. */
   idReference: IdReference;
-  /** Full name as registered. Not for dashboards: analysts see the reports only and are refused any person record (FORBIDDEN, `ANALYSTS_SEE_REPORTS_ONLY`). */
+  /** Facts Labour publishes about this worker for the scheme catalogue's rules (schema/schemes.yaml). */
+  labourFacts: LabourFacts;
+  /** Full name as registered, for CRPs too (who call on the worker). Not for dashboards: analysts see the reports only and are refused any person record (FORBIDDEN, `ANALYSTS_SEE_REPORTS_ONLY`). */
   name: Scalars['String']['output'];
   /** National Classification of Occupations (NCO-2015) unit group, e.g. `8322`. */
   ncoCode: Scalars['String']['output'];
@@ -470,12 +489,13 @@ export type ResolversTypes = ResolversObject<{
   FieldChange: ResolverTypeWrapper<FieldChange>;
   Gender: Gender;
   IdReference: ResolverTypeWrapper<IdReference>;
+  LabourFacts: ResolverTypeWrapper<Record<string, unknown>>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Occupation: Occupation;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   RecordChange: ResolverTypeWrapper<RecordChangeValueModel>;
   RegisterWorkerInput: RegisterWorkerInput;
   Scheme: Scheme;
@@ -499,11 +519,12 @@ export type ResolversParentTypes = ResolversObject<{
   EnrolInSchemeInput: EnrolInSchemeInput;
   FieldChange: FieldChange;
   IdReference: IdReference;
+  LabourFacts: Record<string, unknown>;
+  Int: Scalars['Int']['output'];
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
-  Int: Scalars['Int']['output'];
   RecordChange: RecordChangeValueModel;
   RegisterWorkerInput: RegisterWorkerInput;
   SocialSecurityEnrolment: SocialSecurityEnrolmentModel;
@@ -546,6 +567,13 @@ export type FieldChangeResolvers<ContextType = Context, ParentType extends Resol
 export type IdReferenceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['IdReference'] = ResolversParentTypes['IdReference']> = ResolversObject<{
   last4?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type LabourFactsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['LabourFacts'] = ResolversParentTypes['LabourFacts']> = ResolversObject<{
+  activeSchemes?: Resolver<Array<ResolversTypes['Scheme']>, ParentType, ContextType>;
+  age?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  gender?: Resolver<Maybe<ResolversTypes['Gender']>, ParentType, ContextType>;
+  occupation?: Resolver<Maybe<ResolversTypes['Occupation']>, ParentType, ContextType>;
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
@@ -607,6 +635,7 @@ export type WorkerResolvers<ContextType = Context, ParentType extends ResolversP
   history?: Resolver<Maybe<Array<ResolversTypes['RecordChange']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   idReference?: Resolver<ResolversTypes['IdReference'], ParentType, ContextType>;
+  labourFacts?: Resolver<ResolversTypes['LabourFacts'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   ncoCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   occupation?: Resolver<ResolversTypes['Occupation'], ParentType, ContextType>;
@@ -634,6 +663,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   FieldChange?: FieldChangeResolvers<ContextType>;
   IdReference?: IdReferenceResolvers<ContextType>;
+  LabourFacts?: LabourFactsResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

@@ -1,11 +1,17 @@
 /**
  * MEPMA through the real gateway: Common Interest Groups with their members (whom Labour names),
  * bank linkage, savings and loans; forming groups and keeping their books; what bad input gets
- * back (with nothing written); and what a roster costs in SQL.
+ * back (with nothing written); and what a roster costs in SQL. For the single window: workers' own
+ * savings accounts, MEPMA's facts against its own rows, and CRPs' follow-up visits.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Caller } from '../src/shared/access/caller';
+import { policiesIn } from '../src/shared/access/policy';
+import { OCCUPATIONS } from '../src/shared/demo/population';
+import { declaredFacts, decodeFact, encodedFact } from '../src/shared/facts';
+import { mepma } from '../subgraphs/mepma';
 import { createLoaders } from '../subgraphs/mepma/loaders';
+import { factQueries } from '../subgraphs/mepma/statistics';
 import { countStatements, expectAppendOnly, errorCodes, everyPage, expectHiddenLikeUnknown, startTestStack, statementsPerTable, tableOf, type CallerSpec, type TestStack } from './support/stack';
 
 let stack: TestStack;
@@ -23,7 +29,7 @@ async function labourSql<T = any>(query: string, params: unknown[] = []): Promis
   return stack.subgraphs.get('labour')!.database.orm.em.getConnection().execute(query, params);
 }
 
-const TABLES = ['cig', 'cig_membership', 'bank_linkage', 'savings_deposit', 'credit_linkage'];
+const TABLES = ['cig', 'cig_membership', 'bank_linkage', 'savings_deposit', 'credit_linkage', 'savings_account', 'visit'];
 
 async function rowCounts(): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
@@ -167,7 +173,12 @@ describe('paging through CIGs', () => {
     const res = await stack.query(PAGE, { filter: { ward, occupation }, first: 100 });
     expect(res.data.cigs.totalCount).toBe(n);
     expect(res.data.cigs.edges.every((e: any) => e.node.ward.code === ward && e.node.occupation === occupation)).toBe(true);
-    const nothing = await stack.query(PAGE, { filter: { occupation: 'HOME_BASED' }, first: 5 });
+    const [{ occupation: absent }] = await sql(
+      `select o as occupation from (values ${OCCUPATIONS.map(() => '(?)').join(', ')}) as every(o)
+       where o not in (select occupation from cig where ward_code = ?) limit 1`,
+      [...OCCUPATIONS, ward],
+    );
+    const nothing = await stack.query(PAGE, { filter: { ward, occupation: absent }, first: 5 });
     expect(nothing.data.cigs).toEqual({ totalCount: 0, edges: [], pageInfo: { hasNextPage: false, endCursor: null } });
   });
 
@@ -729,6 +740,319 @@ describe('access and jurisdiction', () => {
       const [demo] = await sql(`select id from cig where recorded_by = 'mepma-demo-import' order by id limit 1`);
       const res = await stack.query(`query($id: ID!) { cig(id: $id) { history { action } } }`, { id: demo.id }, AUDITOR);
       expect(res.data.cig.history).toEqual([]);
+    });
+  });
+});
+
+describe('the single window: savings accounts, facts and follow-up visits', () => {
+  const TODAY = daysFromToday(0);
+  const VJA_OFFICER: CallerSpec = { jurisdiction: 'city:VJA', subject: 'vja.co' };
+  const AUDITOR: CallerSpec = { agency: 'labour', role: 'auditor', scopes: ['read'], purpose: 'Audit' };
+  const FACT_NAMES = ['savingsAccount', 'cigMember', 'cigBankLinked', 'hasSaved', 'cigCreditLinked'] as const;
+  type FactName = (typeof FACT_NAMES)[number];
+
+  /**
+   * The workers for whom each fact holds on `day`, from MEPMA's rows, written out here rather than
+   * taken from statistics.ts; only records of `city` when it is given.
+   */
+  async function factHolders(day: string, city?: string): Promise<Record<FactName, Set<string>>> {
+    const activeMember = `from cig_membership m join cig c on c.id = m.cig_id where m.left_on is null and m.joined_on <= ?`;
+    const queries: Record<FactName, [string, string]> = {
+      savingsAccount: ['select a.worker_id from savings_account a where a.opened_on <= ?', 'a.city_code'],
+      cigMember: [`select m.worker_id ${activeMember}`, 'c.city_code'],
+      cigBankLinked: [`select m.worker_id ${activeMember} and c.id in (select cig_id from bank_linkage where linked_on <= ?)`, 'c.city_code'],
+      hasSaved: [`select m.worker_id ${activeMember} and m.id in (select membership_id from savings_deposit where deposited_on <= ?)`, 'c.city_code'],
+      cigCreditLinked: [`select m.worker_id ${activeMember}
+        and c.id in (select cig_id from credit_linkage where status <> 'OVERDUE' and sanctioned_on <= ?)`, 'c.city_code'],
+    };
+    const holders = {} as Record<FactName, Set<string>>;
+    for (const name of FACT_NAMES) {
+      const [query, cityColumn] = queries[name];
+      const days = query.split('?').length - 1;
+      const rows = await sql(`${query}${city ? ` and ${cityColumn} = ?` : ''}`, [...Array(days).fill(day), ...(city ? [city] : [])]);
+      holders[name] = new Set(rows.map((row) => row.worker_id));
+    }
+    return holders;
+  }
+
+  function factsOf(holders: Record<FactName, Set<string>>, workerId: string): Record<FactName, boolean> {
+    return Object.fromEntries(FACT_NAMES.map((name) => [name, holders[name].has(workerId)])) as Record<FactName, boolean>;
+  }
+
+  describe("a worker's own savings accounts", () => {
+    const ACCOUNTS = `query($id: ID!) { worker(id: $id) { savingsAccounts { id bankName branchIfsc accountLast4 openedOn source { agency system recordId } } } }`;
+
+    test('a worker reads as holding the accounts MEPMA recorded, and a worker without one none', async () => {
+      const [account] = await sql(`select * from savings_account order by id limit 1`);
+      const res = await stack.query(ACCOUNTS, { id: account.worker_id });
+      expect(res.errors).toBeUndefined();
+      expect(res.data.worker.savingsAccounts).toEqual([{
+        id: account.id, bankName: account.bank_name, branchIfsc: account.branch_ifsc, accountLast4: account.account_last4, openedOn: account.opened_on,
+        source: { agency: 'mepma', system: 'MEPMA bank linkage register', recordId: account.id },
+      }]);
+      const [{ id: without }] = await labourSql(`select id from worker where id not in (?) order by id limit 1`,
+        [(await sql(`select worker_id from savings_account`)).map((row) => row.worker_id)]);
+      expect((await stack.query(ACCOUNTS, { id: without })).data.worker.savingsAccounts).toEqual([]);
+    });
+
+    test("the account digits are policed as a CIG's are: masked for other agencies and CRPs", async () => {
+      const [account] = await sql(`select worker_id, account_last4 from savings_account where city_code = 'VJA' order by id limit 1`);
+      const cases: [CallerSpec, string][] = [
+        [VJA_OFFICER, account.account_last4],
+        [AUDITOR, account.account_last4],
+        [{ agency: 'labour' }, '********'],
+        [{ role: 'crp', jurisdiction: 'city:VJA' }, '********'],
+      ];
+      for (const [caller, expected] of cases) {
+        const res = await stack.query(`query($id: ID!) { worker(id: $id) { savingsAccounts { accountLast4 } } }`, { id: account.worker_id }, caller);
+        expect([caller, res.errors, res.data.worker.savingsAccounts]).toEqual([caller, undefined, [{ accountLast4: expected }]]);
+      }
+      // History masks the digits by BankLinkage's policy (history is keyed by column): the two must agree.
+      const policies = policiesIn(mepma.typeDefs);
+      expect(policies.get('SavingsAccount.accountLast4')).toEqual(policies.get('BankLinkage.accountLast4'));
+    });
+
+    test('a share of workers hold one, and the share differs from one occupation to another', async () => {
+      const holders = new Set((await sql(`select worker_id from savings_account`)).map((row) => row.worker_id));
+      const workers = await labourSql(`select id, occupation from worker where recorded_by = 'labour-demo-import'`);
+      const share = (of: { id: string }[]) => of.filter((w) => holders.has(w.id)).length / of.length;
+      expect(share(workers)).toBeGreaterThan(0.2);
+      expect(share(workers)).toBeLessThan(0.9);
+      const byOccupation = OCCUPATIONS.map((occupation) => share(workers.filter((w) => w.occupation === occupation)));
+      expect(Math.max(...byOccupation) - Math.min(...byOccupation)).toBeGreaterThan(0.1);
+    });
+  });
+
+  describe("MEPMA's facts", () => {
+    const FACTS = `mepmaFacts { ${FACT_NAMES.join(' ')} }`;
+
+    test("a page of workers' facts agree with MEPMA's rows, at one statement per fact", async () => {
+      const holders = await factHolders(TODAY);
+      let res: any;
+      const counts = await countStatements(stack, async () => {
+        res = await stack.query(`{ workers(first: 100) { edges { node { id ${FACTS} } } } }`);
+      });
+      expect(res.errors).toBeUndefined();
+      for (const { node } of res.data.workers.edges) expect([node.id, node.mepmaFacts]).toEqual([node.id, factsOf(holders, node.id)]);
+      // Every fact is found true and false somewhere on the page: the comparison means something.
+      for (const name of FACT_NAMES) expect(new Set(res.data.workers.edges.map((e: any) => e.node.mepmaFacts[name]))).toEqual(new Set([true, false]));
+      expect(counts.mepma.total).toBe(FACT_NAMES.length);
+    });
+
+    test('the edge cases: a former member, a member who has not saved, a worker MEPMA holds nothing about, a loan fallen overdue', async () => {
+      const [former] = await sql(`select worker_id from cig_membership m where left_on is not null
+        and not exists (select 1 from cig_membership a where a.worker_id = m.worker_id and a.left_on is null) order by id limit 1`);
+      const [nonSaver] = await sql(`select m.worker_id from cig_membership m join bank_linkage b on b.cig_id = m.cig_id
+        where m.left_on is null and m.id not in (select membership_id from savings_deposit) order by m.id limit 1`);
+      // A CIG of new workers, bank-linked, that has saved and borrowed.
+      const [president, member, stranger] = [await newWorker(), await newWorker(), await newWorker()];
+      const write = async (mutation: string, inputType: string, input: Record<string, unknown>) => {
+        const res = await stack.query(`mutation($input: ${inputType}!) { ${mutation}(input: $input) { id } }`, { input });
+        expect(res.errors).toBeUndefined();
+        return res.data[mutation].id as string;
+      };
+      const cigId = await write('formCig', 'FormCigInput', {
+        name: 'Gunadala Auto Drivers CIG', occupation: 'TRANSPORT', workLocation: 'Gunadala Auto Stand', workLocationKind: 'AUTO_STAND',
+        city: 'VJA', ward: 'VJA-W05', formedOn: '2025-06-01', members: [{ workerId: president, role: 'PRESIDENT' }, { workerId: member, role: 'MEMBER' }],
+      });
+      await stack.query(`mutation($input: LinkBankAccountInput!) { linkBankAccount(input: $input) { linkedOn } }`,
+        { input: { cigId, bankName: 'Indian Bank', branchIfsc: 'IDIB000V001', accountLast4: '1234', linkedOn: '2025-06-10' } });
+      await write('recordSavings', 'RecordSavingsInput', { cigId, workerId: president, amount: 200, depositedOn: '2025-07-10' });
+      const loan = await write('recordCreditLinkage', 'RecordCreditLinkageInput', { cigId, lender: 'Indian Bank', amount: 50_000, sanctionedOn: '2025-09-01', purpose: 'Repairs' });
+
+      const ids = [former.worker_id, nonSaver.worker_id, stranger, president, member];
+      const ask = () => stack.query(`{ ${ids.map((id, i) => `w${i}: worker(id: "${id}") { id ${FACTS} }`).join(' ')} }`);
+      const res = await ask();
+      expect(res.errors).toBeUndefined();
+      const holders = await factHolders(TODAY);
+      expect(ids.map((_, i) => res.data[`w${i}`].mepmaFacts)).toEqual(ids.map((id) => factsOf(holders, id)));
+      expect(res.data.w0.mepmaFacts).toMatchObject({ cigMember: false, cigBankLinked: false, hasSaved: false, cigCreditLinked: false });
+      expect(res.data.w1.mepmaFacts).toMatchObject({ cigMember: true, cigBankLinked: true, hasSaved: false });
+      expect(res.data.w2.mepmaFacts).toEqual(Object.fromEntries(FACT_NAMES.map((name) => [name, false])));
+      expect(res.data.w3.mepmaFacts).toEqual({ savingsAccount: false, cigMember: true, cigBankLinked: true, hasSaved: true, cigCreditLinked: true });
+      expect(res.data.w4.mepmaFacts).toMatchObject({ hasSaved: false, cigCreditLinked: true });
+
+      // The bank's register marks the loan overdue (no write of the graph does): no longer credit linkage.
+      await sql(`update credit_linkage set status = 'OVERDUE' where id = ?`, [loan]);
+      const overdue = await ask();
+      expect([overdue.data.w3.mepmaFacts.cigCreditLinked, overdue.data.w4.mepmaFacts.cigCreditLinked]).toEqual([false, false]);
+    });
+
+    test("the bulk questions answer every worker's facts for the day asked, within the caller's jurisdiction", async () => {
+      const em = stack.subgraphs.get('mepma')!.database.orm.em.fork() as EntityManager;
+      const declared = declaredFacts('mepma', mepma.typeDefs);
+      expect(declared.map((fact) => [fact.name, fact.type])).toEqual(FACT_NAMES.map((name) => [name, 'bool']));
+      const cases: [string, string | undefined][] = [['national', undefined], ['city:VJA', 'VJA'], ['ward:VJA-W07', 'VJA']];
+      for (const day of [TODAY, '2025-03-01']) {
+        for (const [jurisdiction, city] of cases) {
+          const caller: Caller = { agency: 'mepma', subject: 'x', role: 'officer', jurisdiction, scopes: ['read'], purpose: 'statistics' };
+          const expected = await factHolders(day, city);
+          for (const fact of declared) {
+            const answered = decodeFact(fact, await encodedFact(em, fact, factQueries[fact.name]({ em, caller, asOf: day })));
+            const workers = [...answered.keys()].map((n) => `W-${String(n).padStart(7, '0')}`).sort();
+            expect([day, jurisdiction, fact.name, workers]).toEqual([day, jurisdiction, fact.name, [...expected[fact.name as FactName]].sort()]);
+          }
+        }
+      }
+    });
+
+    test('the demo is one an official would believe: savings lag bank linkage, credit lags savings, and it varies by place and trade', async () => {
+      const holders = await factHolders(TODAY);
+      const [linked, saved, credit] = [holders.cigBankLinked.size, holders.hasSaved.size, holders.cigCreditLinked.size];
+      expect(saved).toBeLessThan(linked * 0.9);
+      expect(saved).toBeGreaterThan(0);
+      expect(credit).toBeLessThan(saved);
+      expect(credit).toBeGreaterThan(0);
+      // Bank linkage reaches a different share of CIGs in each trade, home-based workers' included.
+      const shares = await sql(`select occupation, avg((id in (select cig_id from bank_linkage))::int)::float as share, count(*)::int as n
+        from cig where recorded_by = 'mepma-demo-import' group by occupation`);
+      expect(shares.map((row) => row.occupation).sort()).toEqual([...OCCUPATIONS].sort());
+      const values = shares.map((row) => row.share);
+      expect(Math.max(...values) - Math.min(...values)).toBeGreaterThan(0.15);
+      // No saving without a bank account: every deposit is into a linked CIG's account.
+      const [{ n: unlinkedDeposits }] = await sql(`select count(*)::int as n from savings_deposit where cig_id not in (select cig_id from bank_linkage)`);
+      expect(unlinkedDeposits).toBe(0);
+    });
+  });
+
+  describe('follow-up visits', () => {
+    const VISIT = 'id scheme outcome visitedOn note recordedBy worker { id } source { agency system recordedBy }';
+    const RECORD = `mutation($input: RecordVisitInput!, $key: ID) { recordVisit(input: $input, idempotencyKey: $key) { ${VISIT} } }`;
+    let ward: string;
+    let crp: CallerSpec;
+    let visited: string;
+
+    beforeAll(async () => {
+      [{ ward_code: ward, id: visited }] = await labourSql(`select ward_code, id from worker where city_code = 'VJA' and recorded_by = 'labour-demo-import' order by id limit 1`);
+      crp = { role: 'crp', jurisdiction: `ward:${ward}`, subject: `crp.${ward.toLowerCase()}`, purpose: 'Scheme enrolment' };
+    });
+
+    /** Sends a visit that must be refused with `code`, and checks that nothing was written. */
+    async function refusedVisit(input: Record<string, unknown>, code: string, caller: CallerSpec = crp, key?: string) {
+      const before = await rowCounts();
+      const res = await stack.query(RECORD, { input, key }, caller);
+      expect([input, errorCodes(res)]).toEqual([input, [code]]);
+      expect(await rowCounts()).toEqual(before);
+      return res.errors![0];
+    }
+
+    const visitInput = (overrides: Record<string, unknown> = {}) => ({
+      workerId: visited, scheme: 'PM_SYM', outcome: 'DOCUMENTS_COLLECTED', visitedOn: daysFromToday(-1), note: 'Aadhaar and passbook copies collected.', ...overrides,
+    });
+
+    test("a CRP records a visit; the worker's last visit about the scheme shows it, with its provenance and history", async () => {
+      const res = await stack.query(RECORD, { input: visitInput() }, crp);
+      expect(res.errors).toBeUndefined();
+      const visit = res.data.recordVisit;
+      const actor = `mepma:${crp.subject}`;
+      expect(visit).toEqual({
+        id: expect.stringMatching(/^VIS-\d{7}$/), scheme: 'PM_SYM', outcome: 'DOCUMENTS_COLLECTED', visitedOn: daysFromToday(-1),
+        note: 'Aadhaar and passbook copies collected.', recordedBy: actor, worker: { id: visited },
+        source: { agency: 'mepma', system: 'Worker Graph', recordedBy: actor },
+      });
+      const [row] = await sql(`select worker_id, city_code, scheme, outcome, visited_on, recorded_by from visit where id = ?`, [visit.id]);
+      expect(row).toEqual({ worker_id: visited, city_code: 'VJA', scheme: 'PM_SYM', outcome: 'DOCUMENTS_COLLECTED', visited_on: daysFromToday(-1), recorded_by: actor });
+
+      const last = await stack.query(`query($id: ID!) { worker(id: $id) { lastVisit(scheme: "PM_SYM") { ${VISIT} } } }`, { id: visited }, crp);
+      expect(last.errors).toBeUndefined();
+      expect(last.data.worker.lastVisit).toEqual(visit);
+
+      const history = await stack.query(`query($id: ID!) { worker(id: $id) { lastVisit(scheme: "PM_SYM") { history { by purpose action changes { field newValue } } } } }`, { id: visited }, AUDITOR);
+      expect(history.errors).toBeUndefined();
+      expect(history.data.worker.lastVisit.history).toEqual([{ by: actor, purpose: 'scheme-enrolment', action: 'CREATED', changes: expect.arrayContaining([
+        { field: 'scheme', newValue: 'PM_SYM' }, { field: 'outcome', newValue: 'DOCUMENTS_COLLECTED' },
+      ]) }]);
+    });
+
+    test('an officer records an earlier visit: visits list newest first, for one scheme or all', async () => {
+      const res = await stack.query(RECORD, { input: visitInput({ outcome: 'INFORMED', visitedOn: daysFromToday(-20), note: '  ' }) }, VJA_OFFICER);
+      expect(res.errors).toBeUndefined();
+      expect(res.data.recordVisit).toMatchObject({ outcome: 'INFORMED', note: null, recordedBy: 'mepma:vja.co' });
+      const expected = await sql(`select id, scheme from visit where worker_id = ? order by visited_on desc, id desc`, [visited]);
+      const read = await stack.query(`query($id: ID!) { worker(id: $id) { all: visits { id scheme } pension: visits(scheme: "PM_SYM") { id } } }`, { id: visited }, crp);
+      expect(read.errors).toBeUndefined();
+      expect(read.data.worker.all).toEqual(expected);
+      expect(read.data.worker.pension).toEqual(expected.filter((v) => v.scheme === 'PM_SYM').map(({ id }) => ({ id })));
+      expect(read.data.worker.pension.length).toBeGreaterThanOrEqual(2);
+    });
+
+    test('an unknown scheme, a date in the future, an overlong note, a wrong outcome: BAD_USER_INPUT naming the field, nothing written', async () => {
+      expect((await refusedVisit(visitInput({ scheme: 'PM_SYMX' }), 'BAD_USER_INPUT')).extensions).toMatchObject({ field: 'scheme' });
+      expect((await refusedVisit(visitInput({ visitedOn: daysFromToday(1) }), 'BAD_USER_INPUT')).extensions).toMatchObject({ field: 'visitedOn' });
+      expect((await refusedVisit(visitInput({ note: 'x'.repeat(501) }), 'BAD_USER_INPUT')).extensions).toMatchObject({ field: 'note' });
+      expect((await refusedVisit(visitInput({ workerId: '42' }), 'BAD_USER_INPUT')).extensions).toMatchObject({ field: 'workerId' });
+      await refusedVisit(visitInput({ outcome: 'ENROLLED' }), 'BAD_USER_INPUT');
+      const unknownScheme = await stack.query(`query($id: ID!) { worker(id: $id) { lastVisit(scheme: "NOPE") { id } } }`, { id: visited }, crp);
+      expect(errorCodes(unknownScheme)).toEqual(['BAD_USER_INPUT']);
+    });
+
+    test('a worker the caller cannot see, or Labour does not know, is NOT_FOUND; nothing written', async () => {
+      const [gvmc] = await labourSql(`select id from worker where city_code = 'GVMC' order by id limit 1`);
+      const hidden = await refusedVisit(visitInput({ workerId: gvmc.id }), 'NOT_FOUND');
+      const unknown = await refusedVisit(visitInput({ workerId: 'W-9999999' }), 'NOT_FOUND');
+      expect(hidden.message.replace(gvmc.id, 'ID')).toBe(unknown.message.replace('W-9999999', 'ID'));
+      await refusedVisit(visitInput({ workerId: gvmc.id }), 'NOT_FOUND', VJA_OFFICER);
+      // A CRP of one ward sees only that ward's workers (Labour places every worker in a ward).
+      const [neighbour] = await labourSql(`select id from worker where city_code = 'VJA' and ward_code <> ? order by id limit 1`, [ward]);
+      await refusedVisit(visitInput({ workerId: neighbour.id }), 'NOT_FOUND');
+    });
+
+    test("a city outside the caller's jurisdiction is FORBIDDEN; a caller of several cities must name one", async () => {
+      await refusedVisit(visitInput({ city: 'GVMC' }), 'FORBIDDEN', VJA_OFFICER);
+      expect((await refusedVisit(visitInput(), 'BAD_USER_INPUT', {})).extensions).toMatchObject({ field: 'city' });
+      const named = await stack.query(RECORD, { input: visitInput({ city: 'VJA', outcome: 'APPLIED' }) });
+      expect(named.errors).toBeUndefined();
+      expect((await sql(`select city_code from visit where id = ?`, [named.data.recordVisit.id]))[0].city_code).toBe('VJA');
+    });
+
+    test('only MEPMA officers and CRPs with the write scope record visits (FORBIDDEN)', async () => {
+      for (const caller of [{ agency: 'labour' }, { role: 'service' }, { ...crp, agency: 'labour' }, { ...crp, scopes: ['read'] }] as CallerSpec[]) {
+        await refusedVisit(visitInput(), 'FORBIDDEN', caller);
+      }
+    });
+
+    test('the same idempotency key answers the same visit once; with other arguments it is CONFLICT IDEMPOTENCY_KEY_REUSED', async () => {
+      const key = `crp-visit-${Date.now()}`;
+      const input = visitInput({ outcome: 'APPLIED', visitedOn: daysFromToday(0) });
+      const first = await stack.query(RECORD, { input, key }, crp);
+      expect(first.errors).toBeUndefined();
+      const before = await rowCounts();
+      const again = await stack.query(RECORD, { input, key }, crp);
+      expect(again.errors).toBeUndefined();
+      expect(again.data.recordVisit.id).toBe(first.data.recordVisit.id);
+      expect(await rowCounts()).toEqual(before);
+      const reused = await refusedVisit({ ...input, outcome: 'DECLINED' }, 'CONFLICT', crp, key);
+      expect(reused.extensions).toMatchObject({ reason: 'IDEMPOTENCY_KEY_REUSED' });
+    });
+
+    test("a worklist page of 50 workers with each one's last visit costs MEPMA one statement", async () => {
+      let res: any;
+      const counts = await countStatements(stack, async () => {
+        res = await stack.query(`{ workers(first: 50) { edges { node { id lastVisit(scheme: "PM_SYM") { id visitedOn } visits { id } } } } }`);
+      });
+      expect(res.errors).toBeUndefined();
+      const nodes = res.data.workers.edges.map((e: any) => e.node);
+      expect(nodes).toHaveLength(50);
+      const rows = await sql(`select id, worker_id, scheme, visited_on from visit where worker_id in (?) order by visited_on desc, id desc`, [nodes.map((n: any) => n.id)]);
+      for (const node of nodes) {
+        const own = rows.filter((r) => r.worker_id === node.id);
+        const last = own.find((r) => r.scheme === 'PM_SYM');
+        expect([node.id, node.lastVisit, node.visits]).toEqual([node.id, last ? { id: last.id, visitedOn: last.visited_on } : null, own.map(({ id }) => ({ id }))]);
+      }
+      expect(rows.length).toBeGreaterThan(0);
+      expect(statementsPerTable(counts.mepma.statements)).toEqual({ visit: 1 });
+    });
+
+    test('the demo holds a few CRP visits per hundred workers, in the past, about schemes of the catalogue, by the CRP of the ward', async () => {
+      const demo = await sql(`select scheme, visited_on, recorded_by, source_system from visit where source_system = 'MEPMA CRP field app'`);
+      const [{ n: workers }] = await labourSql(`select count(*)::int as n from worker where recorded_by = 'labour-demo-import'`);
+      expect(demo.length).toBeGreaterThan(workers * 0.03);
+      expect(demo.length).toBeLessThan(workers * 0.3);
+      for (const visit of demo) {
+        expect(['CIG_BANK_LINKAGE', 'PMSBY', 'PM_SYM']).toContain(visit.scheme);
+        expect(visit.visited_on < TODAY).toBe(true);
+        expect(visit.recorded_by).toMatch(/^mepma:crp\.(vja|gvmc)-w\d{2}$/);
+      }
     });
   });
 });

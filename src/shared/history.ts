@@ -82,12 +82,14 @@ export function historyMigrationSql(tables: HistoryTable[]): string[] {
         );
         return null;
       end $$`,
-    ...tables.map(
-      ({ table, key }) =>
-        `create trigger ${table}_history after insert or update or delete on ${table}
-          for each row execute function record_change_log('${key}')`,
-    ),
+    ...tables.map(historyTriggerSql),
   ];
+}
+
+/** The SQL that keeps history for one more table, once `historyMigrationSql` has run. */
+export function historyTriggerSql({ table, key }: HistoryTable): string {
+  return `create trigger ${table}_history after insert or update or delete on ${table}
+    for each row execute function record_change_log('${key}')`;
 }
 
 /** Marks the transaction's writes with who made them and why, for the history trigger. */

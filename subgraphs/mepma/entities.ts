@@ -9,6 +9,8 @@ export const WORK_LOCATION_KINDS = [
 ] as const satisfies readonly WorkLocationKind[];
 export const CIG_ROLES = ['PRESIDENT', 'SECRETARY', 'TREASURER', 'MEMBER'] as const satisfies readonly CigRole[];
 export const CREDIT_STATUSES = ['SANCTIONED', 'DISBURSED', 'REPAID', 'OVERDUE'] as const;
+export const VISIT_OUTCOMES = ['INFORMED', 'DOCUMENTS_COLLECTED', 'APPLIED', 'DECLINED', 'NOT_FOUND'] as const;
+export type VisitOutcome = (typeof VISIT_OUTCOMES)[number];
 
 export const CigSchema = defineEntity({
   name: 'Cig',
@@ -89,9 +91,54 @@ export const CreditLinkageSchema = defineEntity({
 });
 export type CreditLinkage = InferEntity<typeof CreditLinkageSchema>;
 
+/**
+ * A worker's own savings bank account, opened with the mission's help. It lies in the city of the
+ * ULB mission that recorded it, which is what a caller's jurisdiction is checked against.
+ */
+export const SavingsAccountSchema = defineEntity({
+  name: 'SavingsAccount',
+  tableName: 'savings_account',
+  properties: {
+    id: p.string().primary(),
+    workerId: p.string().fieldName('worker_id'),
+    cityCode: p.string().fieldName('city_code'),
+    bankName: p.string().fieldName('bank_name'),
+    branchIfsc: p.string().fieldName('branch_ifsc'),
+    accountLast4: p.string().fieldName('account_last4'),
+    openedOn: p.date().fieldName('opened_on'),
+    ...provenanceProperties,
+  },
+});
+export type SavingsAccount = InferEntity<typeof SavingsAccountSchema>;
+
+/**
+ * A community resource person's follow-up visit to a worker about one scheme of the catalogue
+ * (schema/schemes.yaml). It lies in the city of the CRP's mission; `recordedBy` is the CRP.
+ */
+export const VisitSchema = defineEntity({
+  name: 'Visit',
+  tableName: 'visit',
+  properties: {
+    id: p.string().primary(),
+    workerId: p.string().fieldName('worker_id'),
+    cityCode: p.string().fieldName('city_code'),
+    scheme: p.string(),
+    outcome: p.enum([...VISIT_OUTCOMES]),
+    visitedOn: p.date().fieldName('visited_on'),
+    note: p.string().nullable(),
+    ...provenanceProperties,
+  },
+});
+export type Visit = InferEntity<typeof VisitSchema>;
+
+/** A worker's `MepmaFacts`, by fact name, as the facts loader answers them (src/shared/facts.ts). */
+export type MepmaFactValues = Record<string, unknown>;
+
 /** Labour's worker, known here only by key: Labour resolves the rest through the gateway. */
 export interface WorkerReference {
   id: string;
 }
 
-export const entities = [CigSchema, CigMembershipSchema, BankLinkageSchema, SavingsDepositSchema, CreditLinkageSchema];
+export const entities = [
+  CigSchema, CigMembershipSchema, BankLinkageSchema, SavingsDepositSchema, CreditLinkageSchema, SavingsAccountSchema, VisitSchema,
+];

@@ -1,13 +1,23 @@
-import type DataLoader from 'dataloader';
+import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { keysInCities } from '../../src/shared/access/rows.js';
 import { cityCondition, type Caller } from '../../src/shared/access/caller.js';
+import { today } from '../../src/shared/dates.js';
+import { declaredFacts, factsLoader } from '../../src/shared/facts.js';
 import { historyLoader, sensitiveColumns } from '../../src/shared/history.js';
 import { manyByKey, oneByKey } from '../../src/shared/loaders.js';
 import { loadSchema } from '../../src/shared/subgraph.js';
 import {
-  BankLinkageSchema, CigMembershipSchema, CigSchema, CreditLinkageSchema, SavingsDepositSchema, type SavingsDeposit,
+  BankLinkageSchema, CigMembershipSchema, CigSchema, CreditLinkageSchema, SavingsAccountSchema, SavingsDepositSchema, VisitSchema,
+  type SavingsDeposit, type Visit,
 } from './entities.js';
+import { factQueries } from './statistics.js';
+
+/** A worker's visits, about one scheme or (no scheme) all of them. */
+export interface VisitsKey {
+  workerId: string;
+  scheme: string | null;
+}
 
 interface SavingsTotal {
   cig_id: string;
@@ -89,7 +99,37 @@ export function createLoaders(em: EntityManager, caller: Caller) {
       }
       return loader;
     },
-    // Keyed `<table>:<record key>`; the bank account's digits are masked in history as in the field.
+    savingsAccountsByWorker: manyByKey(
+      (workerIds: string[]) =>
+        em.find(SavingsAccountSchema, { workerId: { $in: workerIds }, ...where.cityRecord() }, { orderBy: { openedOn: 'desc', id: 'desc' } }),
+      (account) => account.workerId,
+    ),
+    /**
+     * Workers' visits, newest first. Keyed by worker and scheme, so a worklist page asking each
+     * worker's last visit about its scheme costs one statement; a row can answer two keys (one
+     * scheme, and all), so rows are handed out per key rather than by a key of their own.
+     */
+    visits: new DataLoader<VisitsKey, Visit[], string>(
+      async (keys) => {
+        const schemes = keys.every((key) => key.scheme) ? [...new Set(keys.map((key) => key.scheme!))] : undefined;
+        const rows = await em.find(
+          VisitSchema,
+          { workerId: { $in: [...new Set(keys.map((key) => key.workerId))] }, ...(schemes ? { scheme: { $in: schemes } } : {}), ...where.cityRecord() },
+          { orderBy: { visitedOn: 'desc', id: 'desc' } },
+        );
+        const byWorker = new Map<string, Visit[]>();
+        for (const visit of rows) {
+          const ofWorker = byWorker.get(visit.workerId);
+          if (ofWorker) ofWorker.push(visit);
+          else byWorker.set(visit.workerId, [visit]);
+        }
+        return keys.map((key) => (byWorker.get(key.workerId) ?? []).filter((visit) => !key.scheme || visit.scheme === key.scheme));
+      },
+      { cacheKeyFn: (key) => `${key.workerId}:${key.scheme ?? '*'}` },
+    ),
+    /** `Worker.mepmaFacts` for today: the same queries as the single window's bulk questions. */
+    mepmaFacts: factsLoader(em, caller, FACTS, factQueries, today),
+    // Keyed `<table>:<record key>`; account digits are masked in history as in the fields.
     history: historyLoader(em, caller, SENSITIVE_COLUMNS),
   };
 }
@@ -106,21 +146,31 @@ export type MepmaLoaders = ReturnType<typeof createLoaders>;
 export function jurisdictionFilters(em: EntityManager, caller: Caller) {
   const cities = cityCondition(caller);
   const none = () => ({});
-  if (!cities) return { cig: none, cigRecord: none, cigRecordSql: () => ({ sql: '', params: [] as unknown[] }) };
+  if (!cities) return { cig: none, cityRecord: none, cigRecord: none, cigRecordSql: () => ({ sql: '', params: [] as unknown[] }) };
   const cigsInJurisdiction = () => keysInCities(em, CigSchema, cities);
+  const inCities = () => ({ cityCode: cities });
   return {
-    cig: () => ({ cityCode: cities }),
+    cig: inCities,
+    /** A savings account or a visit, which lies in its own city (its mission's). */
+    cityRecord: inCities,
     cigRecord: () => ({ cigId: { $in: cigsInJurisdiction() } }),
     /** The same condition for hand-written SQL on a table with a `cig_id` column. */
     cigRecordSql: () => ({ sql: ' and cig_id in (select id from cig where city_code in (?))', params: [cities.$in] as unknown[] }),
   };
 }
 
+const SCHEMA = loadSchema(__dirname);
+
 /**
  * History columns that show what a policed field shows, with that field's own policy read from
- * schema.graphql, so the history can never show more than the field does.
+ * schema.graphql, so the history can never show more than the field does. History is keyed by
+ * column, so both accounts' digits follow BankLinkage's policy, which SavingsAccount's repeats
+ * (checked by the test).
  */
-const SENSITIVE_COLUMNS = sensitiveColumns(loadSchema(__dirname), {
+const SENSITIVE_COLUMNS = sensitiveColumns(SCHEMA, {
   account_last4: 'BankLinkage.accountLast4',
 });
+
+/** The facts MEPMA's schema declares (`MepmaFacts`), answered by statistics.ts. */
+const FACTS = declaredFacts('mepma', SCHEMA);
 

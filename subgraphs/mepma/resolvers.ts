@@ -7,12 +7,12 @@ import { nextId, writeInTransaction } from '../../src/shared/transactions.js';
 import { cityByCode } from '../../src/shared/demo/places.js';
 import { cityArg, digitsArg, notInFuture, placeFilter, positiveAmountArg, textArg, wardArg, workerIdArg } from '../../src/shared/validation.js';
 import {
-  BankLinkageSchema, CigMembershipSchema, CigSchema, CreditLinkageSchema, SavingsDepositSchema, type Cig,
+  BankLinkageSchema, CigMembershipSchema, CigSchema, CreditLinkageSchema, SavingsDepositSchema, VisitSchema, type Cig,
 } from './entities.js';
 import type { Resolvers } from './generated/resolvers.js';
 import { jurisdictionFilters } from './loaders.js';
 import {
-  MAX_DEPOSIT, MAX_LOAN, cigIdArg, foundingMembers, ifscArg, notBefore, recentSavingsLimit,
+  MAX_DEPOSIT, MAX_LOAN, cigIdArg, foundingMembers, ifscArg, notBefore, recentSavingsLimit, schemeArg, visitCity, visitNoteArg,
 } from './rules.js';
 import type { Context } from './context.js';
 
@@ -190,12 +190,39 @@ export const resolvers: Resolvers = {
         return loan;
       });
     },
+
+    async recordVisit(_, { input }, { em, caller, writer, workers }) {
+      const workerId = workerIdArg(input.workerId);
+      const values = {
+        workerId,
+        scheme: schemeArg(input.scheme),
+        outcome: input.outcome,
+        visitedOn: notInFuture(input.visitedOn, 'visitedOn'),
+        note: visitNoteArg(input.note),
+        cityCode: visitCity(caller, input.city),
+        ...graphRecord(writer),
+      };
+      // Labour answers as the caller: a worker outside a CRP's ward is NOT_FOUND, as an unknown one is.
+      await workers.requireWorkers([workerId]);
+      return writeInTransaction(em, writer, async (tx) => {
+        const visit = tx.create(VisitSchema, { id: await nextId(tx, 'visit_number_seq', 'VIS-'), ...values });
+        await tx.flush();
+        return visit;
+      });
+    },
   },
 
   Worker: {
     // Labour owns the worker; MEPMA needs only the key to find memberships.
     __resolveReference: (reference) => ({ id: reference.id }),
     cigMemberships: (worker, _, { loaders }) => loaders.membershipsByWorker.load(worker.id),
+    savingsAccounts: (worker, _, { loaders }) => loaders.savingsAccountsByWorker.load(worker.id),
+    mepmaFacts: (worker, _, { loaders }) => loaders.mepmaFacts.load(worker.id),
+    visits: (worker, { scheme }, { loaders }) => loaders.visits.load({ workerId: worker.id, scheme: scheme ? schemeArg(scheme) : null }),
+    async lastVisit(worker, { scheme }, { loaders }) {
+      const [newest] = await loaders.visits.load({ workerId: worker.id, scheme: schemeArg(scheme) });
+      return newest ?? null;
+    },
   },
 
   Cig: {
@@ -246,6 +273,17 @@ export const resolvers: Resolvers = {
   CreditLinkage: {
     source: (loan) => sourceOf(AGENCY, loan),
     history: (loan, _, { loaders }) => loaders.history.load(`credit_linkage:${loan.id}`),
+  },
+
+  SavingsAccount: {
+    source: (account) => sourceOf(AGENCY, account),
+    history: (account, _, { loaders }) => loaders.history.load(`savings_account:${account.id}`),
+  },
+
+  Visit: {
+    worker: (visit) => ({ id: visit.workerId }),
+    source: (visit) => sourceOf(AGENCY, visit),
+    history: (visit, _, { loaders }) => loaders.history.load(`visit:${visit.id}`),
   },
 
   CigConnection: {

@@ -1,6 +1,9 @@
-/** MEPMA's CIG rules, as plain functions a unit test can call. */
+/** MEPMA's CIG and follow-up rules, as plain functions a unit test can call. */
+import { citiesOf, requireCity, type Caller } from '../../src/shared/access/caller.js';
+import { CITIES } from '../../src/shared/demo/places.js';
 import { badInput, quoted } from '../../src/shared/errors.js';
-import { workerIdArg } from '../../src/shared/validation.js';
+import { schemeIds } from '../../src/shared/schemes.js';
+import { cityArg, textArg, workerIdArg } from '../../src/shared/validation.js';
 import type { CigRole } from '../../src/shared/demo/population.js';
 
 /** The pilot formed groups of five; a group needs at least two and stays small enough to meet. */
@@ -10,6 +13,7 @@ export const MAX_DEPOSIT = 100_000;
 /** Ten lakh rupees. */
 export const MAX_LOAN = 1_000_000;
 export const MAX_RECENT_SAVINGS = 100;
+export const MAX_VISIT_NOTE = 500;
 
 const CIG_ID = /^CIG-\d{6,}$/;
 const IFSC = /^[A-Z]{4}0[A-Z0-9]{6}$/;
@@ -59,4 +63,35 @@ export function foundingMembers(members: { workerId: string; role: CigRole }[]):
     }
   }
   return cleaned;
+}
+
+/** The single window's schemes (schema/schemes.yaml), read once at start-up: what a visit may be about. */
+const SCHEMES = new Set(schemeIds());
+
+/** An id of the scheme catalogue, e.g. `PM_SYM`. */
+export function schemeArg(value: string, field = 'scheme'): string {
+  const id = value.trim();
+  if (!SCHEMES.has(id)) throw badInput(`${quoted(value)} is not a scheme of the catalogue; use one of ${[...SCHEMES].join(', ')}.`, field);
+  return id;
+}
+
+/** A visit's note is optional, so a blank one is none. */
+export function visitNoteArg(value: string | null | undefined): string | null {
+  return value?.trim() ? textArg(value, 'note', MAX_VISIT_NOTE) : null;
+}
+
+/**
+ * The city a visit lies in: the one the input names, which must lie in the caller's jurisdiction,
+ * or else the one city that jurisdiction covers (a CRP's ward lies in one). A caller covering
+ * several cities must name it.
+ */
+export function visitCity(caller: Caller, named: string | null | undefined): string {
+  if (named) {
+    const city = cityArg(named);
+    requireCity(caller, city, 'visits');
+    return city;
+  }
+  const cities = citiesOf(caller.jurisdiction) ?? CITIES.map((city) => city.code);
+  if (cities.length === 1) return cities[0]!;
+  throw badInput(`Your jurisdiction (${caller.jurisdiction}) covers more than one city: name the visit's city (${cities.join(' or ')}).`, 'city');
 }

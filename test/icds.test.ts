@@ -1,11 +1,14 @@
 /**
  * ICDS through the real gateway: anganwadi centres, the household enrolments a worker's record
- * gains from ICDS, enrolling and exiting beneficiaries, and what bad input gets back (with
- * nothing written).
+ * gains from ICDS, enrolling and exiting beneficiaries, the facts ICDS publishes for the single
+ * window, and what bad input gets back (with nothing written).
  */
 import { CITIES } from '../src/shared/demo/places';
-import { countStatements, expectAppendOnly, errorCodes, everyPage, expectHiddenLikeUnknown, startTestStack, statementsPerTable, tableOf, type CallerSpec, type TestStack } from './support/stack';
-import { addDays, addMonths, addYears, today } from '../src/shared/dates';
+import { countStatements, expectAppendOnly, errorCodes, everyPage, expectHiddenLikeUnknown, sealedBy, startTestStack, statementsPerTable, tableOf, type CallerSpec, type TestStack } from './support/stack';
+import { addDays, addMonths, addYears, ageOn, today } from '../src/shared/dates';
+import { decodeFact } from '../src/shared/facts';
+import type { Caller } from '../src/shared/access/caller';
+import type { StatisticsAnswer } from '../src/shared/statistics';
 
 let stack: TestStack;
 
@@ -21,6 +24,10 @@ async function sql<T = any>(query: string, params: unknown[] = []): Promise<T[]>
 
 async function labourSql<T = any>(query: string, params: unknown[] = []): Promise<T[]> {
   return stack.subgraphs.get('labour')!.database.orm.em.getConnection().execute(query, params);
+}
+
+async function municipalSql<T = any>(query: string, params: unknown[] = []): Promise<T[]> {
+  return stack.subgraphs.get('municipal')!.database.orm.em.getConnection().execute(query, params);
 }
 
 async function enrolmentCount(): Promise<number> {
@@ -143,6 +150,16 @@ describe('anganwadi centres', () => {
     const rows = await sql(`select city_code, count(distinct ward_code)::int as wards, count(*)::int as centres from anganwadi_centre group by city_code order by city_code`);
     const expected = CITIES.map((city) => ({ city_code: city.code, wards: city.wardCount, centres: 2 * city.wardCount }));
     expect(rows).toEqual(expected.sort((a, b) => a.city_code.localeCompare(b.city_code)));
+  });
+
+  test("each centre is named after its ward's own locality (as Municipal names it), numbered within the ward", async () => {
+    const localities = new Map((await municipalSql(`select code, locality from ward`)).map((ward) => [ward.code, ward.locality]));
+    const byWard = new Map<string, string[]>();
+    for (const centre of await sql(`select name, ward_code from anganwadi_centre order by id`)) {
+      byWard.set(centre.ward_code, [...(byWard.get(centre.ward_code) ?? []), centre.name]);
+    }
+    expect(byWard.size).toBe(localities.size);
+    for (const [ward, names] of byWard) expect(names).toEqual(names.map((_, i) => `${localities.get(ward)} AWC ${i + 1}`));
   });
 
   test('a centre by id shows its AWC code, ward and anganwadi worker', async () => {
@@ -602,5 +619,161 @@ describe('access and jurisdiction', () => {
       expect(n).toBeGreaterThan(0);
       await expectAppendOnly(stack, 'icds', 'record_change', 'changed_by', (statement) => sql(statement));
     });
+  });
+});
+
+describe("ICDS's facts for the single window", () => {
+  const day = today();
+  const FACTS = `query($id: ID!) { worker(id: $id) { icdsFacts { pregnantOrNursing pmmvyBeneficiary } } }`;
+  const NONE = { pregnantOrNursing: false, pmmvyBeneficiary: false };
+
+  async function factsOf(workerId: string, caller?: CallerSpec) {
+    const res = await stack.query(FACTS, { id: workerId }, caller);
+    expect(res.errors).toBeUndefined();
+    return res.data.worker.icdsFacts;
+  }
+
+  /** ICDS's facts for these workers as its own rows say for today, counting enrolments at centres of `cities` only. */
+  async function factsFromRows(workerIds: string[], cities: string[] = CITIES.map((city) => city.code)) {
+    const own = await sql(`select e.worker_id, e.exited_on, e.pmmvy_instalments_paid from icds_enrolment e join anganwadi_centre a on a.id = e.centre_id
+      where e.worker_id in (?) and a.city_code in (?) and e.relation_to_worker = 'SELF' and e.enrolled_on <= ?`, [workerIds, cities, day]);
+    return new Map(workerIds.map((id) => {
+      const hers = own.filter((row) => row.worker_id === id);
+      return [id, {
+        pregnantOrNursing: hers.some((row) => row.exited_on === null || row.exited_on > day),
+        pmmvyBeneficiary: hers.some((row) => row.pmmvy_instalments_paid > 0),
+      }];
+    }));
+  }
+
+  /** A woman of the demo with no enrolment yet, in `city`. */
+  async function womanWithoutEnrolments(city = 'VJA'): Promise<{ id: string; ward_code: string }> {
+    const enrolled = (await sql(`select distinct worker_id from icds_enrolment`)).map((r) => r.worker_id);
+    const [woman] = await labourSql(`select id, ward_code from worker where gender = 'FEMALE' and city_code = ? and id not in (?) order by id limit 1`, [city, enrolled]);
+    return woman;
+  }
+
+  async function centreIn(city: string): Promise<string> {
+    const [centre] = await sql(`select id from anganwadi_centre where city_code = ? order by id limit 1`, [city]);
+    return centre.id;
+  }
+
+  test('the demo enrols women of child-bearing age as mothers of their own, PMMVY having paid only some', async () => {
+    const own = await sql(`select worker_id, beneficiary_type, status, pmmvy_instalments_paid from icds_enrolment
+      where relation_to_worker = 'SELF' and recorded_by = 'icds-demo-import'`);
+    const women = new Map((await labourSql(`select id, gender, date_of_birth from worker where id in (?)`, [own.map((row) => row.worker_id)])).map((w) => [w.id, w]));
+    for (const row of own) {
+      const woman = women.get(row.worker_id);
+      expect(woman.gender).toBe('FEMALE');
+      expect(ageOn(woman.date_of_birth, day)).toBeGreaterThanOrEqual(19);
+      expect(ageOn(woman.date_of_birth, day)).toBeLessThanOrEqual(45);
+    }
+    const active = own.filter((row) => row.status === 'ACTIVE');
+    expect(new Set(active.map((row) => row.beneficiary_type))).toEqual(new Set(['PREGNANT_WOMAN', 'LACTATING_MOTHER']));
+    expect(active.some((row) => row.pmmvy_instalments_paid > 0)).toBe(true);
+    expect(active.some((row) => row.pmmvy_instalments_paid === 0)).toBe(true);
+  });
+
+  test("a roster's facts, and every mother's of her own, are ICDS's own rows; one statement per fact", async () => {
+    let res: any;
+    const counts = await countStatements(stack, async () => {
+      res = await stack.query(`{ workers(first: 100) { edges { node { id icdsFacts { pregnantOrNursing pmmvyBeneficiary } } } } }`);
+    });
+    expect(res.errors).toBeUndefined();
+    const nodes = res.data.workers.edges.map((e: any) => e.node);
+    expect(new Map(nodes.map((node: any) => [node.id, node.icdsFacts]))).toEqual(await factsFromRows(nodes.map((node: any) => node.id)));
+    expect(counts.icds.statements).toHaveLength(2);
+
+    const mothers = (await sql(`select distinct worker_id from icds_enrolment where relation_to_worker = 'SELF' order by 1`)).map((r) => r.worker_id);
+    const expected = await factsFromRows(mothers);
+    for (const id of mothers) expect(await factsOf(id)).toEqual(expected.get(id));
+    const kinds = new Set([...expected.values()].map((facts) => `${facts.pregnantOrNursing}/${facts.pmmvyBeneficiary}`));
+    expect(kinds.has('true/true') && kinds.has('true/false')).toBe(true);
+  });
+
+  test('she is pregnant once enrolled herself, a PMMVY beneficiary once paid an instalment, and no longer pregnant once exited', async () => {
+    const woman = await womanWithoutEnrolments();
+    expect(await factsOf(woman.id)).toEqual(NONE);
+    const [centre] = await sql(`select id from anganwadi_centre where ward_code = ? order by id limit 1`, [woman.ward_code]);
+    const enrolled = await stack.query(ENROL, { input: member('PREGNANT_WOMAN', { workerId: woman.id, centreId: centre.id }, { relationToWorker: 'SELF', beneficiaryName: 'Kolla Sravani' }) });
+    expect(enrolled.errors).toBeUndefined();
+    const { id } = enrolled.data.enrolHouseholdMember;
+    expect(await factsOf(woman.id)).toEqual({ pregnantOrNursing: true, pmmvyBeneficiary: false });
+
+    // PMMVY pays the first instalment (recorded in Poshan Tracker, so straight into ICDS's table).
+    await sql(`update icds_enrolment set pmmvy_instalments_paid = 1 where id = ?`, [id]);
+    expect(await factsOf(woman.id)).toEqual({ pregnantOrNursing: true, pmmvyBeneficiary: true });
+    expect((await stack.query(EXIT, { id, exitedOn: day })).errors).toBeUndefined();
+    expect(await factsOf(woman.id)).toEqual({ pregnantOrNursing: false, pmmvyBeneficiary: true });
+  });
+
+  test("a worker's wife enrolled as SPOUSE is no fact about the worker", async () => {
+    const enrolled = (await sql(`select distinct worker_id from icds_enrolment`)).map((r) => r.worker_id);
+    const [man] = await labourSql(`select id, ward_code from worker where gender = 'MALE' and id not in (?) order by id limit 1`, [enrolled]);
+    const [centre] = await sql(`select id from anganwadi_centre where ward_code = ? order by id limit 1`, [man.ward_code]);
+    const res = await stack.query(ENROL, { input: member('LACTATING_MOTHER', { workerId: man.id, centreId: centre.id }) });
+    expect(res.errors).toBeUndefined();
+    await sql(`update icds_enrolment set pmmvy_instalments_paid = 2 where id = ?`, [res.data.enrolHouseholdMember.id]);
+    expect(await factsOf(man.id)).toEqual(NONE);
+  });
+
+  test('facts count enrolments at centres in your jurisdiction only', async () => {
+    const woman = await womanWithoutEnrolments();
+    // Enrolled by a national officer at a GVMC centre, while she lived there for a while.
+    const res = await stack.query(ENROL, { input: member('LACTATING_MOTHER', { workerId: woman.id, centreId: await centreIn('GVMC') }, { relationToWorker: 'SELF', beneficiaryName: 'Kolla Swathi' }) });
+    expect(res.errors).toBeUndefined();
+    await sql(`update icds_enrolment set pmmvy_instalments_paid = 2 where id = ?`, [res.data.enrolHouseholdMember.id]);
+    expect(await factsOf(woman.id, { jurisdiction: 'city:VJA' })).toEqual(NONE);
+    expect(await factsOf(woman.id, { jurisdiction: 'state:AP' })).toEqual({ pregnantOrNursing: true, pmmvyBeneficiary: true });
+  });
+
+  test('maternal facts are for ICDS staff, officers, CRPs and auditors; other agencies\' services are refused them', async () => {
+    const [{ worker_id: mother }] = await sql(`select worker_id from icds_enrolment where relation_to_worker = 'SELF' and status = 'ACTIVE' and pmmvy_instalments_paid > 0 order by id limit 1`);
+    const [{ ward_code: ward }] = await labourSql(`select ward_code from worker where id = ?`, [mother]);
+    const expected = (await factsFromRows([mother])).get(mother);
+    const readers: CallerSpec[] = [
+      {}, { role: 'service', subject: 'poshan-tracker' }, { agency: 'labour' }, { agency: 'mepma', jurisdiction: 'city:VJA' },
+      { agency: 'mepma', role: 'crp', jurisdiction: `ward:${ward}`, purpose: 'CIG follow-up', subject: `crp.${ward}` },
+      { agency: 'labour', role: 'auditor', scopes: ['read'], purpose: 'Audit' },
+    ];
+    for (const caller of readers) expect(await factsOf(mother, { jurisdiction: 'national', ...caller })).toEqual(expected);
+    for (const agency of ['labour', 'mepma', 'municipal']) {
+      const refused = await stack.query(FACTS, { id: mother }, { agency, role: 'service' });
+      expect(refused.status).toBe(403);
+      expect(errorCodes(refused)).toEqual(['FORBIDDEN']);
+      expect([...refused.errors![0].extensions!.fields].sort()).toEqual(['IcdsFacts.pmmvyBeneficiary', 'IcdsFacts.pregnantOrNursing']);
+      expect(refused.data ?? null).toBeNull();
+    }
+  });
+
+  test("the reports service's bulk question: every mother of the caller's jurisdiction for an analyst, nothing for another agency's service", async () => {
+    const names = ['pregnantOrNursing', 'pmmvyBeneficiary'];
+    const ask = async (caller: Caller, workers?: string[]) => {
+      const body = JSON.stringify({ asOf: day, facts: { names, ...(workers ? { workers } : {}) } });
+      const response = await fetch(new URL('/statistics', stack.subgraphs.get('icds')!.server.url), {
+        method: 'POST', body, headers: await sealedBy(stack, 'reports', caller, 'icds', body, 'statistics'),
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as StatisticsAnswer;
+    };
+    const holders = (answer: StatisticsAnswer) =>
+      Object.fromEntries(Object.entries(answer.facts!).map(([name, encoded]) => [name, [...decodeFact({ type: 'bool' }, encoded).keys()].sort((a, b) => a - b)]));
+    const fromRows = async (cities: string[]) => {
+      const everyone = (await labourSql(`select id from worker`)).map((r) => r.id);
+      const expected = await factsFromRows(everyone, cities);
+      return Object.fromEntries(names.map((name) => [name, everyone.filter((id) => (expected.get(id) as any)[name]).map((id) => Number(id.slice(2))).sort((a, b) => a - b)]));
+    };
+
+    const analyst: Caller = { agency: 'icds', subject: 'dashboard', role: 'analyst', jurisdiction: 'city:GVMC', scopes: ['read'], purpose: 'statistics' };
+    const gvmc = await ask(analyst);
+    expect(gvmc.deniedFacts).toEqual([]);
+    expect(holders(gvmc)).toEqual(await fromRows(['GVMC']));
+    expect(holders(gvmc).pregnantOrNursing.length).toBeGreaterThan(0);
+    const national = await ask({ ...analyst, jurisdiction: 'national' });
+    expect(holders(national)).toEqual(await fromRows(['VJA', 'GVMC']));
+
+    const service = await ask({ ...analyst, agency: 'labour', role: 'service', jurisdiction: 'national' }, ['W-0000001']);
+    expect(service.facts).toEqual({});
+    expect([...service.deniedFacts!].sort()).toEqual(['pmmvyBeneficiary', 'pregnantOrNursing']);
   });
 });

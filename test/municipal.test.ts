@@ -1,12 +1,17 @@
 /**
  * Municipal through the real gateway: wards, vending zones, a worker's municipal papers beside
- * Labour's identity, issuing certificates, licences and sanitation IDs, and what bad input gets
- * back (with nothing written).
+ * Labour's identity, issuing certificates, licences and sanitation IDs, PM SVANidhi loans and the
+ * facts Municipal publishes for the single window, and what bad input gets back (with nothing
+ * written).
  */
 import { CITIES } from '../src/shared/demo/places';
-import { countStatements, expectAppendOnly, errorCodes, everyPage, expectHiddenLikeUnknown, startTestStack, statementsPerTable, tableOf, type CallerSpec, type TestStack } from './support/stack';
+import { countStatements, expectAppendOnly, errorCodes, everyPage, expectHiddenLikeUnknown, sealedBy, startTestStack, statementsPerTable, tableOf, type CallerSpec, type TestStack } from './support/stack';
 import { addDays, addYears, today } from '../src/shared/dates';
 import { writeInTransaction } from '../src/shared/transactions';
+import { decodeFact } from '../src/shared/facts';
+import type { Caller } from '../src/shared/access/caller';
+import type { StatisticsAnswer } from '../src/shared/statistics';
+import { CAMPS } from '../subgraphs/municipal/seed';
 
 let stack: TestStack;
 
@@ -155,14 +160,17 @@ describe('a worker seen by every agency at once', () => {
 });
 
 describe('wards', () => {
-  test('every ward of both cities is on record, named after its locality', async () => {
+  test('every ward of both cities is on record, named after a locality of its own', async () => {
     for (const city of CITIES) {
       const rows = await sql(`select code, number, name, locality from ward where city_code = ? order by number`, [city.code]);
       expect(rows).toHaveLength(city.wardCount);
       const res = await stack.query(`query($city: ID!) { wards(city: $city) { code number name locality city { code } source { agency recordId } } }`, { city: city.code });
       expect(res.errors).toBeUndefined();
       expect(res.data.wards).toEqual(rows.map((r) => ({ ...r, city: { code: city.code }, source: { agency: 'municipal', recordId: r.code } })));
-      expect(rows.every((r) => r.name === `Ward ${r.number} — ${r.locality}` && city.localities.includes(r.locality))).toBe(true);
+      expect(rows.every((r) => r.name === `Ward ${r.number} — ${r.locality}`)).toBe(true);
+      // A neighbourhood or a part of one (`Gunadala North`), never another ward's name.
+      expect(rows.every((r) => city.localities.some((locality) => r.locality.startsWith(locality)))).toBe(true);
+      expect(new Set(rows.map((r) => r.locality)).size).toBe(rows.length);
     }
   });
 
@@ -651,5 +659,250 @@ describe('access and jurisdiction', () => {
     const [{ n }] = await sql(`select count(*)::int as n from record_change`);
     expect(n).toBeGreaterThan(0);
     await expectAppendOnly(stack, 'municipal', 'record_change', 'changed_by', (statement) => sql(statement));
+  });
+});
+
+describe('PM SVANidhi loans', () => {
+  const AMOUNT_BY_TRANCHE: Record<number, number> = { 1: 10_000, 2: 20_000, 3: 50_000 };
+  const LOANS = `query($id: ID!) { worker(id: $id) { svanidhiLoans {
+    id tranche amount sanctionedOn status vendingCertificate { certificateNumber } worker { id } source { agency system recordId recordedBy } } } }`;
+  const AUDITOR: CallerSpec = { agency: 'labour', role: 'auditor', scopes: ['read'], purpose: 'Audit' };
+
+  function fromRow(row: any) {
+    return {
+      id: row.id, tranche: row.tranche, amount: row.amount, sanctionedOn: row.sanctioned_on, status: row.status,
+      vendingCertificate: { certificateNumber: row.certificate_number }, worker: { id: row.worker_id },
+      source: { agency: 'municipal', system: row.source_system, recordId: row.id, recordedBy: row.recorded_by },
+    };
+  }
+
+  /** The worker holding the most loans, and that worker's loans as Municipal holds them. */
+  async function borrower() {
+    const [{ worker_id: workerId }] = await sql(`select worker_id from svanidhi_loan group by worker_id order by count(*) desc, worker_id limit 1`);
+    const loans = await sql(`select * from svanidhi_loan where worker_id = ? order by sanctioned_on, id`, [workerId]);
+    return { workerId: workerId as string, loans };
+  }
+
+  test('the demo lends to vendors holding a valid certificate, each tranche at its amount, the next only once one is repaid', async () => {
+    const day = today();
+    const loans = await sql(`select l.*, c.worker_id as holder, c.status as certificate_status, c.issued_on, c.valid_until
+      from svanidhi_loan l join vending_certificate c on c.certificate_number = l.certificate_number order by l.worker_id, l.tranche`);
+    expect(loans.length).toBeGreaterThan(0);
+    for (const loan of loans) {
+      expect(loan.holder).toBe(loan.worker_id);
+      expect(loan.certificate_status).toBe('ACTIVE');
+      expect(loan.issued_on <= loan.sanctioned_on && loan.sanctioned_on <= day && loan.valid_until >= day).toBe(true);
+      expect(loan.amount).toBe(AMOUNT_BY_TRANCHE[loan.tranche]);
+    }
+    const byWorker = new Map<string, any[]>();
+    for (const loan of loans) byWorker.set(loan.worker_id, [...(byWorker.get(loan.worker_id) ?? []), loan]);
+    for (const ofWorker of byWorker.values()) {
+      expect(ofWorker.map((loan) => loan.tranche)).toEqual(ofWorker.map((_, i) => i + 1));
+      for (let i = 1; i < ofWorker.length; i++) {
+        expect(ofWorker[i - 1].status).toBe('REPAID');
+        expect(ofWorker[i - 1].sanctioned_on < ofWorker[i].sanctioned_on).toBe(true);
+      }
+    }
+    expect([...byWorker.values()].some((ofWorker) => ofWorker.length > 1)).toBe(true);
+    const holders = await labourSql(`select distinct occupation from worker where id in (?)`, [[...byWorker.keys()]]);
+    expect(holders).toEqual([{ occupation: 'STREET_VENDOR' }]);
+  });
+
+  test('PM SVANidhi has reached a share of the eligible vendors that differs from ward to ward', async () => {
+    const day = today();
+    const eligible = new Set((await sql(`select worker_id from vending_certificate where status = 'ACTIVE' and issued_on <= ? and valid_until >= ?`, [day, day])).map((r) => r.worker_id));
+    const borrowers = new Set((await sql(`select worker_id from svanidhi_loan`)).map((r) => r.worker_id));
+    const byWard = new Map<string, { eligible: number; enrolled: number }>();
+    for (const vendor of await labourSql(`select id, ward_code from worker where occupation = 'STREET_VENDOR'`)) {
+      if (!eligible.has(vendor.id)) continue;
+      const ward = byWard.get(vendor.ward_code) ?? { eligible: 0, enrolled: 0 };
+      ward.eligible += 1;
+      if (borrowers.has(vendor.id)) ward.enrolled += 1;
+      byWard.set(vendor.ward_code, ward);
+    }
+    expect(borrowers.size).toBeGreaterThan(0);
+    expect(borrowers.size).toBeLessThan(eligible.size);
+    const shares = [...byWard.values()].filter((ward) => ward.eligible >= 4).map((ward) => ward.enrolled / ward.eligible);
+    expect(shares.length).toBeGreaterThan(2);
+    expect(Math.max(...shares) - Math.min(...shares)).toBeGreaterThan(0.3);
+  });
+
+  test("a vendor's loans come back through the gateway as Municipal holds them, oldest first; no loan is an empty list", async () => {
+    const { workerId, loans } = await borrower();
+    const res = await stack.query(LOANS, { id: workerId });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.worker.svanidhiLoans).toEqual(loans.map(fromRow));
+
+    const [{ worker_id: vendor }] = await sql(`select worker_id from vending_certificate where worker_id not in (select worker_id from svanidhi_loan) order by 1 limit 1`);
+    const none = await stack.query(LOANS, { id: vendor });
+    expect(none.errors).toBeUndefined();
+    expect(none.data.worker.svanidhiLoans).toEqual([]);
+  });
+
+  test('tranche, amount and standing are for Municipal and MEPMA staff and auditors; other officers see only that a loan exists', async () => {
+    const { workerId, loans } = await borrower();
+    const TERMS = `query($id: ID!) { worker(id: $id) { svanidhiLoans { id tranche amount status } } }`;
+    const EXISTS = `query($id: ID!) { worker(id: $id) { svanidhiLoans { id sanctionedOn vendingCertificate { certificateNumber } } } }`;
+    const terms = loans.map((loan) => ({ id: loan.id, tranche: loan.tranche, amount: loan.amount, status: loan.status }));
+    const lenders: CallerSpec[] = [{}, { role: 'service', subject: 'svanidhi-portal' }, { agency: 'mepma' }, { agency: 'mepma', role: 'service' }, AUDITOR];
+    for (const caller of lenders) {
+      const res = await stack.query(TERMS, { id: workerId }, caller);
+      expect(res.errors).toBeUndefined();
+      expect(res.data.worker.svanidhiLoans).toEqual(terms);
+    }
+    for (const caller of [{ agency: 'labour' }, { agency: 'transport', role: 'service' }, { agency: 'icds' }] as CallerSpec[]) {
+      const refused = await stack.query(TERMS, { id: workerId }, caller);
+      expect(refused.status).toBe(403);
+      expect(errorCodes(refused)).toEqual(['FORBIDDEN']);
+      expect([...refused.errors![0].extensions!.fields].sort()).toEqual(['SvanidhiLoan.amount', 'SvanidhiLoan.status', 'SvanidhiLoan.tranche']);
+      expect(refused.data ?? null).toBeNull();
+      const seen = await stack.query(EXISTS, { id: workerId }, caller);
+      expect(seen.errors).toBeUndefined();
+      expect(seen.data.worker.svanidhiLoans.map((loan: any) => loan.id)).toEqual(loans.map((loan) => loan.id));
+    }
+  });
+
+  test("a CRP reads none of a loan, not even that it exists, but reads Municipal's facts", async () => {
+    const { workerId } = await borrower();
+    const [{ ward_code: ward }] = await labourSql(`select ward_code from worker where id = ?`, [workerId]);
+    const crp: CallerSpec = { agency: 'mepma', role: 'crp', jurisdiction: `ward:${ward}`, purpose: 'CIG follow-up', subject: `crp.${ward}` };
+    const loans = await stack.query(`query($id: ID!) { worker(id: $id) { name svanidhiLoans { id sanctionedOn } } }`, { id: workerId }, crp);
+    expect(loans.status).toBe(403);
+    expect(loans.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'CRP_READS_WORKLIST_ONLY' });
+    expect(loans.data ?? null).toBeNull();
+    const facts = await stack.query(`query($id: ID!) { worker(id: $id) { municipalFacts { validVendingCertificate svanidhiLoan } } }`, { id: workerId }, crp);
+    expect(facts.errors).toBeUndefined();
+    expect(facts.data.worker.municipalFacts).toEqual({ validVendingCertificate: true, svanidhiLoan: true });
+  });
+
+  test('a VJA officer sees loans against VJA certificates only; history shows who changed a loan, to Municipal staff and auditors', async () => {
+    // A VJA vendor who once traded in a GVMC zone, with a loan against that certificate.
+    const workerId = await registerWorker('STREET_VENDOR');
+    const zone = await zoneWithRoom('GVMC');
+    const issued = await stack.query(ISSUE_CERTIFICATE, {
+      input: { workerId, vendingZoneId: zone.id, category: 'MOBILE', goods: 'Flowers', issuedOn, validUntil: addYears(issuedOn, 5) },
+    });
+    expect(issued.errors).toBeUndefined();
+    const { certificateNumber } = issued.data.issueVendingCertificate;
+    const [loan] = await sql(`insert into svanidhi_loan (id, worker_id, certificate_number, tranche, amount, sanctioned_on, status, source_system, recorded_by)
+      values ('SVL-' || lpad(nextval('svanidhi_loan_number_seq')::text, 7, '0'), ?, ?, 1, 10000, ?, 'SANCTIONED', 'PM SVANidhi portal', 'municipal:gvmc.ucd')
+      returning id`, [workerId, certificateNumber, issuedOn]);
+    const BOTH = `query($id: ID!) { worker(id: $id) { svanidhiLoans { id } municipalFacts { validVendingCertificate svanidhiLoan } } }`;
+    const vja = await stack.query(BOTH, { id: workerId }, { jurisdiction: 'city:VJA' });
+    expect(vja.errors).toBeUndefined();
+    expect(vja.data.worker).toEqual({ svanidhiLoans: [], municipalFacts: { validVendingCertificate: false, svanidhiLoan: false } });
+    const state = await stack.query(BOTH, { id: workerId }, { jurisdiction: 'state:AP' });
+    expect(state.data.worker).toEqual({ svanidhiLoans: [{ id: loan.id }], municipalFacts: { validVendingCertificate: true, svanidhiLoan: true } });
+
+    // The bank disburses it: recorded by a Municipal clerk, read back as history.
+    const em = stack.subgraphs.get('municipal')!.database.orm.em.fork();
+    await writeInTransaction(em, { actor: 'municipal:gvmc.ucd', purpose: 'scheme-enrolment' }, (tx) =>
+      tx.execute(`update svanidhi_loan set status = 'DISBURSED', updated_by = 'municipal:gvmc.ucd' where id = ?`, [loan.id]));
+    const HISTORY = `query($id: ID!) { worker(id: $id) { svanidhiLoans { status history { by purpose action changes { field oldValue newValue } } } } }`;
+    for (const caller of [AUDITOR, {}]) {
+      const res = await stack.query(HISTORY, { id: workerId }, caller);
+      expect(res.errors).toBeUndefined();
+      const [{ status, history }] = res.data.worker.svanidhiLoans;
+      expect(status).toBe('DISBURSED');
+      expect(history).toHaveLength(2);
+      expect(history[0]).toMatchObject({ action: 'CREATED', by: expect.stringMatching(/^database:/) });
+      expect(history[1]).toEqual({ by: 'municipal:gvmc.ucd', purpose: 'scheme-enrolment', action: 'UPDATED', changes: [{ field: 'status', oldValue: 'SANCTIONED', newValue: 'DISBURSED' }] });
+    }
+    const mepma = await stack.query(HISTORY, { id: workerId }, { agency: 'mepma' });
+    expect(errorCodes(mepma)).toEqual(['FORBIDDEN']);
+  });
+});
+
+describe("Municipal's facts for the single window", () => {
+  const day = today();
+  const ROSTER = `query($filter: WorkerFilter, $after: String) { workers(filter: $filter, first: 100, after: $after) {
+    totalCount edges { node { id municipalFacts { validVendingCertificate svanidhiLoan } } } pageInfo { hasNextPage endCursor } } }`;
+
+  /** Each fact as Municipal's own rows say it for today, for these workers, counting records of `cities` only. */
+  async function factsFromRows(workerIds: string[], cities: string[] = CITIES.map((city) => city.code)) {
+    const holders = new Set((await sql(`select c.worker_id from vending_certificate c join vending_zone z on z.id = c.vending_zone_id
+      where c.worker_id in (?) and z.city_code in (?) and c.status = 'ACTIVE' and c.issued_on <= ? and c.valid_until >= ?`, [workerIds, cities, day, day])).map((r) => r.worker_id));
+    const borrowers = new Set((await sql(`select l.worker_id from svanidhi_loan l
+      join vending_certificate c on c.certificate_number = l.certificate_number join vending_zone z on z.id = c.vending_zone_id
+      where l.worker_id in (?) and z.city_code in (?) and l.sanctioned_on <= ?`, [workerIds, cities, day])).map((r) => r.worker_id));
+    return new Map(workerIds.map((id) => [id, { validVendingCertificate: holders.has(id), svanidhiLoan: borrowers.has(id) }]));
+  }
+
+  test("every street vendor's facts, and a roster of other workers', are Municipal's own rows; one statement per fact per page", async () => {
+    for (const filter of [{ occupation: 'STREET_VENDOR' }, { city: 'GVMC' }]) {
+      let nodes: any[] = [];
+      const counts = await countStatements(stack, async () => {
+        ({ nodes } = await everyPage(stack, ROSTER, 'workers', { filter }));
+      });
+      const expected = await factsFromRows(nodes.map((node) => node.id));
+      expect(new Map(nodes.map((node) => [node.id, node.municipalFacts]))).toEqual(expected);
+      const pages = Math.ceil(nodes.length / 100);
+      expect(counts.municipal.statements).toHaveLength(2 * pages);
+    }
+    // The sample holds every kind of vendor: with a loan, eligible without one, and neither.
+    const vendors = await factsFromRows((await labourSql(`select id from worker where occupation = 'STREET_VENDOR'`)).map((r) => r.id));
+    const kinds = new Set([...vendors.values()].map((facts) => `${facts.validVendingCertificate}/${facts.svanidhiLoan}`));
+    expect([...kinds].sort()).toEqual(['false/false', 'true/false', 'true/true']);
+  });
+
+  test('a lapsed, suspended or cancelled certificate is no valid certificate', async () => {
+    const lapsedOrStopped = await sql(`select worker_id from vending_certificate c
+      where (status <> 'ACTIVE' or valid_until < ?) and not exists (select 1 from vending_certificate v
+        where v.worker_id = c.worker_id and v.status = 'ACTIVE' and v.issued_on <= ? and v.valid_until >= ?)
+      order by (status = 'ACTIVE') desc, worker_id`, [day, day, day]);
+    expect(lapsedOrStopped.length).toBeGreaterThan(0);
+    for (const { worker_id: id } of lapsedOrStopped.slice(0, 5)) {
+      const res = await stack.query(`query($id: ID!) { worker(id: $id) { municipalFacts { validVendingCertificate } } }`, { id });
+      expect(res.data.worker.municipalFacts).toEqual({ validVendingCertificate: false });
+    }
+  });
+
+  test("the reports service's bulk question answers every worker of the caller's jurisdiction, or those asked, as the rows say", async () => {
+    const names = ['validVendingCertificate', 'svanidhiLoan'];
+    const ask = async (caller: Caller, workers?: string[]) => {
+      const body = JSON.stringify({ asOf: day, facts: { names, ...(workers ? { workers } : {}) } });
+      const response = await fetch(new URL('/statistics', stack.subgraphs.get('municipal')!.server.url), {
+        method: 'POST', body, headers: await sealedBy(stack, 'reports', caller, 'municipal', body, 'statistics'),
+      });
+      expect(response.status).toBe(200);
+      const answer = (await response.json()) as StatisticsAnswer;
+      expect(answer.deniedFacts).toEqual([]);
+      return Object.fromEntries(names.map((name) => [name, [...decodeFact({ type: 'bool' }, answer.facts![name]).keys()].sort((a, b) => a - b)]));
+    };
+    const number = (id: string) => Number(id.slice(2));
+    const holdersIn = async (cities: string[]) => {
+      const everyone = (await labourSql(`select id from worker`)).map((r) => r.id);
+      const expected = await factsFromRows(everyone, cities);
+      return Object.fromEntries(names.map((name) => [name, everyone.filter((id) => (expected.get(id) as any)[name]).map(number).sort((a, b) => a - b)]));
+    };
+    const analyst: Caller = { agency: 'municipal', subject: 'dashboard', role: 'analyst', jurisdiction: 'city:VJA', scopes: ['read'], purpose: 'statistics' };
+    const vja = await ask(analyst);
+    expect(vja).toEqual(await holdersIn(['VJA']));
+    expect(vja.svanidhiLoan.length).toBeGreaterThan(0);
+    const national = await ask({ ...analyst, jurisdiction: 'national' });
+    expect(national).toEqual(await holdersIn(['VJA', 'GVMC']));
+    expect(national.validVendingCertificate.length).toBeGreaterThan(vja.validVendingCertificate.length);
+
+    const asked = ['W-0000001', ...(await sql(`select worker_id from svanidhi_loan order by id limit 3`)).map((r) => r.worker_id)];
+    const some = await ask({ ...analyst, jurisdiction: 'national' }, asked);
+    expect(some.svanidhiLoan).toEqual(national.svanidhiLoan.filter((n) => asked.map(number).includes(n)));
+  });
+});
+
+describe('renewal camps', () => {
+  test('certificates and licences fall due in batches, on the days of the camps that issued them', async () => {
+    for (const city of CITIES) {
+      // The older certificates falling due around now: a camp's worth on each of a few days.
+      const due = await sql(`select c.valid_until, count(*)::int as n from vending_certificate c join vending_zone z on z.id = c.vending_zone_id
+        where z.city_code = ? and c.valid_until between ? and ? group by 1 order by 1`, [city.code, addDays(today(), -120), addDays(today(), 120)]);
+      const certificates = due.reduce((sum, day) => sum + day.n, 0);
+      expect(certificates).toBeGreaterThan(0);
+      expect(due.length).toBeLessThanOrEqual(Math.ceil(240 / CAMPS.certificate.everyDays) + 1);
+      // Licences are renewed on their anniversary, so a year of expiries falls on a year's camp days.
+      const [licences] = await sql(`select count(*)::int as n, count(distinct to_char(t.valid_until, 'MM-DD'))::int as days
+        from trade_licence t join ward w on w.code = t.ward_code where w.city_code = ?`, [city.code]);
+      expect(licences.n).toBeGreaterThan(licences.days);
+      expect(licences.days).toBeLessThanOrEqual(Math.ceil(366 / CAMPS.licence.everyDays) + 2);
+    }
   });
 });

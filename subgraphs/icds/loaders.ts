@@ -1,9 +1,16 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { keysInCities } from '../../src/shared/access/rows.js';
 import { cityCondition, type Caller } from '../../src/shared/access/caller.js';
+import { today } from '../../src/shared/dates.js';
+import { declaredFacts, factsLoader } from '../../src/shared/facts.js';
 import { historyLoader } from '../../src/shared/history.js';
 import { manyByKey, oneByKey } from '../../src/shared/loaders.js';
+import { loadSchema } from '../../src/shared/subgraph.js';
 import { AnganwadiCentreSchema, IcdsEnrolmentSchema } from './entities.js';
+import { facts } from './statistics.js';
+
+/** The facts ICDS's schema declares (the fields of `Worker.icdsFacts`), with their policies. */
+const ICDS_FACTS = declaredFacts('icds', loadSchema(__dirname));
 
 /**
  * Built once per request, so batching and caching never leak between callers. Every query is
@@ -29,6 +36,8 @@ export function createLoaders(em: EntityManager, caller: Caller) {
     // Keyed `<table>:<record key>`. No column needs masking: an enrolment's history carries the
     // same policy as the enrolment itself (ICDS staff and auditors), and a centre holds nothing private.
     history: historyLoader(em, caller),
+    // A worker's facts as of today, answered by the same queries as the single window's bulk questions.
+    facts: factsLoader(em, caller, ICDS_FACTS, facts, today),
   };
 }
 

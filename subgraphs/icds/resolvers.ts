@@ -100,6 +100,7 @@ export const resolvers: Resolvers = {
   Worker: {
     __resolveReference: (reference) => ({ id: reference.id }),
     icdsEnrolments: (worker, _, { loaders }) => loaders.enrolmentsByWorker.load(worker.id),
+    icdsFacts: (worker, _, { loaders }) => loaders.facts.load(worker.id),
   },
 
   AnganwadiCentre: {

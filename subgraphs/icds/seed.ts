@@ -47,11 +47,10 @@ function centreId(city: string, ward: number, n: number): string {
 function demoCentre(population: DemoPopulation, city: DemoCity, ward: number, n: number) {
   const id = centreId(city.code, ward, n);
   const rng = population.random(`icds-centre-${city.code}`, (ward - 1) * CENTRES_PER_WARD + n);
-  // A locality spans several wards, so its centres are numbered across all of them.
-  const numberInLocality = Math.floor((ward - 1) / city.localities.length) * CENTRES_PER_WARD + n;
   return {
     id,
-    name: `${wardLocality(city, ward)} AWC ${numberInLocality}`,
+    // Each ward of a city has a locality of its own, so its centres are numbered within it.
+    name: `${wardLocality(city, ward)} AWC ${n}`,
     awcCode: `28${PROJECT_CODE[city.code]}${String(ward).padStart(3, '0')}${String(n).padStart(3, '0')}`,
     cityCode: city.code,
     wardCode: wardCode(city.code, ward),
@@ -62,18 +61,26 @@ function demoCentre(population: DemoPopulation, city: DemoCity, ward: number, n:
 
 /**
  * About a fifth of the young women and a seventh of the young men have children under six at
- * their ward's anganwadi centre; some mothers are enrolled too, pregnant or just delivered.
+ * their ward's anganwadi centre; some mothers are enrolled too, pregnant or just delivered, and
+ * some young women without children are enrolled expecting their first. PMMVY has paid only the
+ * mothers its outreach has reached, a share that differs by ward and trade.
  */
 function demoHousehold(population: DemoPopulation, worker: DemoWorker): DemoEnrolment[] {
   const rng = population.random('icds-household', worker.index);
   const age = ageOn(worker.dateOfBirth, AS_OF);
+  const woman = worker.gender === 'FEMALE';
   const parent =
-    (worker.gender === 'FEMALE' && age >= 20 && age <= 38 && rng.chance(0.22)) ||
+    (woman && age >= 20 && age <= 38 && rng.chance(0.22)) ||
     (worker.gender === 'MALE' && age >= 22 && age <= 40 && rng.chance(0.15));
-  if (!parent) return [];
+  const firstPregnancy = !parent && woman && age >= 19 && age <= 35 && rng.chance(0.08);
+  if (!parent && !firstPregnancy) return [];
 
   const surname = worker.name.split(' ')[0];
   const centre = centreId(worker.city.code, worker.ward, rng.int(1, CENTRES_PER_WARD));
+  // PMMVY's reach is drawn apart from the household, and instalments are drawn either way, so the
+  // households are the same whomever PMMVY reached.
+  const pmmvyOutreach = population.outreach('PMMVY', worker.city.code, worker.ward, worker.occupation);
+  const pmmvyReached = population.random('icds-pmmvy', worker.index).chance(pmmvyOutreach);
   const enrol = (fields: Pick<DemoEnrolment, 'beneficiaryType' | 'beneficiaryName' | 'relationToWorker' | 'enrolledOn'> & Partial<DemoEnrolment>): DemoEnrolment => ({
     workerId: worker.id,
     centreId: centre,
@@ -86,6 +93,23 @@ function demoHousehold(population: DemoPopulation, worker: DemoWorker): DemoEnro
     ...importedProvenance(RECORDED_BY, SOURCE_SYSTEM, fields.enrolledOn),
     ...fields,
   });
+  const mother = woman ? worker.name : `${surname} ${rng.pick(FEMALE_NAMES)}`;
+  const relationToWorker = woman ? 'SELF' : 'SPOUSE';
+  /** Registered from about the sixth week, well inside the nine months before the due date. */
+  const pregnant = () => {
+    const expectedDeliveryDate = addDays(AS_OF, rng.int(7, 240));
+    // PMMVY's second instalment follows the sixth month of pregnancy.
+    const instalments = expectedDeliveryDate <= addDays(AS_OF, 90) ? rng.int(1, 2) : rng.int(0, 1);
+    return enrol({
+      beneficiaryType: 'PREGNANT_WOMAN',
+      beneficiaryName: mother,
+      relationToWorker,
+      expectedDeliveryDate,
+      enrolledOn: rng.dateBetween(addDays(expectedDeliveryDate, -240), AS_OF),
+      pmmvyInstalmentsPaid: pmmvyReached ? instalments : 0,
+    });
+  };
+  if (firstPregnancy) return movedAway(rng, [pregnant()]);
 
   // Under six on AS_OF, and born when the parent was at least nineteen.
   const earliestBirth = later(addDays(addYears(AS_OF, -6), 1), addYears(worker.dateOfBirth, 19));
@@ -107,39 +131,31 @@ function demoHousehold(population: DemoPopulation, worker: DemoWorker): DemoEnro
     });
   });
 
-  const mother = worker.gender === 'FEMALE' ? worker.name : `${surname} ${rng.pick(FEMALE_NAMES)}`;
-  const relationToWorker = worker.gender === 'FEMALE' ? 'SELF' : 'SPOUSE';
   if (youngest >= addMonths(AS_OF, -LACTATION_MONTHS) && rng.chance(0.75)) {
+    const instalments = rng.int(2, 3);
     out.push(enrol({
       beneficiaryType: 'LACTATING_MOTHER',
       beneficiaryName: mother,
       relationToWorker,
       deliveryDate: youngest,
       enrolledOn: earlier(AS_OF, addDays(youngest, rng.int(0, 30))),
-      pmmvyInstalmentsPaid: rng.int(2, 3),
+      pmmvyInstalmentsPaid: pmmvyReached ? instalments : 0,
     }));
   } else if (youngest <= addYears(AS_OF, -1) && rng.chance(0.15)) {
-    // Registered from about the sixth week, well inside the nine months before the due date.
-    const expectedDeliveryDate = addDays(AS_OF, rng.int(7, 240));
-    out.push(enrol({
-      beneficiaryType: 'PREGNANT_WOMAN',
-      beneficiaryName: mother,
-      relationToWorker,
-      expectedDeliveryDate,
-      enrolledOn: rng.dateBetween(addDays(expectedDeliveryDate, -240), AS_OF),
-      // PMMVY's second instalment follows the sixth month of pregnancy.
-      pmmvyInstalmentsPaid: expectedDeliveryDate <= addDays(AS_OF, 90) ? rng.int(1, 2) : rng.int(0, 1),
-    }));
+    out.push(pregnant());
   }
+  return movedAway(rng, out);
+}
 
-  // A few households moved away: every member left the centre on the same day.
+/** A few households moved away: every member left the centre on the same day. */
+function movedAway(rng: Random, household: DemoEnrolment[]): DemoEnrolment[] {
   if (rng.chance(0.05)) {
-    const exitedOn = rng.dateBetween(out.map((enrolment) => enrolment.enrolledOn).reduce(later), AS_OF);
-    for (const enrolment of out) {
+    const exitedOn = rng.dateBetween(household.map((enrolment) => enrolment.enrolledOn).reduce(later), AS_OF);
+    for (const enrolment of household) {
       Object.assign(enrolment, { status: 'EXITED', exitedOn, updatedAt: new Date(`${exitedOn}T10:00:00+05:30`), updatedBy: RECORDED_BY });
     }
   }
-  return out;
+  return household;
 }
 
 /** A first name not yet used in the household, so two siblings never share one. */

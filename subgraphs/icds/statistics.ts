@@ -1,21 +1,42 @@
 /**
- * ICDS's answers to the hub's reports (src/shared/statistics.ts): which workers' households are
- * enrolled at an anganwadi centre, and which ICDS knows to have young children. An enrolment lies
- * in its centre's city. Only sets of workers leave ICDS, never a beneficiary's details.
+ * ICDS's answers to the hub's reports and to the single window (src/shared/statistics.ts,
+ * src/shared/facts.ts): which workers' households are enrolled at an anganwadi centre, which ICDS
+ * knows to have young children, and its facts about the worker herself (pregnant or nursing, a
+ * PMMVY beneficiary). An enrolment lies in its centre's city. Only sets of workers leave ICDS,
+ * never a beneficiary's details.
  */
 import { citySql } from '../../src/shared/access/rows.js';
 import { addYears } from '../../src/shared/dates.js';
-import type { AgencyStatistics, SqlQuery, StatisticsScope } from '../../src/shared/statistics.js';
+import { workersSql, type FactQuery, type FactScope } from '../../src/shared/facts.js';
+import type { AgencyStatistics, SqlQuery } from '../../src/shared/statistics.js';
 
-/** Workers with an enrolment (at a centre in the caller's jurisdiction) that meets `condition`. */
-function householdsWhere({ caller, asOf }: StatisticsScope, condition: string, params: unknown[]): SqlQuery {
-  const inJurisdiction = citySql(caller, 'a.city_code');
+/**
+ * Workers with an enrolment made by the day, at a centre in the caller's jurisdiction, that meets
+ * `condition`; for a fact asked about some workers, only theirs.
+ */
+function householdsWhere(scope: FactScope, condition: string, params: unknown[]): SqlQuery {
+  const inJurisdiction = citySql(scope.caller, 'a.city_code');
+  const asked = workersSql(scope, 'e.worker_id');
   return {
     sql: `select e.worker_id from icds_enrolment e join anganwadi_centre a on a.id = e.centre_id
-          where e.enrolled_on <= ? and ${condition}${inJurisdiction.sql}`,
-    params: [asOf, ...params, ...inJurisdiction.params],
+          where e.enrolled_on <= ? and ${condition}${asked.sql}${inJurisdiction.sql}`,
+    params: [scope.asOf, ...params, ...asked.params, ...inJurisdiction.params],
   };
 }
+
+/** The facts of Worker.icdsFacts (schema.graphql), about the worker herself only: relation SELF. */
+export const facts: Record<string, FactQuery> = {
+  /** Enrolled as a pregnant woman or lactating mother, and not exited by the day. */
+  pregnantOrNursing: (scope) =>
+    householdsWhere(
+      scope,
+      `e.relation_to_worker = 'SELF' and e.beneficiary_type in ('PREGNANT_WOMAN', 'LACTATING_MOTHER')
+       and (e.exited_on is null or e.exited_on > ?)`,
+      [scope.asOf],
+    ),
+  /** PMMVY has paid her at least one instalment (only women's enrolments carry instalments). */
+  pmmvyBeneficiary: (scope) => householdsWhere(scope, `e.relation_to_worker = 'SELF' and e.pmmvy_instalments_paid > 0`, []),
+};
 
 export const statistics: AgencyStatistics = {
   workerSets: {
@@ -36,4 +57,5 @@ export const statistics: AgencyStatistics = {
     },
   },
   tables: {},
+  facts,
 };

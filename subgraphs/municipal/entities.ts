@@ -91,9 +91,41 @@ export const SanitationWorkerIdSchema = defineEntity({
 });
 export type SanitationWorkerId = InferEntity<typeof SanitationWorkerIdSchema>;
 
+export const SVANIDHI_LOAN_STATUSES = ['SANCTIONED', 'DISBURSED', 'REPAID', 'OVERDUE'] as const;
+export type SvanidhiLoanStatus = (typeof SVANIDHI_LOAN_STATUSES)[number];
+
+/** A PM SVANidhi working-capital loan, sanctioned to a street vendor against a vending certificate. */
+export const SvanidhiLoanSchema = defineEntity({
+  name: 'SvanidhiLoan',
+  tableName: 'svanidhi_loan',
+  properties: {
+    id: p.string().primary(),
+    workerId: p.string().fieldName('worker_id'),
+    /** The certificate the loan was sanctioned against: the loan lies in its zone's city. */
+    certificateNumber: p.string().fieldName('certificate_number'),
+    tranche: p.integer(),
+    /** In rupees, fixed by the tranche (SVANIDHI_TRANCHES). */
+    amount: p.integer(),
+    sanctionedOn: p.date().fieldName('sanctioned_on'),
+    status: p.enum([...SVANIDHI_LOAN_STATUSES]),
+    ...provenanceProperties,
+  },
+});
+export type SvanidhiLoan = InferEntity<typeof SvanidhiLoanSchema>;
+
+/**
+ * PM SVANidhi's three tranches (MoHUA operational guidelines): what each lends, and the months the
+ * vendor has to repay it. A tranche is sanctioned once the one before it is repaid.
+ */
+export const SVANIDHI_TRANCHES = [
+  { tranche: 1, amount: 10_000, months: 12 },
+  { tranche: 2, amount: 20_000, months: 18 },
+  { tranche: 3, amount: 50_000, months: 36 },
+] as const;
+
 /** Municipal knows a worker only by Labour's key; Labour answers everything else about them. */
 export interface WorkerReference {
   id: string;
 }
 
-export const entities = [WardSchema, VendingZoneSchema, VendingCertificateSchema, TradeLicenceSchema, SanitationWorkerIdSchema];
+export const entities = [WardSchema, VendingZoneSchema, VendingCertificateSchema, TradeLicenceSchema, SanitationWorkerIdSchema, SvanidhiLoanSchema];

@@ -150,6 +150,8 @@ export const resolvers: Resolvers = {
     vendingCertificates: (worker, _, { loaders }) => loaders.vendingCertificatesByWorker.load(worker.id),
     tradeLicences: (worker, _, { loaders }) => loaders.tradeLicencesByWorker.load(worker.id),
     sanitationWorkerIds: (worker, _, { loaders }) => loaders.sanitationWorkerIdsByWorker.load(worker.id),
+    svanidhiLoans: (worker, _, { loaders }) => loaders.svanidhiLoansByWorker.load(worker.id),
+    municipalFacts: (worker, _, { loaders }) => loaders.facts.load(worker.id),
   },
 
   Ward: {
@@ -189,6 +191,14 @@ export const resolvers: Resolvers = {
     status: (licence) => currentStatus(licence),
     source: (licence) => sourceOf(AGENCY, licence, licence.licenceNumber),
     history: (licence, _, { loaders }) => loaders.history.load(`trade_licence:${licence.licenceNumber}`),
+  },
+
+  SvanidhiLoan: {
+    worker: (loan) => ({ id: loan.workerId }),
+    // The foreign key guarantees the certificate exists, and the loan lies in the certificate's city.
+    vendingCertificate: async (loan, _, { loaders }) => (await loaders.vendingCertificateByNumber.load(loan.certificateNumber))!,
+    source: (loan) => sourceOf(AGENCY, loan),
+    history: (loan, _, { loaders }) => loaders.history.load(`svanidhi_loan:${loan.id}`),
   },
 
   SanitationWorkerId: {

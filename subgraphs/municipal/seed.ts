@@ -4,11 +4,11 @@ import { CITIES, wardCode, wardLocality, type DemoCity } from '../../src/shared/
 import { CIG_SIZE, type DemoCig, type DemoPopulation, type DemoWorker } from '../../src/shared/demo/population.js';
 import { type Random } from '../../src/shared/demo/random.js';
 import { advanceSequence } from '../../src/shared/transactions.js';
-import { addDays, addYears, today } from '../../src/shared/dates.js';
+import { addDays, addMonths, addYears, today } from '../../src/shared/dates.js';
 import { importedProvenance } from '../../src/shared/provenance.js';
 import {
-  SanitationWorkerIdSchema, TradeLicenceSchema, VendingCertificateSchema, VendingZoneSchema, WardSchema,
-  type RecordedStatus, type TradeCategory, type VendingZone,
+  SanitationWorkerIdSchema, SVANIDHI_TRANCHES, SvanidhiLoanSchema, TradeLicenceSchema, VendingCertificateSchema, VendingZoneSchema, WardSchema,
+  type RecordedStatus, type SvanidhiLoan, type SvanidhiLoanStatus, type TradeCategory, type VendingZone,
 } from './entities.js';
 
 const RECORDED_BY = 'municipal-demo-import';
@@ -40,10 +40,30 @@ const TRADES: Record<'STREET_VENDOR' | 'HOME_BASED', [TradeCategory, string][]> 
 const SANITATION_CONTRACTORS = ['Sri Sai Sanitation Services', 'Green Leaf Facility Management', 'Vijaya Lakshmi Manpower Agency'];
 
 /**
+ * The corporations issue papers at camps, not over the counter every day: the town vending
+ * committee's certificate camps every eight weeks and the revenue section's quarterly trade-licence
+ * drives, each on a Saturday in each city. Papers issued at one camp fall due together (a trade
+ * licence is renewed on its anniversary), so the weeks of a renewal report hold a camp's worth of
+ * papers or none, as they do on the ground.
+ */
+export const CAMPS = {
+  certificate: { everyDays: 56, first: { VJA: '2020-01-04', GVMC: '2020-01-18' } },
+  licence: { everyDays: 91, first: { VJA: '2020-01-11', GVMC: '2020-01-25' } },
+} as const satisfies Record<string, { everyDays: number; first: Record<DemoCity['code'], string> }>;
+
+/** The first camp of that kind in the city on or after `day`. */
+function campOnOrAfter(kind: keyof typeof CAMPS, city: DemoCity['code'], day: string): string {
+  const { everyDays, first } = CAMPS[kind];
+  const daysSinceFirst = (Date.parse(day) - Date.parse(first[city])) / 86_400_000;
+  return addDays(first[city], Math.ceil(daysSinceFirst / everyDays) * everyDays);
+}
+
+/**
  * Municipal's share of the demo: the wards of both cities, a vending zone at every street-vendor
- * CIG's work location (and a few no-vending zones), and the vendors', home-based and waste
- * workers' papers. Validity dates that must stay meaningful (licences due for renewal, lapsed
- * certificates) are reckoned from the day of seeding; everything else follows the population.
+ * CIG's work location (and a few no-vending zones), the vendors', home-based and waste workers'
+ * papers, and the PM SVANidhi loans of vendors holding a valid certificate. Validity dates that
+ * must stay meaningful (licences due for renewal, lapsed certificates, loans being repaid) are
+ * reckoned from the day of seeding; everything else follows the population.
  */
 export async function seed(em: EntityManager, population: DemoPopulation, progress?: (done: number) => void): Promise<void> {
   const bulk = new BulkWriter(em);
@@ -66,14 +86,18 @@ export async function seed(em: EntityManager, population: DemoPopulation, progre
   const zones = vendingZones(population);
   for (const zone of zones.all) await bulk.add(VendingZoneSchema, zone);
 
-  const counters = { certificates: 0, licences: 0, sanitationIds: 0 };
+  const counters = { certificates: 0, licences: 0, sanitationIds: 0, loans: 0 };
   for (const worker of population.workers()) {
     if (worker.occupation === 'STREET_VENDOR') {
       const certificate = vendingCertificate(population, worker, zones.atWorkLocation(worker.cig), asOf);
       if (certificate) {
         counters.certificates += 1;
-        const number = `${worker.city.code}/SVC/${certificate.issuedOn.slice(0, 4)}/${serial(counters.certificates)}`;
-        await bulk.add(VendingCertificateSchema, { certificateNumber: number, ...certificate });
+        const certificateNumber = `${worker.city.code}/SVC/${certificate.issuedOn.slice(0, 4)}/${serial(counters.certificates)}`;
+        await bulk.add(VendingCertificateSchema, { certificateNumber, ...certificate });
+        for (const loan of svanidhiLoans(population, worker, { certificateNumber, ...certificate }, asOf)) {
+          counters.loans += 1;
+          await bulk.add(SvanidhiLoanSchema, { id: `SVL-${String(counters.loans).padStart(7, '0')}`, ...loan });
+        }
       }
     }
     if (worker.occupation === 'STREET_VENDOR' || worker.occupation === 'HOME_BASED') {
@@ -98,6 +122,7 @@ export async function seed(em: EntityManager, population: DemoPopulation, progre
   await advanceSequence(em, 'vending_certificate_number_seq', counters.certificates);
   await advanceSequence(em, 'trade_licence_number_seq', counters.licences);
   await advanceSequence(em, 'sanitation_worker_id_number_seq', counters.sanitationIds);
+  await advanceSequence(em, 'svanidhi_loan_number_seq', counters.loans);
 }
 
 /**
@@ -144,18 +169,20 @@ function vendingZones(population: DemoPopulation) {
 }
 
 /**
- * 85% of vendors hold a certificate in their CIG's zone, issued once the CIG was formed and good
- * for five years. A few hold an older three-year certificate from the earlier survey that has
- * lapsed or falls due within two months, so renewal dashboards have something to count.
+ * 85% of vendors hold a certificate in their CIG's zone, issued at the first camp after they
+ * joined the CIG and good for five years. Some hold an older three-year certificate from the
+ * earlier survey's camps that has lapsed or falls due within about two months, so renewal
+ * dashboards have something to count.
  */
 function vendingCertificate(population: DemoPopulation, worker: DemoWorker, zone: VendingZone, asOf: string) {
   const rng = population.random('municipal-vending', worker.index);
   if (!rng.chance(0.85)) return null;
-  let issuedOn = addDays(worker.joinedCigOn, rng.int(7, 90));
+  let issuedOn = campOnOrAfter('certificate', worker.city.code, addDays(worker.joinedCigOn, rng.int(7, 90)));
   let validUntil = addDays(addYears(issuedOn, 5), -1);
-  if (rng.chance(0.08)) {
-    validUntil = addDays(asOf, rng.int(-120, 60));
-    issuedOn = addDays(addYears(validUntil, -3), 1);
+  if (rng.chance(0.15)) {
+    const due = addDays(asOf, rng.int(-120, 60));
+    issuedOn = campOnOrAfter('certificate', worker.city.code, addDays(addYears(due, -3), 1));
+    validUntil = addDays(addYears(issuedOn, 3), -1);
   }
   return {
     workerId: worker.id,
@@ -170,14 +197,56 @@ function vendingCertificate(population: DemoPopulation, worker: DemoWorker, zone
 }
 
 /**
- * 15% of vendors and home-based workers hold a trade licence. Licences run a year and most are
- * renewed on their anniversary, so the licence on file is the latest renewal before today.
+ * PM SVANidhi has reached a share of the vendors holding a valid certificate that differs by ward
+ * (the outreach of the ULB's camps): a first loan sanctioned weeks after the certificate, and for
+ * some who repaid it the next tranche, up to the third. A loan still being repaid is disbursed, a
+ * few overdue; one past its term repaid or overdue; one sanctioned in the last fortnight not yet
+ * paid out.
+ */
+function svanidhiLoans(
+  population: DemoPopulation,
+  worker: DemoWorker,
+  certificate: { certificateNumber: string; issuedOn: string; validUntil: string; status: RecordedStatus },
+  asOf: string,
+): Omit<SvanidhiLoan, 'id'>[] {
+  const valid = certificate.status === 'ACTIVE' && certificate.issuedOn <= asOf && certificate.validUntil >= asOf;
+  const rng = population.random('municipal-svanidhi', worker.index);
+  if (!valid || !rng.chance(population.outreach('PM_SVANIDHI', worker.city.code, worker.ward, worker.occupation))) return [];
+  const loans: Omit<SvanidhiLoan, 'id'>[] = [];
+  let sanctionedOn = addDays(certificate.issuedOn, rng.int(20, 150));
+  for (const { tranche, amount, months } of SVANIDHI_TRANCHES) {
+    if (sanctionedOn > asOf) break;
+    const termEnds = addMonths(sanctionedOn, months);
+    const status: SvanidhiLoanStatus =
+      addDays(sanctionedOn, 14) > asOf ? 'SANCTIONED'
+        : termEnds > asOf ? (rng.chance(0.9) ? 'DISBURSED' : 'OVERDUE')
+          : rng.chance(0.75) ? 'REPAID' : 'OVERDUE';
+    loans.push({
+      workerId: worker.id,
+      certificateNumber: certificate.certificateNumber,
+      tranche,
+      amount,
+      sanctionedOn,
+      status,
+      ...importedProvenance(RECORDED_BY, 'PM SVANidhi portal', sanctionedOn, lastChangedOn(status, sanctionedOn, termEnds, asOf)),
+    });
+    // The next tranche is for a vendor who repaid this one and asked for more.
+    if (status !== 'REPAID' || !rng.chance(0.6)) break;
+    sanctionedOn = addDays(termEnds, rng.int(7, 90));
+  }
+  return loans;
+}
+
+/**
+ * 15% of vendors and home-based workers hold a trade licence, first issued at a licence drive
+ * within a year of registering. Licences run a year and most are renewed on their anniversary,
+ * so the licence on file is the latest renewal before today.
  */
 function tradeLicence(population: DemoPopulation, worker: DemoWorker, asOf: string) {
   const rng = population.random('municipal-trade', worker.index);
   if (!rng.chance(0.15)) return null;
   const [tradeCategory, suffix] = rng.pick(TRADES[worker.occupation as keyof typeof TRADES]);
-  let issuedOn = addDays(worker.registeredOn, rng.int(15, 200));
+  let issuedOn = campOnOrAfter('licence', worker.city.code, addDays(worker.registeredOn, rng.int(15, 365)));
   if (rng.chance(0.85)) while (addYears(issuedOn, 1) <= asOf) issuedOn = addYears(issuedOn, 1);
   const firstName = worker.name.slice(worker.name.indexOf(' ') + 1);
   return {
@@ -209,6 +278,13 @@ function sanitationWorkerId(population: DemoPopulation, worker: DemoWorker) {
 function recordedStatus(rng: Random): RecordedStatus {
   const roll = rng.next();
   return roll < 0.02 ? 'CANCELLED' : roll < 0.05 ? 'SUSPENDED' : 'ACTIVE';
+}
+
+/** When a loan last changed: paid out a week after sanction, repaid or fallen behind by the end of its term. */
+function lastChangedOn(status: SvanidhiLoanStatus, sanctionedOn: string, termEnds: string, asOf: string): string {
+  if (status === 'SANCTIONED') return sanctionedOn;
+  if (status === 'DISBURSED') return addDays(sanctionedOn, 7);
+  return termEnds < asOf ? termEnds : asOf;
 }
 
 function serial(n: number): string {

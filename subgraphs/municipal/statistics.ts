@@ -1,11 +1,13 @@
 /**
- * Municipal's answers to the hub's reports (src/shared/statistics.ts): who holds a vending
- * certificate valid on the day, and which certificates and trade licences run out soon (by
- * number: the report service counts and perturbs them, src/shared/cell-key.ts). A certificate
- * lies in its vending zone's city, a trade licence in its ward's.
+ * Municipal's answers to the hub's reports and to the single window (src/shared/statistics.ts,
+ * src/shared/facts.ts): who holds a vending certificate valid on the day, who has been sanctioned
+ * a PM SVANidhi loan, and which certificates and trade licences run out soon (by number: the
+ * report service counts and perturbs them, src/shared/cell-key.ts). A certificate lies in its
+ * vending zone's city, a loan in its certificate's, a trade licence in its ward's.
  */
 import { citySql } from '../../src/shared/access/rows.js';
-import { expiryWindow, weekOf, type AgencyStatistics, type ExpiringDocuments } from '../../src/shared/statistics.js';
+import { workersSql, type FactQuery, type FactScope } from '../../src/shared/facts.js';
+import { expiryWindow, weekOf, type AgencyStatistics, type ExpiringDocuments, type SqlQuery } from '../../src/shared/statistics.js';
 
 /** Each expiring document kind Municipal issues: its table, its number and the city column it lies in. */
 const EXPIRING = {
@@ -13,17 +15,39 @@ const EXPIRING = {
   TRADE_LICENCE: { from: 'trade_licence d join ward p on p.code = d.ward_code', number: 'd.licence_number', city: 'p.city_code' },
 } as const;
 
+/**
+ * Vendors holding a certificate issued by the day, still valid, neither suspended nor cancelled,
+ * in the caller's jurisdiction; for a fact asked about some workers, only theirs.
+ */
+function validCertificateHolders(scope: FactScope): SqlQuery {
+  const inJurisdiction = citySql(scope.caller, 'p.city_code');
+  const asked = workersSql(scope, 'd.worker_id');
+  return {
+    sql: `select d.worker_id from ${EXPIRING.VENDING_CERTIFICATE.from}
+          where d.status = 'ACTIVE' and d.issued_on <= ? and d.valid_until >= ?${asked.sql}${inJurisdiction.sql}`,
+    params: [scope.asOf, scope.asOf, ...asked.params, ...inJurisdiction.params],
+  };
+}
+
+/** The facts of Worker.municipalFacts (schema.graphql). */
+export const facts: Record<string, FactQuery> = {
+  validVendingCertificate: validCertificateHolders,
+  /** Any loan sanctioned by the day, whatever it stands at now: the vendor is enrolled in PM SVANidhi. */
+  svanidhiLoan(scope) {
+    const inJurisdiction = citySql(scope.caller, 'p.city_code');
+    const asked = workersSql(scope, 'l.worker_id');
+    return {
+      sql: `select l.worker_id from svanidhi_loan l
+              join vending_certificate d on d.certificate_number = l.certificate_number join vending_zone p on p.id = d.vending_zone_id
+            where l.sanctioned_on <= ?${asked.sql}${inJurisdiction.sql}`,
+      params: [scope.asOf, ...asked.params, ...inJurisdiction.params],
+    };
+  },
+};
+
 export const statistics: AgencyStatistics = {
   workerSets: {
-    /** Vendors holding a certificate issued by that day, still valid, neither suspended nor cancelled. */
-    VALID_VENDING_CERTIFICATE({ caller, asOf }) {
-      const inJurisdiction = citySql(caller, 'p.city_code');
-      return {
-        sql: `select d.worker_id from ${EXPIRING.VENDING_CERTIFICATE.from}
-              where d.status = 'ACTIVE' and d.issued_on <= ? and d.valid_until >= ?${inJurisdiction.sql}`,
-        params: [asOf, asOf, ...inJurisdiction.params],
-      };
-    },
+    VALID_VENDING_CERTIFICATE: validCertificateHolders,
   },
   tables: {
     async expiring({ em, caller }, params): Promise<ExpiringDocuments[]> {
@@ -44,4 +68,5 @@ export const statistics: AgencyStatistics = {
       return cells;
     },
   },
+  facts,
 };

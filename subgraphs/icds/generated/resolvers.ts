@@ -175,6 +175,26 @@ export type IcdsEnrolmentStatus =
   /** No longer enrolled; kept as history. */
   | 'EXITED';
 
+/**
+ * ICDS's facts about a worker for the scheme rules, each answered from ICDS's own enrolments at
+ * centres within your jurisdiction; false when ICDS holds no such enrolment.
+ * Sensitive (maternal): for ICDS staff, officers, community resource persons, auditors and analysts
+ * (as figures) only; anyone else gets null and FORBIDDEN, and the single window answers UNKNOWN.
+ */
+export type IcdsFacts = {
+  __typename?: 'IcdsFacts';
+  /**
+   * The worker receives the PMMVY maternity benefit: an enrolment of her own (SELF), made by the
+   * day, with at least one PMMVY instalment paid.
+   */
+  pmmvyBeneficiary: Maybe<Scalars['Boolean']['output']>;
+  /**
+   * The worker herself (relation SELF) is pregnant or a nursing mother: she has an enrolment as
+   * PREGNANT_WOMAN or LACTATING_MOTHER that is active on the day (enrolled by then, not exited).
+   */
+  pregnantOrNursing: Maybe<Scalars['Boolean']['output']>;
+};
+
 /** How the beneficiary is related to the registered worker. */
 export type IcdsRelationToWorker =
   /** The worker's child. */
@@ -366,6 +386,12 @@ export type Worker = {
    * Sensitive: children's and maternal data.
    */
   icdsEnrolments: Maybe<Array<IcdsEnrolment>>;
+  /**
+   * What ICDS publishes about the worker for the single window's scheme rules (`icds.<fact>` in
+   * schema/schemes.yaml, such as PMMVY's), from the enrolments at centres within your
+   * jurisdiction, as they stand today. Null when ICDS cannot answer.
+   */
+  icdsFacts: Maybe<IcdsFacts>;
   /** Labour's worker id, e.g. `W-0000042`. */
   id: Scalars['ID']['output'];
 };
@@ -488,10 +514,11 @@ export type ResolversTypes = ResolversObject<{
   IcdsBeneficiaryType: IcdsBeneficiaryType;
   IcdsEnrolment: ResolverTypeWrapper<IcdsEnrolmentModel>;
   IcdsEnrolmentStatus: IcdsEnrolmentStatus;
+  IcdsFacts: ResolverTypeWrapper<Record<string, unknown>>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   IcdsRelationToWorker: IcdsRelationToWorker;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RecordChange: ResolverTypeWrapper<RecordChangeValueModel>;
   Source: ResolverTypeWrapper<SourceValueModel>;
@@ -514,9 +541,10 @@ export type ResolversParentTypes = ResolversObject<{
   EnrolHouseholdMemberInput: EnrolHouseholdMemberInput;
   FieldChange: FieldChange;
   IcdsEnrolment: IcdsEnrolmentModel;
+  IcdsFacts: Record<string, unknown>;
+  Boolean: Scalars['Boolean']['output'];
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
-  Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
   RecordChange: RecordChangeValueModel;
   Source: SourceValueModel;
@@ -593,6 +621,11 @@ export type IcdsEnrolmentResolvers<ContextType = Context, ParentType extends Res
   worker?: Resolver<ResolversTypes['Worker'], ParentType, ContextType>;
 }>;
 
+export type IcdsFactsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['IcdsFacts'] = ResolversParentTypes['IcdsFacts']> = ResolversObject<{
+  pmmvyBeneficiary?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  pregnantOrNursing?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   enrolHouseholdMember?: Resolver<ResolversTypes['IcdsEnrolment'], ParentType, ContextType, RequireFields<MutationEnrolHouseholdMemberArgs, 'input'>>;
   exitIcdsEnrolment?: Resolver<ResolversTypes['IcdsEnrolment'], ParentType, ContextType, RequireFields<MutationExitIcdsEnrolmentArgs, 'exitedOn' | 'id'>>;
@@ -634,6 +667,7 @@ export type WardResolvers<ContextType = Context, ParentType extends ResolversPar
 export type WorkerResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Worker'] = ResolversParentTypes['Worker'], FederationReferenceType extends FederationReferenceTypes['Worker'] = FederationReferenceTypes['Worker']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Worker']> | FederationReferenceType, FederationReferenceType, ContextType>;
   icdsEnrolments?: Resolver<Maybe<Array<ResolversTypes['IcdsEnrolment']>>, ParentType, ContextType>;
+  icdsFacts?: Resolver<Maybe<ResolversTypes['IcdsFacts']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
@@ -646,6 +680,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   FieldChange?: FieldChangeResolvers<ContextType>;
   IcdsEnrolment?: IcdsEnrolmentResolvers<ContextType>;
+  IcdsFacts?: IcdsFactsResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

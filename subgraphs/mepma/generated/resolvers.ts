@@ -688,12 +688,12 @@ export type Worker = {
   id: Scalars['ID']['output'];
   /** The most recent follow-up visit to the worker about a scheme, within your jurisdiction; null when there has been none. */
   lastVisit: Maybe<Visit>;
-  /** What MEPMA's records say about the worker today, for the single window's scheme rules (`mepma.<fact>` in schema/schemes.yaml). */
-  mepmaFacts: MepmaFacts;
-  /** The worker's own savings bank accounts opened through the mission within your jurisdiction, newest first. */
-  savingsAccounts: Array<SavingsAccount>;
-  /** Follow-up visits to the worker recorded within your jurisdiction, newest first; only those about one scheme when it is given. */
-  visits: Array<Visit>;
+  /** What MEPMA's records say about the worker today, for the single window's scheme rules (`mepma.<fact>` in schema/schemes.yaml). Null when MEPMA cannot answer. */
+  mepmaFacts: Maybe<MepmaFacts>;
+  /** The worker's own savings bank accounts opened through the mission within your jurisdiction, newest first. Null when MEPMA cannot answer. */
+  savingsAccounts: Maybe<Array<SavingsAccount>>;
+  /** Follow-up visits to the worker recorded within your jurisdiction, newest first; only those about one scheme when it is given. Null when MEPMA cannot answer. */
+  visits: Maybe<Array<Visit>>;
 };
 
 
@@ -1067,9 +1067,9 @@ export type WorkerResolvers<ContextType = Context, ParentType extends ResolversP
   cigMemberships?: Resolver<Maybe<Array<ResolversTypes['CigMembership']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastVisit?: Resolver<Maybe<ResolversTypes['Visit']>, ParentType, ContextType, RequireFields<WorkerLastVisitArgs, 'scheme'>>;
-  mepmaFacts?: Resolver<ResolversTypes['MepmaFacts'], ParentType, ContextType>;
-  savingsAccounts?: Resolver<Array<ResolversTypes['SavingsAccount']>, ParentType, ContextType>;
-  visits?: Resolver<Array<ResolversTypes['Visit']>, ParentType, ContextType, Partial<WorkerVisitsArgs>>;
+  mepmaFacts?: Resolver<Maybe<ResolversTypes['MepmaFacts']>, ParentType, ContextType>;
+  savingsAccounts?: Resolver<Maybe<Array<ResolversTypes['SavingsAccount']>>, ParentType, ContextType>;
+  visits?: Resolver<Maybe<Array<ResolversTypes['Visit']>>, ParentType, ContextType, Partial<WorkerVisitsArgs>>;
 }>;
 
 export type Resolvers<ContextType = Context> = ResolversObject<{

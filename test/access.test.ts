@@ -8,6 +8,7 @@ import { parse, type FieldNode, type OperationDefinitionNode } from 'graphql';
 import { readFileSync } from 'node:fs';
 import { citiesOf, isKnownJurisdiction, jurisdictionsWithin, ROLES, wardsOf, type Caller, type Role } from '../src/shared/access/caller';
 import { policiesIn } from '../src/shared/access/policy';
+import { readSchemeCatalogue } from '../src/shared/schemes';
 import { SUPERGRAPH_FILE } from '../src/shared/supergraph';
 import { errorCodes, graphql, sealedBy, startTestStack, type CallerSpec, type TestStack } from './support/stack';
 
@@ -16,6 +17,10 @@ let vja: { id: string; phone: string; name: string; id_token: string; id_last4: 
 let gvmcWorkerId: string;
 let cigWithBank: { cig_id: string; account_last4: string };
 let icdsEnrolmentId: string;
+let savingsAccount: { worker_id: string; account_last4: string };
+let visitedWorkerId: string;
+let borrowerId: string;
+let enrolment: { worker_id: string; scheme_reference: string };
 
 beforeAll(async () => {
   stack = await startTestStack('access');
@@ -23,6 +28,10 @@ beforeAll(async () => {
   [{ id: gvmcWorkerId }] = await sql('labour', `select id from worker where city_code = 'GVMC' order by id limit 1`);
   [cigWithBank] = await sql('mepma', `select b.cig_id, b.account_last4 from bank_linkage b join cig c on c.id = b.cig_id where c.city_code = 'VJA' order by b.cig_id limit 1`);
   [{ id: icdsEnrolmentId }] = await sql('icds', `select e.id from icds_enrolment e join anganwadi_centre c on c.id = e.centre_id where c.city_code = 'VJA' order by e.id limit 1`);
+  [savingsAccount] = await sql('mepma', `select worker_id, min(account_last4) as account_last4 from savings_account group by worker_id having count(*) = 1 order by worker_id limit 1`);
+  [{ worker_id: visitedWorkerId }] = await sql('mepma', `select worker_id from visit order by id limit 1`);
+  [{ worker_id: borrowerId }] = await sql('municipal', `select worker_id from svanidhi_loan order by id limit 1`);
+  [enrolment] = await sql('labour', `select worker_id, min(scheme_reference) as scheme_reference from social_security_enrolment group by worker_id having count(*) = 1 order by worker_id limit 1`);
 });
 afterAll(() => stack?.stop());
 
@@ -71,6 +80,51 @@ describe('field-level access: every role of three agencies against every sensiti
       ]),
     ),
     'BankLinkage.accountLast4': { rule: (a, r) => (r === 'analyst' ? 'reportsOnly' : r === 'auditor' || (a === 'mepma' && (r === 'officer' || r === 'service')) ? 'full' : 'masked'), ask: () => ({ query: `{ cig(id: "${cigWithBank.cig_id}") { bankLinkage { accountLast4 } } }`, pick: (d) => d.cig.bankLinkage.accountLast4, full: () => cigWithBank.account_last4, masked: () => '********' }) },
+    ...Object.fromEntries(
+      ['pregnantOrNursing', 'pmmvyBeneficiary'].map((fact) => [
+        `IcdsFacts.${fact}`,
+        {
+          // ICDS shares maternal facts with its own staff, officers, CRPs and auditors: not with other agencies' services.
+          rule: (a: string, r: Role): Expect => (r === 'analyst' ? 'reportsOnly' : a === 'icds' || r !== 'service' ? 'full' : 'denied'),
+          ask: () => ({ query: `{ worker(id: "${vja.id}") { icdsFacts { ${fact} } } }`, pick: (d: any) => typeof d.worker.icdsFacts[fact], full: () => 'boolean' }),
+        },
+      ]),
+    ),
+    'Query.eligibleNotEnrolled': {
+      rule: (_, r) => (r === 'officer' || r === 'service' || r === 'crp' ? 'full' : 'denied'),
+      ask: () => ({ query: `{ eligibleNotEnrolled(scheme: "PMSBY", first: 1) { totalCount } }`, pick: (d) => d.eligibleNotEnrolled.totalCount > 0, full: () => true }),
+    },
+    'SocialSecurityEnrolment.schemeReference': {
+      // A CRP sees which schemes a worker holds (the single window says so too), not the policy numbers.
+      rule: (_, r) => (r === 'analyst' ? 'reportsOnly' : r === 'crp' ? 'masked' : 'full'),
+      ask: () => ({ query: `{ worker(id: "${enrolment.worker_id}") { socialSecurityEnrolments { schemeReference } } }`, pick: (d) => d.worker.socialSecurityEnrolments[0].schemeReference, full: () => enrolment.scheme_reference, masked: () => '********' }),
+    },
+    'Worker.schemes': { rule: notAnalyst, ask: () => ({ query: `{ worker(id: "${vja.id}") { schemes { status } } }`, pick: (d) => d.worker.schemes.length, full: () => readSchemeCatalogue().length }) },
+    'SavingsAccount.accountLast4': {
+      rule: (a, r) => (r === 'analyst' ? 'reportsOnly' : r === 'auditor' || (a === 'mepma' && (r === 'officer' || r === 'service')) ? 'full' : 'masked'),
+      ask: () => ({ query: `{ worker(id: "${savingsAccount.worker_id}") { savingsAccounts { accountLast4 } } }`, pick: (d) => d.worker.savingsAccounts[0].accountLast4, full: () => savingsAccount.account_last4, masked: () => '********' }),
+    },
+    ...Object.fromEntries(
+      ['id', 'scheme', 'outcome', 'visitedOn', 'note', 'recordedBy', 'worker', 'source'].map((field) => [
+        `Visit.${field}`,
+        {
+          // A visit names crp in its policies: CRPs read the follow-up they and their colleagues recorded.
+          rule: notAnalyst,
+          ask: () => ({ query: `{ worker(id: "${visitedWorkerId}") { visits { ${field === 'worker' ? 'worker { id }' : field === 'source' ? 'source { agency }' : field} } } }`, pick: (d: any) => d.worker.visits.length > 0 && field in d.worker.visits[0], full: () => true }),
+        },
+      ]),
+    ),
+    ...Object.fromEntries(
+      ['tranche', 'amount', 'status'].map((field) => [
+        `SvanidhiLoan.${field}`,
+        {
+          // Municipal sanctions the loans and MEPMA runs the programme for the cities; a CRP reads none of it.
+          rule: (a: string, r: Role): Expect =>
+            r === 'analyst' ? 'reportsOnly' : r === 'crp' ? 'cadre' : r === 'auditor' || ((a === 'municipal' || a === 'mepma') && (r === 'officer' || r === 'service')) ? 'full' : 'denied',
+          ask: () => ({ query: `{ worker(id: "${borrowerId}") { svanidhiLoans { ${field} } } }`, pick: (d: any) => d.worker.svanidhiLoans.length > 0 && field in d.worker.svanidhiLoans[0], full: () => true }),
+        },
+      ]),
+    ),
     'Worker.history': { rule: historyOf('labour'), ask: () => ({ query: `{ worker(id: "${vja.id}") { history { action } } }`, pick: (d) => Array.isArray(d.worker.history), full: () => true }) },
     'Query.accessLog': { rule: (_, r) => (r === 'analyst' ? 'reportsOnly' : r === 'auditor' ? 'full' : 'denied'), ask: () => ({ query: `{ accessLog(first: 1) { totalCount } }`, pick: (d) => d.accessLog.totalCount > 0, full: () => true }) },
   };

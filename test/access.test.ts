@@ -99,6 +99,7 @@ describe('field-level access: every role of three agencies against every sensiti
       rule: (_, r) => (r === 'analyst' ? 'reportsOnly' : r === 'crp' ? 'masked' : 'full'),
       ask: () => ({ query: `{ worker(id: "${enrolment.worker_id}") { socialSecurityEnrolments { schemeReference } } }`, pick: (d) => d.worker.socialSecurityEnrolments[0].schemeReference, full: () => enrolment.scheme_reference, masked: () => '********' }),
     },
+    'MepmaFacts.savingsAccount': { rule: notAnalyst, ask: () => ({ query: `{ worker(id: "${savingsAccount.worker_id}") { mepmaFacts { savingsAccount } } }`, pick: (d) => d.worker.mepmaFacts.savingsAccount, full: () => true }) },
     'Worker.schemes': { rule: notAnalyst, ask: () => ({ query: `{ worker(id: "${vja.id}") { schemes { status } } }`, pick: (d) => d.worker.schemes.length, full: () => readSchemeCatalogue().length }) },
     'SavingsAccount.accountLast4': {
       rule: (a, r) => (r === 'analyst' ? 'reportsOnly' : r === 'auditor' || (a === 'mepma' && (r === 'officer' || r === 'service')) ? 'full' : 'masked'),

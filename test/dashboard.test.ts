@@ -3,12 +3,15 @@
  * figures against records selected here in SQL on the agencies' own databases, perturbed here as
  * the reports perturb them (the cell-key method, with the stack's secret), its filters, its
  * messages when there is no token or the gateway refuses, charts really drawn in their colours,
- * and nothing loaded from anywhere but the gateway.
+ * the single window's convergence figures exactly as the gateway gives them, and nothing loaded
+ * from anywhere but the gateway.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import type { Browser, Page } from 'playwright-core';
+import { parse as parseYaml } from 'yaml';
+import type { DashboardQuery } from '../client/generated/graphql';
 import { Cell, CellKeyMethod, documentRecordId } from '../src/shared/cell-key';
 import { config } from '../src/shared/config';
 import { addDays, today } from '../src/shared/dates';
@@ -188,7 +191,15 @@ const CHARTS = [
   { name: 'ward', shot: '[data-panel="ward"] .chart-scroll', rowsInView: 8 },
   { name: 'cigFormation', shot: '[data-panel="cigFormation"] .chart-box' },
   { name: 'expiring', shot: '[data-panel="expiring"] .chart-box' },
+  { name: 'convergence', shot: '[data-panel="convergence"] .chart-box' },
 ];
+
+/** The catalogue's schemes in its own order (schema/schemes.yaml), as the page must list them. */
+const CATALOGUE: string[] = parseYaml(readFileSync(path.join(__dirname, '..', 'schema', 'schemes.yaml'), 'utf8')).schemes.map((scheme: { id: string }) => scheme.id);
+
+/** A convergence count as the page shows it: null when a fact the rule needs is not shared. */
+const schemeCount = (count: number | null) => (count === null ? 'not shared' : count.toLocaleString('en-IN'));
+const countOf = (cell: string) => Number(cell.replace(/,/g, ''));
 
 describeInBrowser('the coverage dashboard in a browser', () => {
   let browser: Browser;
@@ -303,6 +314,75 @@ describeInBrowser('the coverage dashboard in a browser', () => {
         }
       }
     }
+
+    expectOnlyTheGateway(requests);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  test('the single window shows, per scheme and per ward, the convergence figures the gateway gives the same token, the wards with the most to do first', async () => {
+    const { page, requests, problems, dashboardRequests } = await openWithToken(vjaToken);
+    // The same request again, by the same caller: what `convergence` answers is what the page must show.
+    const sent = dashboardRequests()[0];
+    const response = await fetch(sent.url(), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${vjaToken}`, 'x-purpose': 'Statistics' }, body: sent.postData()! });
+    const answer = (await response.json()) as { data: DashboardQuery; errors?: unknown[] };
+    expect(answer.errors).toBeUndefined();
+    const { convergence, convergenceByWard } = answer.data;
+    expect(convergence.total.figures.map((figure) => figure.scheme.id)).toEqual(CATALOGUE);
+
+    const schemes = await readTable(page, 'convergence');
+    expect(schemes.rows.map((row) => row.data.scheme)).toEqual(CATALOGUE);
+    expect(schemes.head.map((th) => th.text)).toEqual(['Scheme', 'Enrolled by', 'Eligible', 'Enrolled', 'Eligible, not enrolled']);
+    const [eligibleCells, enrolledCells, gapCells] = ['eligible', 'enrolled', 'gap'].map((series) => column(schemes, series));
+    expect(
+      schemes.rows.map((row, at) => ({
+        scheme: row.data.scheme,
+        title: row.heading,
+        enrolledBy: row.cells[0].toLowerCase(),
+        eligible: eligibleCells[at],
+        enrolled: enrolledCells[at],
+        gap: gapCells[at],
+      })),
+    ).toEqual(
+      convergence.total.figures.map(({ scheme, eligible, enrolled, gap }) => ({
+        scheme: scheme.id,
+        // The title without its parenthesis, then the id.
+        title: `${scheme.title.replace(/\s*\(.*\)$/, '')} ${scheme.id}`,
+        enrolledBy: scheme.enrolledBy,
+        eligible: schemeCount(eligible),
+        enrolled: schemeCount(enrolled),
+        gap: schemeCount(gap),
+      })),
+    );
+    // Somebody in Vijayawada is eligible and not enrolled: the chart has a gap to draw.
+    expect(gapCells.some(drawsSomething)).toBe(true);
+    // A fact not shared with analysts is named under the table, not passed off as a count.
+    const withheld = convergence.total.figures.filter((figure) => figure.withheldFacts.length);
+    const note = await page.locator('#convergence-withheld').innerText();
+    for (const { withheldFacts } of withheld) for (const fact of withheldFacts) expect(note).toContain(fact);
+    if (!withheld.length) expect(note).toBe('');
+
+    // Every Vijayawada ward the report has, each with its gap per scheme, the largest total first.
+    const wards = await readTable(page, 'convergence-ward');
+    const expected = convergenceByWard.rows.filter((found) => found.ward);
+    expect(expected.length).toBeGreaterThan(1);
+    expect(expected.every(({ ward }) => ward!.code.startsWith('VJA-'))).toBe(true);
+    expect(wards.head.map((th) => th.text).slice(0, 2)).toEqual(['Ward', 'All worklists']);
+    expect(wards.rows.map((row) => row.data.ward).sort()).toEqual(expected.map(({ ward }) => ward!.code).sort());
+    for (const row of wards.rows) {
+      const { ward, figures } = expected.find((found) => found.ward!.code === row.data.ward)!;
+      const gaps = CATALOGUE.map((id) => figures.find((figure) => figure.scheme.id === id)!.gap);
+      expect({ ward: row.data.ward, heading: row.heading, cells: row.cells }).toEqual({
+        ward: ward!.code,
+        heading: `${ward!.name} ${ward!.code}`,
+        cells: [gaps.reduce<number>((sum, gap) => sum + (gap ?? 0), 0).toLocaleString('en-IN'), ...gaps.map(schemeCount)],
+      });
+    }
+    const totals = column(wards, 'All worklists').map(countOf);
+    expect(totals).toEqual([...totals].sort((a, b) => b - a));
+    expect(totals[0]).toBeGreaterThan(0);
+    mkdirSync(OUTPUT, { recursive: true });
+    writeFileSync(path.join(OUTPUT, 'dashboard-single-window.png'), await page.locator('[data-panel="convergence"]').screenshot());
 
     expectOnlyTheGateway(requests);
     expect(problems).toEqual([]);

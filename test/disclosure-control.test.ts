@@ -477,7 +477,11 @@ describe('4. people are not for analysts', () => {
 
   test('every root field of every agency, and the access log, is refused: the reports’ are the only ones an analyst may ask', async () => {
     const reportsRoots = supergraphPolicies(readFileSync(path.join(repoRoot, 'schema', 'supergraph.graphql'), 'utf8')).reportsRoots;
-    expect([...reportsRoots].sort()).toEqual(['Query.cigFormation', 'Query.coverage', 'Query.expiringDocuments']);
+    // The reports service also serves the single window: its worklists name people, and their own
+    // policy refuses analysts (the catalogue and the convergence figures are theirs to read).
+    expect([...reportsRoots].sort()).toEqual(['Query.cigFormation', 'Query.convergence', 'Query.coverage', 'Query.eligibleNotEnrolled', 'Query.expiringDocuments', 'Query.schemes']);
+    const worklist = await stack.query(`{ eligibleNotEnrolled(scheme: "PMSBY") { totalCount } }`);
+    expect({ status: worklist.status, codes: errorCodes(worklist), fields: worklist.errors?.[0]?.extensions?.fields }).toEqual({ status: 403, codes: ['FORBIDDEN'], fields: ['Query.eligibleNotEnrolled'] });
     const schema = buildSchema(readFileSync(path.join(repoRoot, 'schema', 'public.graphql'), 'utf8'));
     const asked: string[] = [];
     for (const field of Object.values(schema.getQueryType()!.getFields())) {

@@ -223,10 +223,17 @@ describe('what the limits let through', () => {
       Dashboard: { withinDays: 90 },
       ExpiringDocuments: { withinDays: 90, groupBy: ['DOCUMENT'] },
     };
-    const lookups: Record<string, Record<string, unknown>> = { CigRoster: { id: 'CIG-000001' }, WorkerCard: { id: 'W-0000001' }, LicenceCheck: { number: 'AP16-2020-0000001' } };
+    const lookups: Record<string, Record<string, unknown>> = {
+      CigRoster: { id: 'CIG-000001' },
+      WorkerCard: { id: 'W-0000001' },
+      LicenceCheck: { number: 'AP16-2020-0000001' },
+      CrpWorklist: { scheme: 'PMSBY' },
+      WorkerSchemes: { id: 'W-0000001' },
+      RecordVisit: { input: { workerId: 'W-0000001', scheme: 'PMSBY', outcome: 'INFORMED', visitedOn: '2026-01-01', city: 'VJA' } },
+    };
     const names: string[] = [];
     for (const [id, text] of documents.entries()) {
-      const name = /^query (\w+)/.exec(text)![1];
+      const name = /^(?:query|mutation) (\w+)/.exec(text)![1];
       names.push(name);
       const sent = await post({ documentId: id, variables: reports[name] ?? lookups[name] }, name in reports ? ANALYST : {});
       const refusals = (sent.body.errors ?? []).filter((error) => [...LIMIT_REASONS, 'OPERATION_NOT_REGISTERED'].includes(error.extensions?.reason));

@@ -69,7 +69,7 @@ async function expectedSets() {
          where m.left_on is null and l.status <> 'OVERDUE' and l.sanctioned_on <= current_date`,
       ),
     },
-    SOCIAL_SECURITY: { covered: await idSet('labour', `select worker_id from social_security_enrolment where status = 'ACTIVE'`) },
+    SOCIAL_SECURITY: await socialSecurity(),
     DRIVING_LICENCE: {
       covered: await idSet('transport', `select worker_id from driving_licence where not suspended and issued_on <= current_date and valid_until >= current_date`),
       occupation: 'TRANSPORT',
@@ -87,6 +87,19 @@ async function expectedSets() {
       ),
     },
   } as Record<string, { covered: Set<string>; occupation?: string; among?: Set<string> }>;
+}
+
+/**
+ * Social security is counted among the workers eligible for, or enrolled in, a Labour scheme of the
+ * catalogue: aged 18 to 70 with a savings bank account (PMSBY; PM-SYM, APY and PMJJBY ask the same
+ * within narrower ages), or a construction worker aged 18 to 60 (BOCW).
+ */
+async function socialSecurity() {
+  const covered = await idSet('labour', `select worker_id from social_security_enrolment where status = 'ACTIVE'`);
+  const account = await idSet('mepma', `select worker_id from savings_account where opened_on <= current_date`);
+  const workers = await sql<{ id: string; age: number; occupation: string }>('labour', `select id, date_part('year', age(current_date, date_of_birth))::int as age, occupation from worker`);
+  const eligible = (w: { id: string; age: number; occupation: string }) => (w.age >= 18 && w.age <= 70 && account.has(w.id)) || (w.occupation === 'CONSTRUCTION' && w.age >= 18 && w.age <= 60);
+  return { covered, among: new Set(workers.filter((w) => eligible(w) || covered.has(w.id)).map((w) => w.id)) };
 }
 
 /** The figure a group of workers should show for one indicator: eligible and covered each perturbed, covered at most eligible. */

@@ -7,9 +7,9 @@
  * their records show about them.
  */
 import DataLoader from 'dataloader';
-import { forbidden } from '../../src/shared/access/caller.js';
+import { forbidden, wardsOf } from '../../src/shared/access/caller.js';
 import { absentValue, decodeFact, type FactDeclaration } from '../../src/shared/facts.js';
-import { evaluateScheme, type CompiledScheme, type SchemeAnswer, type WorkerFactValues } from '../../src/shared/schemes.js';
+import { evaluateScheme, standingOf, type CompiledScheme, type SchemeAnswer, type WorkerFactValues } from '../../src/shared/schemes.js';
 import { type StatisticsAnswer, type StatisticsRequest, type WorkerCell } from '../../src/shared/statistics.js';
 import { today } from '../../src/shared/dates.js';
 import { IDENTITY_AGENCY } from '../../src/shared/worker-directory.js';
@@ -126,8 +126,9 @@ export interface PopulationStanding {
 
 /**
  * Every worker in the filter (Labour's register, within the caller's jurisdiction), evaluated
- * against `schemes`. Labour is asked first, for its cells and facts; the others are then asked
- * about exactly those workers when they are few (a ward's), or about all their records when many.
+ * against `schemes`. For a ward (asked for, or the caller's whole jurisdiction) Labour is asked
+ * first who its workers are, then every agency about exactly those workers; for anything wider,
+ * every agency is asked at once about all of its records within the jurisdiction.
  */
 export async function populationStanding(
   context: Context,
@@ -139,16 +140,23 @@ export async function populationStanding(
   const answered = new AnsweredFacts();
   const labourFacts = byAgency.get(IDENTITY_AGENCY) ?? [];
   const place = { city: filter.city ?? undefined, ward: filter.ward ?? undefined, occupation: filter.occupation ?? undefined };
-  const labour = await context.ask(IDENTITY_AGENCY, {
-    asOf,
-    tables: [{ name: 'workerCells', params: place }],
-    facts: labourFacts.length ? factQuestion(labourFacts) : undefined,
-  });
-  answered.add(IDENTITY_AGENCY, labourFacts, labour);
-  const cells = labour.tables[0] as WorkerCell[];
-  const population = cells.reduce((sum, cell) => sum + cell.workers.length, 0);
-  const named = population <= MAX_NAMED_WORKERS ? cells.flatMap((cell) => cell.workers.map(workerId)) : undefined;
-  await askOthers(context, byAgency, named, answered, asOf);
+  const cellsQuestion = { name: 'workerCells', params: place };
+  const askLabour = (workers?: string[], withCells = true) =>
+    context.ask(IDENTITY_AGENCY, { asOf, tables: withCells ? [cellsQuestion] : [], facts: labourFacts.length ? factQuestion(labourFacts, workers) : undefined });
+  let cells: WorkerCell[];
+  if (place.ward || wardsOf(context.caller.jurisdiction)) {
+    cells = (await context.ask(IDENTITY_AGENCY, { asOf, tables: [cellsQuestion] })).tables[0] as WorkerCell[];
+    const population = cells.reduce((sum, cell) => sum + cell.workers.length, 0);
+    const named = population <= MAX_NAMED_WORKERS ? cells.flatMap((cell) => cell.workers.map(workerId)) : undefined;
+    await Promise.all([
+      labourFacts.length ? askLabour(named, false).then((answer) => answered.add(IDENTITY_AGENCY, labourFacts, answer)) : null,
+      askOthers(context, byAgency, named, answered, asOf),
+    ]);
+  } else {
+    const [labour] = await Promise.all([askLabour(), askOthers(context, byAgency, undefined, answered, asOf)]);
+    answered.add(IDENTITY_AGENCY, labourFacts, labour);
+    cells = labour.tables[0] as WorkerCell[];
+  }
 
   const all = [...byAgency.values()].flat();
   const standing = new Map(schemes.map((scheme) => [scheme.id, new Map<number, { eligible: boolean | null; enrolled: boolean | null }>()]));
@@ -156,8 +164,7 @@ export async function populationStanding(
     for (const worker of cell.workers) {
       const values = answered.of(worker, all);
       for (const scheme of schemes) {
-        const { eligible, enrolled } = evaluateScheme(scheme, values, answered.withheld);
-        standing.get(scheme.id)!.set(worker, { eligible, enrolled });
+        standing.get(scheme.id)!.set(worker, standingOf(scheme, values, answered.withheld));
       }
     }
   }

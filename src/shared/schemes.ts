@@ -268,6 +268,23 @@ export function evaluateScheme(scheme: CompiledScheme, values: WorkerFactValues,
   return { eligible, enrolled, status, reasons: status === 'ENROLLED' ? [] : reasons, missing: status === 'ENROLLED' ? [] : missing };
 }
 
+/**
+ * Eligible and enrolled only, without the reasons: what worklists and figures need, for every
+ * worker of a population (no sentences built for 100,000 workers nobody reads them for).
+ */
+export function standingOf(scheme: CompiledScheme, values: WorkerFactValues, withheld: ReadonlySet<string>): { eligible: boolean | null; enrolled: boolean | null } {
+  let eligible: boolean | null = true;
+  for (const condition of scheme.eligibility) {
+    const result = testCondition(condition, values, withheld);
+    if (result === false) {
+      eligible = false;
+      break;
+    }
+    if (result === null) eligible = null;
+  }
+  return { eligible, enrolled: testCondition(scheme.enrolledRule, values, withheld) };
+}
+
 /** True, false, or null when a fact it reads is withheld or the value is unknown (no age on record). */
 function testCondition(condition: CompiledCondition, values: WorkerFactValues, withheld: ReadonlySet<string>): boolean | null {
   if (condition.facts.some((fact) => withheld.has(`${fact.agency}.${fact.name}`))) return null;

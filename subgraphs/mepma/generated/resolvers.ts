@@ -285,7 +285,11 @@ export type MepmaFacts = {
   cigMember: Scalars['Boolean']['output'];
   /** Is an active member who has made at least one savings deposit with the CIG by the day. */
   hasSaved: Scalars['Boolean']['output'];
-  /** Holds a savings bank account of their own recorded by MEPMA, opened on or before the day. */
+  /**
+   * Holds a savings bank account of their own recorded by MEPMA, opened on or before the day.
+   * Whether one is held (never its bank or number) is for every role: it is what the pension and
+   * insurance schemes ask for.
+   */
   savingsAccount: Scalars['Boolean']['output'];
 };
 

@@ -34,12 +34,13 @@ test('a removed field is breaking, marked with the registered operations that us
   const report = checkSchema('labour', candidate('labour', labour.replace(/\n  "Mobile number[^\n]*\n  phone: String![^\n]*/, '')));
   expect(report.ok).toBe(false);
   const breaking = report.findings.find((f) => f.kind === 'breaking' && /Worker\.phone/.test(f.message));
-  expect(breaking).toMatchObject({ message: 'Worker.phone was removed.', usedBy: ['cig-roster.graphql', 'worker-card.graphql'] });
+  expect(breaking).toMatchObject({ message: 'Worker.phone was removed.', usedBy: ['cig-roster.graphql', 'crp-worklist.graphql', 'worker-card.graphql'] });
   expect(report.findings.filter((f) => f.kind === 'operation').map((f) => f.message)).toEqual([
     expect.stringMatching(/^cig-roster\.graphql no longer validates: Cannot query field "phone" on type "Worker"/),
+    expect.stringMatching(/^crp-worklist\.graphql no longer validates/),
     expect.stringMatching(/^worker-card\.graphql no longer validates/),
   ]);
-  expect(formatReport(report)).toMatch(/✗ Worker\.phone was removed\. Used by: cig-roster\.graphql, worker-card\.graphql\./);
+  expect(formatReport(report)).toMatch(/✗ Worker\.phone was removed\. Used by: cig-roster\.graphql, crp-worklist\.graphql, worker-card\.graphql\./);
 });
 
 test('an argument made required is breaking', () => {

@@ -11,8 +11,11 @@
  *   2. the whole hub in one process vs every member in its own process (npm start's layout):
  *      worker by id, the 100-worker roster and the phone look-up.
  *   3. the reports, in the separate-process layout.
+ *   4. the single window, in the separate-process layout: a worklist page (`eligibleNotEnrolled`)
+ *      for a ward (its CRP), a city and the nation (its officers), first and deep pages; one
+ *      worker's schemes; convergence by ward. With the load average while it ran.
  *
- *   npm run bench -- [--requests 400] [--concurrency 8] [--skip-single-process] [--skip-reports]
+ *   npm run bench -- [--requests 400] [--concurrency 8] [--skip-single-process] [--skip-reports] [--skip-single-window]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -40,12 +43,18 @@ const WORKER_FIELDS = `
 const WORKER_BY_ID = `query($id: ID!) { worker(id: $id) { ${WORKER_FIELDS} } }`;
 const ROSTER = `query($after: String, $city: ID) { workers(first: 100, after: $after, filter: { city: $city }) { edges { node { ${WORKER_FIELDS} } } } }`;
 const PHONE = `query($phone: String) { findWorkers(phone: $phone) { id name occupation } }`;
+const WORKER_SCHEMES = `query($id: ID!) { worker(id: $id) { schemes { status } } }`;
+const CONVERGENCE_BY_WARD = `{ convergence(groupBy: [WARD]) { rows { ward { code } figures { scheme { id } eligible enrolled gap } } } }`;
+/** How deep the deep worklist page starts: this many pages of 100 are walked to reach its cursor. */
+const DEEP_PAGES = 50;
 const AUDITOR: Caller = { agency: 'labour', subject: 'bench', role: 'auditor', jurisdiction: 'national', scopes: ['read'], purpose: 'audit' };
 
 const NO_RATE_LIMITS = { RATE_LIMIT_PER_SUBJECT: 'off', RATE_LIMIT_PER_AGENCY: 'off', RATE_LIMIT_CONFLICTS: 'off' };
 
 /** A registered client operation, exactly as the client sends it. */
 const operation = (name: string) => readFileSync(path.join(__dirname, '..', 'schema', 'operations', `${name}.graphql`), 'utf8');
+/** The worklist as the CRPs' field app asks for it (CRPs run registered operations only); officers' desks the same. */
+const WORKLIST = operation('crp-worklist');
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -56,6 +65,8 @@ const flag = (name: string) => process.argv.includes(`--${name}`);
 interface Sample {
   workers: { id: string; phone: string; city_code: string }[];
   count: number;
+  /** Vijayawada's most populous ward: the CRP's worklist. */
+  ward: string;
 }
 
 interface Timing {
@@ -95,11 +106,14 @@ const row = (t: Timing) => ({
   errors: t.errors,
 });
 
-async function post(url: string, headers: Record<string, string>, body: string): Promise<boolean> {
+/** The answer's data, or the first error's message. */
+async function answer(url: string, headers: Record<string, string>, body: string): Promise<{ data?: any; error?: string }> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-  const answer = (await response.json()) as { errors?: unknown[] };
-  return response.ok && !answer.errors;
+  const { data, errors } = (await response.json()) as { data?: unknown; errors?: { message: string }[] };
+  return response.ok && !errors ? { data } : { error: errors?.[0]?.message ?? `HTTP ${response.status}` };
 }
+
+const post = async (url: string, headers: Record<string, string>, body: string) => !(await answer(url, headers, body)).error;
 
 function gatewayClient(url: string, headers: Record<string, string>) {
   return (query: string, variables: Record<string, unknown>) => post(url, headers, JSON.stringify({ query, variables }));
@@ -155,10 +169,49 @@ async function sampleWorkers(url: string): Promise<Sample> {
     const { rows } = await client.query('select id, phone, city_code from worker order by random() limit 1000');
     const [{ n }] = (await client.query('select count(*)::int as n from worker')).rows;
     if (!rows.length) throw new Error('No workers in the database: run `npm start` once or `npm run seed` first.');
-    return { workers: rows, count: n };
+    const [{ ward }] = (await client.query(`select ward_code as ward from worker where city_code = 'VJA' group by 1 order by count(*) desc, 1 limit 1`)).rows;
+    return { workers: rows, count: n, ward };
   } finally {
     await client.end();
   }
+}
+
+/**
+ * The single window at this size, 1 in flight: PMSBY's worklist page of 20 for a ward (as its
+ * CRP), a city and the nation (as their officers), the nation's also deep (after walking
+ * DEEP_PAGES pages of 100), each p50 and p99; one worker's schemes; convergence by ward.
+ */
+async function singleWindow(url: string, keys: AccessKeys, sample: Sample, requests: number) {
+  const n = Math.ceil(requests / 4);
+  const nationalHeaders = await callerHeaders(keys, 'mepma', 'officer', 'national', 'Scheme enrolment');
+  const national = gatewayClient(url, nationalHeaders);
+  const city = gatewayClient(url, await callerHeaders(keys, 'mepma', 'officer', 'city:VJA', 'Scheme enrolment'));
+  const crp = gatewayClient(url, await callerHeaders(keys, 'mepma', 'crp', `ward:${sample.ward}`, 'Scheme enrolment'));
+  const page = (client: typeof national, filter: Record<string, string>, after?: string) => () => client(WORKLIST, { scheme: 'PMSBY', filter, first: 20, after });
+
+  // The deep page's cursor: as far as DEEP_PAGES pages of 100 go (the list may end sooner).
+  let after: string | undefined;
+  let deep = 0;
+  for (let at = 0; at < DEEP_PAGES; at += 1) {
+    const { data, error } = await answer(url, nationalHeaders, JSON.stringify({ query: WORKLIST, variables: { scheme: 'PMSBY', filter: {}, first: 100, after } }));
+    if (error) throw new Error(`The national worklist failed: ${error}`);
+    const { edges, pageInfo } = data.eligibleNotEnrolled;
+    deep += edges.length;
+    after = pageInfo.endCursor ?? after;
+    if (!pageInfo.hasNextPage) break;
+  }
+
+  const scenarios: [string, number, (i: number) => Promise<boolean>][] = [
+    [`PMSBY worklist, ward ${sample.ward} (its CRP), first page of 20`, n, page(crp, { ward: sample.ward })],
+    ['PMSBY worklist, city VJA (its officer), first page of 20', n, page(city, { city: 'VJA' })],
+    ['PMSBY worklist, national (officer), first page of 20', n, page(national, {})],
+    [`PMSBY worklist, national (officer), page of 20 after ${deep.toLocaleString('en-IN')}`, n, page(national, {}, after)],
+    ['worker by id, its schemes (national officer)', n, (i) => national(WORKER_SCHEMES, { id: sample.workers[i % sample.workers.length].id })],
+    ['convergence by ward (national officer)', Math.ceil(requests / 8), () => national(CONVERGENCE_BY_WARD, {})],
+  ];
+  const timings: ReturnType<typeof row>[] = [];
+  for (const [name, times, send] of scenarios) timings.push(row(await measure(`${name}, 1 in flight`, times, 1, send)));
+  return timings;
 }
 
 async function main() {
@@ -215,6 +268,12 @@ async function main() {
         ['expiring in 90 days by document × week', () => nationalAnalyst(operation('expiring-documents'), { withinDays: 90, groupBy: ['DOCUMENT', 'WEEK'] })],
       ];
       for (const [name, send] of reports) rows.push(row(await measure(`${name}, 1 in flight`, Math.ceil(requests / 8), 1, send)));
+    }
+
+    if (!flag('skip-single-window')) {
+      const loadBefore = load();
+      rows.push(...(await singleWindow(hub.gatewayUrl, hub.keys, sample, requests)));
+      ratios['load average before → after the single window (1, 5, 15 min)'] = `${loadBefore} → ${load()}`;
     }
   } finally {
     await hub.stop();

@@ -55,7 +55,10 @@ export type CoverageIndicator =
   | 'DRIVING_LICENCE'
   /** Active CIG members who have saved with their CIG (MEPMA), among all workers. */
   | 'SAVINGS'
-  /** Workers with an active social-security enrolment (Labour), among all workers. */
+  /**
+   * Workers with an active social-security enrolment (Labour), among the workers eligible for or
+   * enrolled in at least one of Labour's schemes in the catalogue (PM-SYM, APY, PMSBY, PMJJBY, BOCW).
+   */
   | 'SOCIAL_SECURITY'
   /** Street vendors holding a vending certificate valid today (Municipal), among street vendors. */
   | 'VENDING_CERTIFICATE';
@@ -102,6 +105,22 @@ export type Occupation =
   | 'TRANSPORT'
   | 'WASTE';
 
+/** A follow-up visit to a worker. */
+export type RecordVisitInput = {
+  /** ULB code of the visit, e.g. `VJA`: needed only when your jurisdiction covers more than one city. */
+  city?: string | number | null | undefined;
+  /** What the CRP noted, up to 500 characters. */
+  note?: string | null | undefined;
+  /** What came of the visit. */
+  outcome: VisitOutcome;
+  /** The scheme the visit was about: an id of the catalogue (schema/schemes.yaml), e.g. `PM_SYM`. */
+  scheme: string | number;
+  /** The day of the visit; not in the future. */
+  visitedOn: string;
+  /** Labour's worker id, e.g. `W-0000042`; a worker Labour shows you. */
+  workerId: string | number;
+};
+
 /** Which workers a coverage report counts: all of them within your jurisdiction when empty. */
 export type ReportFilter = {
   /** A ULB code, e.g. `VJA`; it must lie within your jurisdiction. */
@@ -124,6 +143,16 @@ export type Scheme =
   /** Pradhan Mantri Shram Yogi Maan-dhan: contributory pension for workers aged 18–40. */
   | 'PM_SYM';
 
+export type SchemeStatus =
+  /** Eligible today and not enrolled: on the scheme's worklist. */
+  | 'ELIGIBLE'
+  /** Enrolled (whether or not still eligible today). */
+  | 'ENROLLED'
+  /** Not eligible today and not enrolled. */
+  | 'NOT_ELIGIBLE'
+  /** A fact the rule needs is not shared with you, so the answer is not known. */
+  | 'UNKNOWN';
+
 /** Classes of vehicle a driving licence authorises (Central Motor Vehicles Rules). */
 export type VehicleClass =
   /** Battery-operated e-rickshaw. */
@@ -136,6 +165,19 @@ export type VehicleClass =
   | 'MCWG'
   /** Three-wheeler, transport: auto-rickshaws for hire. */
   | 'THREE_WHEELER_TR';
+
+/** What came of a follow-up visit. */
+export type VisitOutcome =
+  /** The worker applied (or was helped to apply) to the enrolling agency. */
+  | 'APPLIED'
+  /** The worker does not want the scheme. */
+  | 'DECLINED'
+  /** The documents the scheme asks for were collected from the worker. */
+  | 'DOCUMENTS_COLLECTED'
+  /** The worker was told about the scheme and what to bring. */
+  | 'INFORMED'
+  /** The worker could not be found at the address or work location. */
+  | 'NOT_FOUND';
 
 /** Kinds of places CIGs are formed around. */
 export type WorkLocationKind =
@@ -153,6 +195,15 @@ export type WorkLocationKind =
   | 'VENDING_ZONE'
   /** A dry waste collection centre or waste collection point (waste pickers). */
   | 'WASTE_COLLECTION_POINT';
+
+/** Which workers a worklist holds: all of them within your jurisdiction when empty. */
+export type WorklistFilter = {
+  /** A ULB code, e.g. `VJA`; it must lie within your jurisdiction. */
+  city?: string | number | null | undefined;
+  occupation?: Occupation | null | undefined;
+  /** A ward code, e.g. `VJA-W07`; it must lie within your jurisdiction. */
+  ward?: string | number | null | undefined;
+};
 
 export type CigFormationQueryVariables = Exact<{
   filter?: CigFormationFilter | null | undefined;
@@ -186,6 +237,16 @@ export type CoverageQueryVariables = Exact<{
 
 export type CoverageQuery = { coverage: { asOf: string, minimumCount: number, rows: Array<{ occupation: Occupation | null, workers: number | null, suppressed: boolean, city: { code: string, name: string } | null, ward: { code: string, name: string } | null, figures: Array<{ indicator: CoverageIndicator, eligible: number | null, covered: number | null, ratio: number | null, suppressed: boolean }> }>, total: { workers: number | null, suppressed: boolean, figures: Array<{ indicator: CoverageIndicator, eligible: number | null, covered: number | null, ratio: number | null, suppressed: boolean }> } } };
 
+export type CrpWorklistQueryVariables = Exact<{
+  scheme: string | number;
+  filter?: WorklistFilter | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type CrpWorklistQuery = { eligibleNotEnrolled: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, name: string, phone: string, ward: { code: string, name: string }, lastVisit: { outcome: VisitOutcome | null, visitedOn: string | null, note: string | null } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
 export type DashboardQueryVariables = Exact<{
   filter?: ReportFilter | null | undefined;
   cigFilter?: CigFormationFilter | null | undefined;
@@ -194,7 +255,7 @@ export type DashboardQueryVariables = Exact<{
 }>;
 
 
-export type DashboardQuery = { byOccupation: { asOf: string, minimumCount: number, rows: Array<{ occupation: Occupation | null, workers: number | null, suppressed: boolean, figures: Array<{ indicator: CoverageIndicator, eligible: number | null, covered: number | null, ratio: number | null, suppressed: boolean }> }>, total: { workers: number | null, suppressed: boolean, figures: Array<{ indicator: CoverageIndicator, eligible: number | null, covered: number | null, ratio: number | null, suppressed: boolean }> } }, byWard: { rows: Array<{ workers: number | null, suppressed: boolean, ward: { code: string, name: string } | null, figures: Array<{ indicator: CoverageIndicator, eligible: number | null, covered: number | null, ratio: number | null, suppressed: boolean }> }> }, cigFormation: { rows: Array<{ month: string | null, cigs: number, members: number | null, suppressed: boolean }>, total: { cigs: number, members: number | null, suppressed: boolean } }, expiringDocuments: { from: string, to: string, rows: Array<{ document: DocumentKind | null, week: string | null, count: number | null, suppressed: boolean }>, total: { count: number | null, suppressed: boolean } } };
+export type DashboardQuery = { byOccupation: { asOf: string, minimumCount: number, rows: Array<{ occupation: Occupation | null, workers: number | null, suppressed: boolean, figures: Array<{ indicator: CoverageIndicator, eligible: number | null, covered: number | null, ratio: number | null, suppressed: boolean }> }>, total: { workers: number | null, suppressed: boolean, figures: Array<{ indicator: CoverageIndicator, eligible: number | null, covered: number | null, ratio: number | null, suppressed: boolean }> } }, byWard: { rows: Array<{ workers: number | null, suppressed: boolean, ward: { code: string, name: string } | null, figures: Array<{ indicator: CoverageIndicator, eligible: number | null, covered: number | null, ratio: number | null, suppressed: boolean }> }> }, cigFormation: { rows: Array<{ month: string | null, cigs: number, members: number | null, suppressed: boolean }>, total: { cigs: number, members: number | null, suppressed: boolean } }, expiringDocuments: { from: string, to: string, rows: Array<{ document: DocumentKind | null, week: string | null, count: number | null, suppressed: boolean }>, total: { count: number | null, suppressed: boolean } }, convergence: { total: { figures: Array<{ eligible: number | null, enrolled: number | null, gap: number | null, withheldFacts: Array<string>, scheme: { id: string, title: string, enrolledBy: string } }> } }, convergenceByWard: { rows: Array<{ ward: { code: string, name: string } | null, figures: Array<{ eligible: number | null, enrolled: number | null, gap: number | null, scheme: { id: string } }> }> } };
 
 export type ExpiringDocumentsQueryVariables = Exact<{
   withinDays: number;
@@ -212,12 +273,27 @@ export type LicenceCheckQueryVariables = Exact<{
 
 export type LicenceCheckQuery = { drivingLicence: { licenceNumber: string, vehicleClasses: Array<VehicleClass>, validUntil: string, holder: { id: string, name: string } } | null };
 
+export type RecordVisitMutationVariables = Exact<{
+  input: RecordVisitInput;
+  idempotencyKey?: string | number | null | undefined;
+}>;
+
+
+export type RecordVisitMutation = { recordVisit: { id: string | null, scheme: string | null, outcome: VisitOutcome | null, visitedOn: string | null, note: string | null } };
+
 export type WorkerCardQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
 export type WorkerCardQuery = { worker: { id: string, name: string, phone: string, occupation: Occupation, city: { code: string, name: string }, ward: { code: string, name: string }, socialSecurityEnrolments: Array<{ scheme: Scheme, status: EnrolmentStatus, enrolledOn: string }>, drivingLicences: Array<{ licenceNumber: string, validUntil: string }> | null, vendingCertificates: Array<{ certificateNumber: string, validUntil: string }> | null, cigMemberships: Array<{ role: CigRole, joinedOn: string, cig: { id: string, name: string, workLocation: string } }> | null } | null };
+
+export type WorkerSchemesQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type WorkerSchemesQuery = { worker: { id: string, name: string, ward: { code: string, name: string }, schemes: Array<{ eligible: boolean | null, enrolled: boolean | null, status: SchemeStatus, reasons: Array<string>, scheme: { id: string, title: string, enrolledBy: string, bring: Array<string> }, missing: Array<{ fact: string, heldBy: string, explanation: string }> }> | null } | null };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -372,6 +448,39 @@ export const CoverageDocument = new TypedDocumentString(`
   }
 }
     `, {"hash":"sha256:16574eb768c24c1fa755883d219ab6a2af540e3fccf80b4b66768cc8c7c2b884"}) as unknown as TypedDocumentString<CoverageQuery, CoverageQueryVariables>;
+export const CrpWorklistDocument = new TypedDocumentString(`
+    query CrpWorklist($scheme: ID!, $filter: WorklistFilter, $first: Int, $after: String) {
+  eligibleNotEnrolled(
+    scheme: $scheme
+    filter: $filter
+    first: $first
+    after: $after
+  ) {
+    totalCount
+    edges {
+      cursor
+      node {
+        id
+        name
+        phone
+        ward {
+          code
+          name
+        }
+        lastVisit(scheme: $scheme) {
+          outcome
+          visitedOn
+          note
+        }
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    `, {"hash":"sha256:42917c747d34c55118a63526f8bb69e6877b55d81c896c01c52926ea6f65c46c"}) as unknown as TypedDocumentString<CrpWorklistQuery, CrpWorklistQueryVariables>;
 export const DashboardDocument = new TypedDocumentString(`
     query Dashboard($filter: ReportFilter, $cigFilter: CigFormationFilter, $expiryFilter: ExpiryFilter, $withinDays: Int!) {
   byOccupation: coverage(filter: $filter, groupBy: [OCCUPATION]) {
@@ -453,8 +562,39 @@ export const DashboardDocument = new TypedDocumentString(`
       suppressed
     }
   }
+  convergence(filter: $filter) {
+    total {
+      figures {
+        scheme {
+          id
+          title
+          enrolledBy
+        }
+        eligible
+        enrolled
+        gap
+        withheldFacts
+      }
+    }
+  }
+  convergenceByWard: convergence(filter: $filter, groupBy: [WARD]) {
+    rows {
+      ward {
+        code
+        name
+      }
+      figures {
+        scheme {
+          id
+        }
+        eligible
+        enrolled
+        gap
+      }
+    }
+  }
 }
-    `, {"hash":"sha256:0edd12619921da4b86b5c3dde367a4235daf03a3b31c7340c7293425797ead76"}) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;
+    `, {"hash":"sha256:2dcefcfff6239b3dbd1bc0b0f453102746286a814012ffd29c22f3cb355415b8"}) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;
 export const ExpiringDocumentsDocument = new TypedDocumentString(`
     query ExpiringDocuments($withinDays: Int!, $filter: ExpiryFilter, $groupBy: [ExpiryDimension!]!) {
   expiringDocuments(withinDays: $withinDays, filter: $filter, groupBy: $groupBy) {
@@ -491,6 +631,17 @@ export const LicenceCheckDocument = new TypedDocumentString(`
   }
 }
     `, {"hash":"sha256:d32ddd34dd2e4472ff724aed038cf4d762fa41b4b6f4784c21f134ad029ee9bd"}) as unknown as TypedDocumentString<LicenceCheckQuery, LicenceCheckQueryVariables>;
+export const RecordVisitDocument = new TypedDocumentString(`
+    mutation RecordVisit($input: RecordVisitInput!, $idempotencyKey: ID) {
+  recordVisit(input: $input, idempotencyKey: $idempotencyKey) {
+    id
+    scheme
+    outcome
+    visitedOn
+    note
+  }
+}
+    `, {"hash":"sha256:a2daeafb1882d357a424df0d734d6f2e60a0b7d88f5964e1180f011419df07a4"}) as unknown as TypedDocumentString<RecordVisitMutation, RecordVisitMutationVariables>;
 export const WorkerCardDocument = new TypedDocumentString(`
     query WorkerCard($id: ID!) {
   worker(id: $id) {
@@ -531,3 +682,32 @@ export const WorkerCardDocument = new TypedDocumentString(`
   }
 }
     `, {"hash":"sha256:49bd761791aeac316c12178fc7427632313398bd2d981dc0f69a80ece024febc"}) as unknown as TypedDocumentString<WorkerCardQuery, WorkerCardQueryVariables>;
+export const WorkerSchemesDocument = new TypedDocumentString(`
+    query WorkerSchemes($id: ID!) {
+  worker(id: $id) {
+    id
+    name
+    ward {
+      code
+      name
+    }
+    schemes {
+      scheme {
+        id
+        title
+        enrolledBy
+        bring
+      }
+      eligible
+      enrolled
+      status
+      reasons
+      missing {
+        fact
+        heldBy
+        explanation
+      }
+    }
+  }
+}
+    `, {"hash":"sha256:2ea7aee6ed516d50072188781e1b8d07da967dd881042d44b57a8cf6403c387f"}) as unknown as TypedDocumentString<WorkerSchemesQuery, WorkerSchemesQueryVariables>;

@@ -2,7 +2,7 @@ import type { AccessContext } from '../../src/shared/access/enforce.js';
 import type { CellKeyMethod } from '../../src/shared/cell-key.js';
 import type { CompiledScheme } from '../../src/shared/schemes.js';
 import type { StatisticsAnswer, StatisticsRequest } from '../../src/shared/statistics.js';
-import type { schemesLoader } from './single-window.js';
+import type { PopulationStanding, schemesLoader } from './single-window.js';
 
 export interface Context extends AccessContext {
   /** Asks one agency a statistical question as the caller (src/shared/statistics.ts). */
@@ -18,4 +18,6 @@ export interface Context extends AccessContext {
   agencyTitles: Record<string, string>;
   /** Per request: the schemes of a batch of workers, one fact question per agency. */
   schemes: ReturnType<typeof schemesLoader>;
+  /** Per request: populations already evaluated (single-window.ts `populationStanding`). */
+  standings: Map<string, Promise<PopulationStanding>>;
 }

@@ -65,6 +65,7 @@ export function serveReportsSubgraph(options: {
           return askAgency({ agency, url: options.agencyUrl(agency), signer: options.seals.signer(), caller, request });
         },
         schemes: undefined as unknown as Context['schemes'],
+        standings: new Map(),
       };
       context.schemes = schemesLoader(context);
       return context;

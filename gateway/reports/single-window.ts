@@ -61,6 +61,27 @@ class AnsweredFacts {
     }
   }
 
+  /**
+   * One fact as small numbers: each worker's value numbered among the distinct values met (0 for
+   * a worker the agency holds nothing about), and how many numbers there are. Workers whose facts
+   * number alike stand alike with a scheme, so its rule is evaluated once for all of them.
+   */
+  numbered(fact: FactDeclaration): { numberOf: (worker: number) => number; count: number } {
+    const known = this.values.get(`${fact.agency}.${fact.name}`) ?? new Map<number, unknown>();
+    let highest = -1;
+    for (const worker of known.keys()) if (worker > highest) highest = worker;
+    // Indexed by worker number: a look-up per worker and scheme must cost next to nothing.
+    const numbers = new Uint32Array(highest + 1);
+    const distinct = new Map<unknown, number>();
+    for (const [worker, value] of known) {
+      const text = Array.isArray(value) ? value.join(',') : value;
+      let number = distinct.get(text);
+      if (number === undefined) distinct.set(text, (number = distinct.size + 1));
+      numbers[worker] = number;
+    }
+    return { numberOf: (worker) => (worker < numbers.length ? numbers[worker] : 0), count: distinct.size + 1 };
+  }
+
   /** One worker's values, shaped as the rules read them (`values.labour.age`). */
   of(worker: number, facts: FactDeclaration[]): WorkerFactValues {
     const values: WorkerFactValues = {};
@@ -113,13 +134,16 @@ export function schemesLoader(context: Context): DataLoader<string, WorkerStandi
   );
 }
 
+/** Eligible and enrolled, null when a fact it needs is withheld or unknown. */
+type Standing = { eligible: boolean | null; enrolled: boolean | null };
+
 /** How each worker of a population stands with each of some schemes. */
 export interface PopulationStanding {
   asOf: string;
   /** Labour's cells (city × ward × occupation) of the workers in the filter. */
   cells: WorkerCell[];
   /** Per scheme (in the order asked), per worker number: eligible and enrolled, null when unknown. */
-  standing: Map<string, Map<number, { eligible: boolean | null; enrolled: boolean | null }>>;
+  standing: Map<string, Map<number, Standing>>;
   /** Facts an agency would not let the caller use: `agency.fact`. */
   withheld: Set<string>;
 }
@@ -130,10 +154,22 @@ export interface PopulationStanding {
  * first who its workers are, then every agency about exactly those workers; for anything wider,
  * every agency is asked at once about all of its records within the jurisdiction.
  */
-export async function populationStanding(
+export function populationStanding(
   context: Context,
   schemes: CompiledScheme[],
   filter: { city?: string | null; ward?: string | null; occupation?: string | null } = {},
+): Promise<PopulationStanding> {
+  // One request may ask for the same population twice (the dashboard's convergence, and by ward).
+  const key = JSON.stringify([schemes.map((scheme) => scheme.id), filter.city ?? null, filter.ward ?? null, filter.occupation ?? null]);
+  let standing = context.standings.get(key);
+  if (!standing) context.standings.set(key, (standing = evaluatePopulation(context, schemes, filter)));
+  return standing;
+}
+
+async function evaluatePopulation(
+  context: Context,
+  schemes: CompiledScheme[],
+  filter: { city?: string | null; ward?: string | null; occupation?: string | null },
 ): Promise<PopulationStanding> {
   const asOf = today();
   const byAgency = factsByAgency(schemes);
@@ -158,13 +194,24 @@ export async function populationStanding(
     cells = labour.tables[0] as WorkerCell[];
   }
 
-  const all = [...byAgency.values()].flat();
-  const standing = new Map(schemes.map((scheme) => [scheme.id, new Map<number, { eligible: boolean | null; enrolled: boolean | null }>()]));
-  for (const cell of cells) {
-    for (const worker of cell.workers) {
-      const values = answered.of(worker, all);
-      for (const scheme of schemes) {
-        standing.get(scheme.id)!.set(worker, standingOf(scheme, values, answered.withheld));
+  const standing = new Map(schemes.map((scheme) => [scheme.id, new Map<number, Standing>()]));
+  const numbered = new Map<FactDeclaration, ReturnType<AnsweredFacts['numbered']>>();
+  for (const scheme of schemes) {
+    // A rule reads a few facts with few values (an age, a yes or no): evaluate it once per
+    // combination of values met, not once per worker (at 100,000 workers, a few hundred times).
+    const facts = scheme.facts.map((fact) => numbered.get(fact) ?? numbered.set(fact, answered.numbered(fact)).get(fact)!);
+    // The combinations are numbered by mixed radix; a rule over so many values that they would not
+    // fit a safe integer is beyond any catalogue's, and is refused rather than miscounted.
+    if (facts.reduce((product, fact) => product * fact.count, 1) > Number.MAX_SAFE_INTEGER) throw new Error(`${scheme.id} reads facts with too many distinct values to evaluate.`);
+    const byValues = new Map<number, Standing>();
+    const workers = standing.get(scheme.id)!;
+    for (const cell of cells) {
+      for (const worker of cell.workers) {
+        let key = 0;
+        for (const fact of facts) key = key * fact.count + fact.numberOf(worker);
+        let found = byValues.get(key);
+        if (!found) byValues.set(key, (found = standingOf(scheme, answered.of(worker, scheme.facts), answered.withheld)));
+        workers.set(worker, found);
       }
     }
   }

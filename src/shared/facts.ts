@@ -156,22 +156,29 @@ const FACT_VALUE = /^[A-Za-z0-9_.-]{0,64}$/;
 export function decodeFact(fact: Pick<FactDeclaration, 'type'>, encoded: string): Map<number, unknown> {
   const byWorker = new Map<number, unknown>();
   if (!encoded) return byWorker;
+  // Values repeat (ages, enum codes): each distinct text is checked and parsed once.
+  const parsed = new Map<string, unknown>();
+  const parse = (text: string): unknown => {
+    let value = parsed.get(text);
+    if (value === undefined) parsed.set(text, (value = !FACT_VALUE.test(text) ? null : fact.type === 'int' ? Number(text) : text));
+    return value;
+  };
   for (const entry of encoded.split(',')) {
-    const colon = entry.indexOf(':');
-    const number = Number(fact.type === 'bool' ? entry : entry.slice(0, colon));
+    const colon = fact.type === 'bool' ? -1 : entry.indexOf(':');
+    const number = Number(colon < 0 ? entry : entry.slice(0, colon));
     if (!Number.isInteger(number) || number < 0 || number > MAX_WORKER_NUMBER) continue;
     if (fact.type === 'bool') {
       byWorker.set(number, true);
       continue;
     }
-    const text = entry.slice(colon + 1);
-    if (colon < 0 || !FACT_VALUE.test(text)) continue;
+    const value = colon < 0 ? null : parse(entry.slice(colon + 1));
+    if (value === null) continue;
     if (fact.type === 'list') {
-      const list = (byWorker.get(number) as string[] | undefined) ?? [];
-      if (!list.includes(text)) list.push(text);
-      byWorker.set(number, list);
+      const list = byWorker.get(number) as string[] | undefined;
+      if (!list) byWorker.set(number, [value]);
+      else if (!list.includes(value as string)) list.push(value as string);
     } else {
-      byWorker.set(number, fact.type === 'int' ? Number(text) : text);
+      byWorker.set(number, value);
     }
   }
   return byWorker;

@@ -1,9 +1,10 @@
 /**
- * The coverage dashboard: headline tiles and four charts, each with a table of exactly the figures
- * it draws, from one `Dashboard` request per change of filter, sent by its registered id (the typed
- * client sends `documentId`, so analysts need no more than that). `document.body.dataset.state` says
- * where the page is (`loading`, `ready`, `error`, or `no-token` before a token is pasted), for
- * people's stylesheets and for tests alike.
+ * The coverage dashboard: headline tiles and five charts, each with a table of exactly the figures
+ * it draws, and the single window's worklist sizes per ward, from one `Dashboard` request per
+ * change of filter, sent by its registered id (the typed client sends `documentId`, so analysts
+ * need no more than that). `document.body.dataset.state` says where the page is (`loading`,
+ * `ready`, `error`, or `no-token` before a token is pasted), for people's stylesheets and for
+ * tests alike.
  */
 import {
   BarController,
@@ -90,7 +91,19 @@ const DOCUMENTS: Record<DocumentKind, Series> = {
   TRADE_LICENCE: { label: 'Trade licence', colour: '#3949ab' },
 };
 
+/** The single window's series: eligible, enrolled, and the gap between them (the worklist). */
+const CONVERGENCE_SERIES = {
+  eligible: { label: 'Eligible', colour: '#1f5fa8' },
+  enrolled: { label: 'Enrolled', colour: '#2e9c5a' },
+  gap: { label: 'Eligible, not enrolled', colour: '#d84315' },
+} satisfies Record<string, Series>;
+
+/** The agencies that enrol people into a scheme, as the catalogue names them (`enrolledBy`). */
+const AGENCIES: Record<string, string> = { labour: 'Labour', mepma: 'MEPMA', transport: 'Transport', municipal: 'Municipal', icds: 'ICDS' };
+
 const WITHHELD = 'withheld';
+/** A convergence figure whose rule needs a fact an agency does not share with this caller. */
+const NOT_SHARED = 'not shared';
 const TOKEN_COMMAND = 'npm run -s token -- --agency mepma --role analyst --jurisdiction city:VJA';
 
 const numbers = new Intl.NumberFormat('en-IN');
@@ -98,6 +111,8 @@ const monthNames = new Intl.DateTimeFormat('en-IN', { month: 'short', year: 'num
 const dayNames = new Intl.DateTimeFormat('en-IN', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 
 type Figure = DashboardQuery['byOccupation']['total']['figures'][number];
+type SchemeFigure = DashboardQuery['convergence']['total']['figures'][number];
+type Scheme = SchemeFigure['scheme'];
 
 /** A cell's text: the figure, "withheld" when too few people to publish, or "—" when nobody is eligible. */
 function percentText(figure: Figure | undefined): string {
@@ -112,6 +127,27 @@ function percentValue(figure: Figure | undefined): number | null {
 
 function countText(count: number | null | undefined): string {
   return count === null || count === undefined ? WITHHELD : numbers.format(count);
+}
+
+/** A convergence count: null only when a fact its rule needs is not shared (small counts are perturbed, never withheld). */
+function schemeCountText(count: number | null): string {
+  return count === null ? NOT_SHARED : numbers.format(count);
+}
+
+/** "Atal Pension Yojana" from "Atal Pension Yojana (…)": the name, without what the parenthesis explains. */
+const schemeName = (scheme: Scheme) => scheme.title.replace(/\s*\(.*\)$/, '');
+
+/** The name in a column heading, nine abreast: "PM" as the catalogue itself writes it for PM SVANidhi. */
+const schemeHeading = (scheme: Scheme) => schemeName(scheme).replace(/^Pradhan Mantri /, 'PM ');
+
+/** A chart label on lines of at most `width` characters (chart.js draws an array as lines). */
+function wrapped(text: string, width = 34): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(' ')) {
+    if (lines.length && `${lines[lines.length - 1]} ${word}`.length <= width) lines[lines.length - 1] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines;
 }
 
 const figureOf = (figures: Figure[], indicator: CoverageIndicator) => figures.find((figure) => figure.indicator === indicator);
@@ -145,9 +181,9 @@ function seriesHeading(key: string, { label, colour }: Series): HTMLTableCellEle
   return h('th', { scope: 'col', 'data-series': key, 'data-colour': colour }, swatch, label);
 }
 
-/** Fills a chart's table; a column drawn in the chart is named by its series as `[key, series]`. */
-function fillTable(name: string, caption: string, head: (string | [string, Series])[], body: HTMLTableRowElement[], foot?: HTMLTableRowElement) {
-  const headings = head.map((column) => (typeof column === 'string' ? h('th', { scope: 'col' }, column) : seriesHeading(...column)));
+/** Fills a chart's table; a column drawn in the chart is named by its series as `[key, series]`, any other by its text or its own heading cell. */
+function fillTable(name: string, caption: string, head: (string | [string, Series] | HTMLTableCellElement)[], body: HTMLTableRowElement[], foot?: HTMLTableRowElement) {
+  const headings = head.map((column) => (typeof column === 'string' ? h('th', { scope: 'col' }, column) : Array.isArray(column) ? seriesHeading(...column) : column));
   table(name).replaceChildren(h('caption', {}, caption), h('thead', {}, h('tr', {}, headings)), h('tbody', {}, body), ...(foot ? [h('tfoot', {}, foot)] : []));
 }
 
@@ -157,7 +193,7 @@ function row(heading: Node | string, cells: string[], attributes: Record<string,
     'tr',
     attributes,
     h('th', { scope: 'row' }, heading),
-    cells.map((text) => h('td', { class: text === WITHHELD ? 'withheld' : text === '0' || text === '—' ? 'empty' : undefined }, text)),
+    cells.map((text) => h('td', { class: text === WITHHELD || text === NOT_SHARED ? 'withheld' : text === '0' || text === '—' ? 'empty' : undefined }, text)),
   );
 }
 
@@ -192,14 +228,15 @@ function renderTiles({ byOccupation }: DashboardQuery) {
     element.classList.toggle('withheld', value === WITHHELD);
   };
   tile('workers', countText(total.suppressed ? null : total.workers), 'registered with Labour');
-  const coverageTile = (name: string, indicator: CoverageIndicator) => {
+  const coverageTile = (name: string, indicator: CoverageIndicator, among: string) => {
     const figure = figureOf(total.figures, indicator);
     const shown = figure && !figure.suppressed;
-    tile(name, shown ? countText(figure.covered) : WITHHELD, shown ? `${percentText(figure)} of workers` : 'too few people to publish');
+    tile(name, shown ? countText(figure.covered) : WITHHELD, shown ? `${percentText(figure)} of ${among}` : 'too few people to publish');
   };
-  coverageTile('cigMembers', 'CIG_MEMBER');
-  coverageTile('bankLinked', 'BANK_LINKED');
-  coverageTile('socialSecurity', 'SOCIAL_SECURITY');
+  coverageTile('cigMembers', 'CIG_MEMBER', 'workers');
+  coverageTile('bankLinked', 'BANK_LINKED', 'workers');
+  // Counted among the workers a Labour scheme could enrol, not among all of them.
+  coverageTile('socialSecurity', 'SOCIAL_SECURITY', 'those eligible');
 }
 
 function renderOccupations({ byOccupation }: DashboardQuery, chosen: Occupation | null) {
@@ -268,6 +305,69 @@ function renderWards({ byWard }: DashboardQuery) {
           }),
         )
       : [emptyRow(2 + WARD_INDICATORS.length, 'No workers in this selection.')],
+  );
+}
+
+/** Room for each scheme's three bars and its wrapped title. */
+const SCHEME_HEIGHT_PX = 58;
+
+function renderConvergence({ convergence }: DashboardQuery) {
+  const figures = convergence.total.figures;
+  const series = Object.entries(CONVERGENCE_SERIES) as ['eligible' | 'enrolled' | 'gap', Series][];
+  document.querySelector<HTMLElement>('[data-panel="convergence"] .chart-box')!.style.height = `${Math.max(320, figures.length * SCHEME_HEIGHT_PX)}px`;
+  draw('convergence', {
+    type: 'bar',
+    data: {
+      labels: figures.map(({ scheme }) => wrapped(scheme.title)),
+      // A figure that is not shared is left out of the chart, as the table says.
+      datasets: series.map(([key, style]) => barDataset(style, figures.map((figure) => figure[key]))),
+    },
+    options: {
+      indexAxis: 'y',
+      responsive: true,
+      maintainAspectRatio: false,
+      scales: {
+        x: { beginAtZero: true, ticks: { precision: 0, callback: (value: string | number) => numbers.format(Number(value)) }, title: { display: true, text: 'Workers' } },
+        y: { ticks: { autoSkip: false, font: { size: 12 } } },
+      },
+      plugins: { legend: { position: 'bottom' } },
+    },
+  });
+  fillTable(
+    'convergence',
+    'Workers eligible for each scheme today, those enrolled, and the gap',
+    ['Scheme', 'Enrolled by', ...series],
+    figures.map(({ scheme, eligible, enrolled, gap }) =>
+      row(h('span', {}, schemeName(scheme), ' ', h('span', { class: 'code' }, scheme.id)), [AGENCIES[scheme.enrolledBy] ?? scheme.enrolledBy, ...[eligible, enrolled, gap].map(schemeCountText)], {
+        'data-scheme': scheme.id,
+      }),
+    ),
+  );
+  const withheld = figures.filter((figure) => figure.withheldFacts.length);
+  document.getElementById('convergence-withheld')!.textContent = withheld.length
+    ? `Not shown (${NOT_SHARED}): ${withheld.map(({ scheme, withheldFacts }) => `${schemeName(scheme)} needs ${withheldFacts.join(', ')}`).join('; ')}, which the holding agency does not share with you.`
+    : '';
+}
+
+/** Each ward's worklists: the gap per scheme, the wards with the most workers to visit first. */
+function renderConvergenceWards({ convergence, convergenceByWard }: DashboardQuery) {
+  const schemes = convergence.total.figures.map((figure) => figure.scheme);
+  const wards = convergenceByWard.rows
+    .filter((found) => found.ward)
+    .map(({ ward, figures }) => {
+      const gaps = schemes.map((scheme) => figures.find((figure) => figure.scheme.id === scheme.id)?.gap ?? null);
+      return { ward: ward!, gaps, total: gaps.reduce<number>((sum, gap) => sum + (gap ?? 0), 0) };
+    })
+    .sort((a, b) => b.total - a.total || a.ward.code.localeCompare(b.ward.code));
+  fillTable(
+    'convergence-ward',
+    'Workers eligible and not enrolled, per ward and scheme: the size of each worklist',
+    ['Ward', 'All worklists', ...schemes.map((scheme) => h('th', { scope: 'col', 'data-scheme': scheme.id, title: scheme.title }, schemeHeading(scheme)))],
+    wards.length
+      ? wards.map(({ ward, gaps, total }) =>
+          row(h('span', {}, ward.name, ' ', h('span', { class: 'code' }, ward.code)), [numbers.format(total), ...gaps.map(schemeCountText)], { 'data-ward': ward.code }),
+        )
+      : [emptyRow(2 + schemes.length, 'No workers in this selection.')],
   );
 }
 
@@ -399,7 +499,7 @@ function clearFigures() {
   for (const chart of charts.values()) chart.destroy();
   charts.clear();
   document.querySelectorAll('table[data-table]').forEach((element) => element.replaceChildren());
-  document.querySelectorAll('.tile-value, .tile-detail').forEach((element) => (element.textContent = ''));
+  document.querySelectorAll('.tile-value, .tile-detail, #convergence-withheld').forEach((element) => (element.textContent = ''));
 }
 
 /** What went wrong, in words for the person at the screen, with the gateway's own message below. */
@@ -448,6 +548,8 @@ async function load() {
     renderTiles(data);
     renderOccupations(data, occupation ?? null);
     renderWards(data);
+    renderConvergence(data);
+    renderConvergenceWards(data);
     renderCigFormation(data);
     renderExpiring(data, withinDays);
     const minimum = data.byOccupation.minimumCount;

@@ -210,7 +210,10 @@ async function evaluatePopulation(
         let key = 0;
         for (const fact of facts) key = key * fact.count + fact.numberOf(worker);
         let found = byValues.get(key);
-        if (!found) byValues.set(key, (found = standingOf(scheme, answered.of(worker, scheme.facts), answered.withheld)));
+        if (!found) {
+          const { eligible, enrolled } = standingOf(scheme, answered.of(worker, scheme.facts), answered.withheld);
+          byValues.set(key, (found = { eligible, enrolled }));
+        }
         workers.set(worker, found);
       }
     }

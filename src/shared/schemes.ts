@@ -238,30 +238,25 @@ export interface SchemeAnswer {
  * UNKNOWN rather than a wrong "not eligible", unless another condition already fails.
  */
 export function evaluateScheme(scheme: CompiledScheme, values: WorkerFactValues, withheld: ReadonlySet<string> = new Set(), titles: Record<string, string> = {}): SchemeAnswer {
+  const { eligible, enrolled, conditions } = standingOf(scheme, values, withheld);
   const reasons: string[] = [];
   const missing: MissingFact[] = [];
-  let eligible: boolean | null = true;
-  for (const condition of scheme.eligibility) {
-    const result = testCondition(condition, values, withheld);
-    if (result === true) continue;
-    if (result === null) {
-      if (eligible) eligible = null;
+  scheme.eligibility.forEach((condition, i) => {
+    if (conditions[i] === null) {
       for (const fact of condition.facts.filter((f) => withheld.has(`${f.agency}.${f.name}`))) {
         const explanation = `${titles[fact.agency] ?? fact.agency} does not share ${fact.agency}.${fact.name} with your role`;
         reasons.push(explanation);
         missing.push({ fact: `${fact.agency}.${fact.name}`, heldBy: fact.agency, explanation });
       }
-      continue;
+    } else if (conditions[i] === false) {
+      const explanation = fillIn(condition.otherwise, values);
+      reasons.push(explanation);
+      // The yes-or-no facts the worker lacks are what a CRP can help with (an account, a certificate).
+      for (const fact of condition.facts.filter((f) => f.type === 'bool' && values[f.agency]?.[f.name] !== true)) {
+        missing.push({ fact: `${fact.agency}.${fact.name}`, heldBy: fact.agency, explanation });
+      }
     }
-    eligible = false;
-    const explanation = fillIn(condition.otherwise, values);
-    reasons.push(explanation);
-    // The yes-or-no facts the worker lacks are what a CRP can help with (an account, a certificate).
-    for (const fact of condition.facts.filter((f) => f.type === 'bool' && values[f.agency]?.[f.name] !== true)) {
-      missing.push({ fact: `${fact.agency}.${fact.name}`, heldBy: fact.agency, explanation });
-    }
-  }
-  const enrolled = testCondition(scheme.enrolledRule, values, withheld);
+  });
   if (enrolled === null) reasons.push(`${titles[scheme.enrolledBy] ?? scheme.enrolledBy} does not share whether the worker is enrolled with your role`);
   else if (!enrolled && eligible) reasons.push(`not enrolled: ${titles[scheme.enrolledBy] ?? scheme.enrolledBy} holds no ${scheme.id} enrolment for this worker`);
   const status: SchemeStatus = enrolled === true ? 'ENROLLED' : enrolled === null || eligible === null ? 'UNKNOWN' : eligible ? 'ELIGIBLE' : 'NOT_ELIGIBLE';
@@ -269,20 +264,14 @@ export function evaluateScheme(scheme: CompiledScheme, values: WorkerFactValues,
 }
 
 /**
- * Eligible and enrolled only, without the reasons: what worklists and figures need, for every
- * worker of a population (no sentences built for 100,000 workers nobody reads them for).
+ * Eligible and enrolled, and each condition's result, without the reasons: what worklists and
+ * figures need (no sentences built for workers nobody reads them for). Eligible is false when a
+ * condition fails, unknown (null) when none fails but one reads a withheld or missing fact.
  */
-export function standingOf(scheme: CompiledScheme, values: WorkerFactValues, withheld: ReadonlySet<string>): { eligible: boolean | null; enrolled: boolean | null } {
-  let eligible: boolean | null = true;
-  for (const condition of scheme.eligibility) {
-    const result = testCondition(condition, values, withheld);
-    if (result === false) {
-      eligible = false;
-      break;
-    }
-    if (result === null) eligible = null;
-  }
-  return { eligible, enrolled: testCondition(scheme.enrolledRule, values, withheld) };
+export function standingOf(scheme: CompiledScheme, values: WorkerFactValues, withheld: ReadonlySet<string>) {
+  const conditions = scheme.eligibility.map((condition) => testCondition(condition, values, withheld));
+  const eligible = conditions.includes(false) ? false : conditions.includes(null) ? null : true;
+  return { eligible, enrolled: testCondition(scheme.enrolledRule, values, withheld), conditions };
 }
 
 /** True, false, or null when a fact it reads is withheld or the value is unknown (no age on record). */

@@ -17,7 +17,7 @@ import type { CompiledScheme } from '../../src/shared/schemes.js';
 import { WorkerSet, type CigFormationCell, type ExpiringDocuments, type WorkerCell } from '../../src/shared/statistics.js';
 import { cityArg, cityOfPlace, occupationArg, placeFilter, workerIdArg } from '../../src/shared/validation.js';
 import type { Context } from './context.js';
-import { populationStanding, refuseWithheld, withheldFactsOf, type PopulationStanding, type SchemeFigureValue } from './single-window.js';
+import { populationStanding, refuseWithheld, withheldFactsOf, workerIdOf, type PopulationStanding, type SchemeFigureValue } from './single-window.js';
 import type {
   CigFormationRow,
   CoverageIndicator,
@@ -373,5 +373,3 @@ export const resolvers: Resolvers = {
     totalCount: (connection) => connection.totalCount(),
   },
 };
-
-const workerIdOf = (worker: number) => `W-${String(worker).padStart(7, '0')}`;

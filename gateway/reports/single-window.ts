@@ -106,7 +106,8 @@ async function askOthers(context: Context, byAgency: Map<string, FactDeclaration
   );
 }
 
-const workerId = (number: number) => `W-${String(number).padStart(7, '0')}`;
+/** `W-0000042` for worker number 42: how the graph names the workers the bitsets and facts number. */
+export const workerIdOf = (number: number) => `W-${String(number).padStart(7, '0')}`;
 
 /**
  * The loader behind `Worker.schemes`: for a batch of workers, one fact question per agency that
@@ -183,7 +184,7 @@ async function evaluatePopulation(
   if (place.ward || wardsOf(context.caller.jurisdiction)) {
     cells = (await context.ask(IDENTITY_AGENCY, { asOf, tables: [cellsQuestion] })).tables[0] as WorkerCell[];
     const population = cells.reduce((sum, cell) => sum + cell.workers.length, 0);
-    const named = population <= MAX_NAMED_WORKERS ? cells.flatMap((cell) => cell.workers.map(workerId)) : undefined;
+    const named = population <= MAX_NAMED_WORKERS ? cells.flatMap((cell) => cell.workers.map(workerIdOf)) : undefined;
     await Promise.all([
       labourFacts.length ? askLabour(named, false).then((answer) => answered.add(IDENTITY_AGENCY, labourFacts, answer)) : null,
       askOthers(context, byAgency, named, answered, asOf),

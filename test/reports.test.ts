@@ -7,6 +7,8 @@
  */
 import { Cell, CellKeyMethod, documentRecordId, MAX_NOISE } from '../src/shared/cell-key';
 import { config } from '../src/shared/config';
+import { today } from '../src/shared/dates';
+import { decodeWorkers } from '../src/shared/worker-sets';
 import { errorCodes, sealedBy, startTestStack, type TestStack } from './support/stack';
 
 let stack: TestStack;
@@ -391,5 +393,51 @@ describe('what reports disclose', () => {
     expect(replayed.body).toEqual({ errors: [{ message: expect.stringMatching(/used already/), extensions: { code: 'UNAUTHENTICATED', reason: 'REPLAYED' } }] });
     const unknown = JSON.stringify({ asOf: '2026-01-01', sets: ['EVERYONE'] });
     expect((await ask(await sealedBy(stack, 'reports', caller, 'mepma', unknown, 'statistics'), unknown)).status).toBe(400);
+  });
+});
+
+describe('answers an agency keeps', () => {
+  const caller = { agency: 'mepma', subject: 'kept', role: 'analyst' as const, jurisdiction: 'national', scopes: ['read'], purpose: 'statistics' };
+  const members = async () => {
+    const body = JSON.stringify({ asOf: today(), sets: ['CIG_MEMBER'] });
+    const response = await fetch(new URL('/statistics', stack.subgraphs.get('mepma')!.server.url), {
+      method: 'POST', body, headers: await sealedBy(stack, 'reports', caller, 'mepma', body, 'statistics'),
+    });
+    expect(response.status).toBe(200);
+    return decodeWorkers(((await response.json()) as any).sets.CIG_MEMBER);
+  };
+  /** The set queries MEPMA ran while `ask` did (its seal check is not one). */
+  const setQueriesDuring = async <T>(ask: () => Promise<T>) => {
+    const { sqlLog } = stack.subgraphs.get('mepma')!.database;
+    sqlLog.reset();
+    const result = await ask();
+    return { result, queries: sqlLog.recent.filter((query) => query.includes('string_agg')).length };
+  };
+
+  it('until its records change, and not a moment longer', async () => {
+    const first = await setQueriesDuring(members);
+    const again = await setQueriesDuring(members);
+    expect(first.queries).toBe(1);
+    expect(again.queries).toBe(0);
+    expect(again.result.toArray()).toEqual(first.result.toArray());
+
+    // A member leaves (a change made straight in MEPMA's database, outside the graph): the next
+    // answer is worked out afresh and shows it, as soon as the change notice has arrived.
+    const [membership] = await sql('mepma', `select id, worker_id from cig_membership m where left_on is null and joined_on <= current_date
+      and not exists (select 1 from cig_membership o where o.worker_id = m.worker_id and o.id <> m.id and o.left_on is null) limit 1`);
+    const leaver = Number(membership.worker_id.slice(2));
+    expect(first.result.has(leaver)).toBe(true);
+    await sql('mepma', `update cig_membership set left_on = current_date where id = ?`, [membership.id]);
+    try {
+      let after = await members();
+      for (let tries = 0; after.has(leaver) && tries < 40; tries += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        after = await members();
+      }
+      expect(after.has(leaver)).toBe(false);
+      expect(after.size).toBe(first.result.size - 1);
+    } finally {
+      await sql('mepma', `update cig_membership set left_on = null where id = ?`, [membership.id]);
+    }
   });
 });

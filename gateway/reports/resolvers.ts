@@ -14,7 +14,8 @@ import { Cell, documentRecordId, type CellKeyMethod } from '../../src/shared/cel
 import { pageRequest, toConnection } from '../../src/shared/pagination.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import type { CompiledScheme } from '../../src/shared/schemes.js';
-import { WorkerSet, type CigFormationCell, type ExpiringDocuments, type WorkerCell } from '../../src/shared/statistics.js';
+import { decodeWorkerCells, type CigFormationCell, type ExpiringDocuments, type WorkerCell } from '../../src/shared/statistics.js';
+import { decodeWorkers, WorkerBitmap } from '../../src/shared/worker-sets.js';
 import { cityArg, cityOfPlace, occupationArg, placeFilter, workerIdArg } from '../../src/shared/validation.js';
 import type { Context } from './context.js';
 import { populationStanding, refuseWithheld, withheldFactsOf, workerIdOf, type PopulationStanding, type SchemeFigureValue } from './single-window.js';
@@ -107,9 +108,10 @@ function schemeArg(context: Context, id: string, field: string): CompiledScheme 
 }
 
 /** Who counts among the eligible for an indicator measured against schemes: eligible for, or enrolled in, any. */
-function eligibleForAny(standing: PopulationStanding) {
-  const schemes = [...standing.standing.values()];
-  return { has: (worker: number) => schemes.some((workers) => { const s = workers.get(worker); return s?.eligible === true || s?.enrolled === true; }) };
+function eligibleForAny({ population, standing }: PopulationStanding): WorkerBitmap {
+  const schemes = [...standing.values()];
+  return WorkerBitmap.from(population.toUint32Array().filter((worker) =>
+    schemes.some((workers) => { const s = workers.get(worker); return s?.eligible === true || s?.enrolled === true; })));
 }
 
 /** Cities named in a filter must lie within the caller's jurisdiction (FORBIDDEN otherwise). */
@@ -125,6 +127,13 @@ interface CoverageCells {
   workers: Cell;
   eligible: Cell[];
   covered: Cell[];
+}
+
+/** Adds the records of `from` to `into`, cell by cell: Labour's cells never share a worker. */
+function mergeCoverage(into: CoverageCells, from: CoverageCells): void {
+  into.workers.merge(from.workers);
+  from.eligible.forEach((cell, i) => into.eligible[i].merge(cell));
+  from.covered.forEach((cell, i) => into.covered[i].merge(cell));
 }
 
 /**
@@ -173,7 +182,7 @@ export const resolvers: Resolvers = {
           }),
         ).then((entries) => new Map(entries)),
       ]);
-      const set = (agency: string, name: string) => WorkerSet.decode(answers.get(agency)!.sets[name]);
+      const set = (agency: string, name: string) => decodeWorkers(answers.get(agency)!.sets[name]);
       const sources = chosen.map((indicator) => {
         const source = INDICATORS[indicator];
         const among = source.amongSet ? set(source.agency, source.amongSet) : source.amongSchemesOf ? standings.get(source.amongSchemesOf)! : null;
@@ -185,25 +194,23 @@ export const resolvers: Resolvers = {
       const groups = new Map<string, CoverageCells>();
       // The total is a cell of its own, perturbed on its own: not the sum of the rows shown.
       const total = cells({ city: null, ward: null, occupation: null });
-      for (const cell of answers.get('labour')!.tables[0] as WorkerCell[]) {
+      // Each of Labour's cells intersected with each indicator's sets, then keyed: the sets do the
+      // work per block of workers, and only the workers counted are visited one by one.
+      for (const cell of decodeWorkerCells(answers.get('labour')!.tables[0])) {
         const row = rowOf(cell, dimensions);
         const key = groupKey([row.city?.code, row.ward?.code, row.occupation]);
         let group = groups.get(key);
         if (!group) groups.set(key, (group = cells(row)));
-        const counting = sources.map((source) => !source.amongOccupation || source.amongOccupation === cell.occupation);
-        for (const worker of cell.workers) {
-          const recordKey = cellKeys.workerKey(worker);
-          group.workers.add(recordKey);
-          total.workers.add(recordKey);
-          sources.forEach((source, i) => {
-            if (!counting[i] || (source.amongSet && !source.amongSet.has(worker))) return;
-            group.eligible[i].add(recordKey);
-            total.eligible[i].add(recordKey);
-            if (!source.coveredSet.has(worker)) return;
-            group.covered[i].add(recordKey);
-            total.covered[i].add(recordKey);
-          });
-        }
+        const counted = cells(row);
+        counted.workers = cellKeys.workerCell(cell.workers.toUint32Array());
+        sources.forEach((source, i) => {
+          if (source.amongOccupation && source.amongOccupation !== cell.occupation) return;
+          const eligible = source.amongSet ? WorkerBitmap.and(cell.workers, source.amongSet) : cell.workers;
+          counted.eligible[i] = cellKeys.workerCell(eligible.toUint32Array());
+          counted.covered[i] = cellKeys.workerCell(WorkerBitmap.and(eligible, source.coveredSet).toUint32Array());
+        });
+        mergeCoverage(group, counted);
+        mergeCoverage(total, counted);
       }
 
       const toRow = (counted: CoverageCells): CoverageRow => ({
@@ -222,15 +229,17 @@ export const resolvers: Resolvers = {
       const page = pageRequest(first, after);
       const place = placeInJurisdiction(context, filter);
       const occupation = filter?.occupation ? occupationArg(filter.occupation, 'filter.occupation') : undefined;
-      const { standing, withheld } = await populationStanding(context, [chosen], { city: place.cityCode, ward: place.wardCode, occupation });
+      const { population, standing, withheld } = await populationStanding(context, [chosen], { city: place.cityCode, ward: place.wardCode, occupation });
       refuseWithheld(chosen, withheld);
-      const listed = [...standing.get(chosen.id)!]
-        .filter(([, worker]) => worker.eligible === true && worker.enrolled === false)
-        .map(([worker]) => worker)
-        .sort((a, b) => a - b);
+      const standings = standing.get(chosen.id)!;
+      // The population comes in worker-number order, which is the list's.
+      const listed = population.toUint32Array().filter((worker) => {
+        const { eligible, enrolled } = standings.get(worker)!;
+        return eligible === true && enrolled === false;
+      });
       const afterNumber = page.afterKey === undefined ? -1 : Number(workerIdArg(page.afterKey, 'after').slice(2));
       const start = listed.findIndex((worker) => worker > afterNumber);
-      const rows = (start < 0 ? [] : listed.slice(start, start + page.first + 1)).map((worker) => ({ id: workerIdOf(worker) }));
+      const rows = start < 0 ? [] : Array.from(listed.subarray(start, start + page.first + 1), (worker) => ({ id: workerIdOf(worker) }));
       const connection = toConnection(rows, page, (row) => row.id, async () => listed.length);
       // Being on the list says something about each worker, whatever else the client selects.
       for (const edge of connection.edges) context.disclosed.add(edge.node.id);
@@ -254,7 +263,7 @@ export const resolvers: Resolvers = {
         const key = groupKey([row.city?.code, row.ward?.code, row.occupation]);
         let group = groups.get(key);
         if (!group) groups.set(key, (group = newGroup(row)));
-        for (const worker of cell.workers) {
+        for (const worker of cell.workers.toUint32Array()) {
           const recordKey = cellKeys.workerKey(worker);
           standings.forEach((standing, i) => {
             const { eligible, enrolled } = standing.get(worker)!;

@@ -8,9 +8,10 @@
  */
 import DataLoader from 'dataloader';
 import { forbidden, wardsOf } from '../../src/shared/access/caller.js';
-import { absentValue, decodeFact, type FactDeclaration } from '../../src/shared/facts.js';
+import { absentValue, decodeFactSets, type FactDeclaration, type FactSets } from '../../src/shared/facts.js';
 import { evaluateScheme, standingOf, type CompiledScheme, type SchemeAnswer, type WorkerFactValues } from '../../src/shared/schemes.js';
-import { type StatisticsAnswer, type StatisticsRequest, type WorkerCell } from '../../src/shared/statistics.js';
+import { decodeWorkerCells, type StatisticsAnswer, type StatisticsRequest, type WorkerCell } from '../../src/shared/statistics.js';
+import { WorkerBitmap } from '../../src/shared/worker-sets.js';
 import { today } from '../../src/shared/dates.js';
 import { IDENTITY_AGENCY } from '../../src/shared/worker-directory.js';
 import type { Context } from './context.js';
@@ -50,15 +51,19 @@ function factsByAgency(schemes: CompiledScheme[]): Map<string, FactDeclaration[]
 
 /** What the agencies answered about a set of workers: values by agency and fact, and what they withheld. */
 class AnsweredFacts {
-  private readonly values = new Map<string, Map<number, unknown>>();
+  private readonly answered = new Map<string, FactSets>();
   readonly withheld = new Set<string>();
 
   add(agency: string, facts: FactDeclaration[], answer: StatisticsAnswer): void {
     for (const fact of facts) {
       const key = `${agency}.${fact.name}`;
       if (answer.deniedFacts?.includes(fact.name)) this.withheld.add(key);
-      else this.values.set(key, decodeFact(fact, answer.facts?.[fact.name] ?? ''));
+      else this.answered.set(key, decodeFactSets(fact, answer.facts?.[fact.name]));
     }
+  }
+
+  private setsOf(fact: FactDeclaration): FactSets {
+    return this.answered.get(`${fact.agency}.${fact.name}`) ?? { values: [], sets: [] };
   }
 
   /**
@@ -66,28 +71,39 @@ class AnsweredFacts {
    * a worker the agency holds nothing about), and how many numbers there are. Workers whose facts
    * number alike stand alike with a scheme, so its rule is evaluated once for all of them.
    */
-  numbered(fact: FactDeclaration): { numberOf: (worker: number) => number; count: number } {
-    const known = this.values.get(`${fact.agency}.${fact.name}`) ?? new Map<number, unknown>();
-    let highest = -1;
-    for (const worker of known.keys()) if (worker > highest) highest = worker;
+  numbered(fact: FactDeclaration, size: number): { numbers: Uint32Array; count: number } {
+    const { sets } = this.setsOf(fact);
     // Indexed by worker number: a look-up per worker and scheme must cost next to nothing.
-    const numbers = new Uint32Array(highest + 1);
-    const distinct = new Map<unknown, number>();
-    for (const [worker, value] of known) {
-      const text = Array.isArray(value) ? value.join(',') : value;
-      let number = distinct.get(text);
-      if (number === undefined) distinct.set(text, (number = distinct.size + 1));
+    const numbers = new Uint32Array(size);
+    if (fact.type !== 'list') {
+      sets.forEach((set, i) => {
+        for (const worker of set.toUint32Array()) if (worker < size) numbers[worker] = i + 1;
+      });
+      return { numbers, count: sets.length + 1 };
+    }
+    // A list: each worker numbered by the combination of values they have, a bit per value (a
+    // list fact has a few values, such as the schemes a worker is enrolled in).
+    if (sets.length > 31) throw new Error(`${fact.agency}.${fact.name} has more values than a rule can combine.`);
+    const combinations = new Uint32Array(size);
+    sets.forEach((set, i) => {
+      for (const worker of set.toUint32Array()) if (worker < size) combinations[worker] |= 1 << i;
+    });
+    const distinct = new Map<number, number>([[0, 0]]);
+    for (let worker = 0; worker < size; worker += 1) {
+      let number = distinct.get(combinations[worker]);
+      if (number === undefined) distinct.set(combinations[worker], (number = distinct.size));
       numbers[worker] = number;
     }
-    return { numberOf: (worker) => (worker < numbers.length ? numbers[worker] : 0), count: distinct.size + 1 };
+    return { numbers, count: distinct.size };
   }
 
   /** One worker's values, shaped as the rules read them (`values.labour.age`). */
   of(worker: number, facts: FactDeclaration[]): WorkerFactValues {
     const values: WorkerFactValues = {};
     for (const fact of facts) {
-      const known = this.values.get(`${fact.agency}.${fact.name}`);
-      (values[fact.agency] ??= {})[fact.name] = known?.has(worker) ? known.get(worker) : absentValue(fact);
+      const answered = this.setsOf(fact);
+      const held = answered.values.filter((_, i) => answered.sets[i].has(worker));
+      (values[fact.agency] ??= {})[fact.name] = fact.type === 'list' ? held : held.length ? held[0] : absentValue(fact);
     }
     return values;
   }
@@ -106,7 +122,7 @@ async function askOthers(context: Context, byAgency: Map<string, FactDeclaration
   );
 }
 
-/** `W-0000042` for worker number 42: how the graph names the workers the bitsets and facts number. */
+/** `W-0000042` for worker number 42: how the graph names the workers the sets and facts number. */
 export const workerIdOf = (number: number) => `W-${String(number).padStart(7, '0')}`;
 
 /**
@@ -136,15 +152,31 @@ export function schemesLoader(context: Context): DataLoader<string, WorkerStandi
 }
 
 /** Eligible and enrolled, null when a fact it needs is withheld or unknown. */
-type Standing = { eligible: boolean | null; enrolled: boolean | null };
+export type Standing = { eligible: boolean | null; enrolled: boolean | null };
+
+/** The nine standings, numbered 1 to 9 (0: not in the population). */
+const STANDINGS: Standing[] = [true, false, null].flatMap((eligible) => [true, false, null].map((enrolled) => ({ eligible, enrolled })));
+const standingNumber = ({ eligible, enrolled }: Standing) => STANDINGS.findIndex((s) => s.eligible === eligible && s.enrolled === enrolled) + 1;
+
+/** How each worker of a population stands with one scheme: a byte per worker number. */
+export class SchemeStandings {
+  constructor(private readonly numbers: Uint8Array) {}
+
+  get(worker: number): Standing | undefined {
+    const number = worker < this.numbers.length ? this.numbers[worker] : 0;
+    return number ? STANDINGS[number - 1] : undefined;
+  }
+}
 
 /** How each worker of a population stands with each of some schemes. */
 export interface PopulationStanding {
   asOf: string;
   /** Labour's cells (city × ward × occupation) of the workers in the filter. */
   cells: WorkerCell[];
-  /** Per scheme (in the order asked), per worker number: eligible and enrolled, null when unknown. */
-  standing: Map<string, Map<number, Standing>>;
+  /** Every worker of the cells. */
+  population: WorkerBitmap;
+  /** Per scheme (in the order asked): each worker's eligible and enrolled, null when unknown. */
+  standing: Map<string, SchemeStandings>;
   /** Facts an agency would not let the caller use: `agency.fact`. */
   withheld: Set<string>;
 }
@@ -181,10 +213,11 @@ async function evaluatePopulation(
   const askLabour = (workers?: string[], withCells = true) =>
     context.ask(IDENTITY_AGENCY, { asOf, tables: withCells ? [cellsQuestion] : [], facts: labourFacts.length ? factQuestion(labourFacts, workers) : undefined });
   let cells: WorkerCell[];
+  let population: WorkerBitmap;
   if (place.ward || wardsOf(context.caller.jurisdiction)) {
-    cells = (await context.ask(IDENTITY_AGENCY, { asOf, tables: [cellsQuestion] })).tables[0] as WorkerCell[];
-    const population = cells.reduce((sum, cell) => sum + cell.workers.length, 0);
-    const named = population <= MAX_NAMED_WORKERS ? cells.flatMap((cell) => cell.workers.map(workerIdOf)) : undefined;
+    cells = decodeWorkerCells((await context.ask(IDENTITY_AGENCY, { asOf, tables: [cellsQuestion] })).tables[0]);
+    population = WorkerBitmap.orMany(cells.map((cell) => cell.workers));
+    const named = population.size <= MAX_NAMED_WORKERS ? population.toArray().map(workerIdOf) : undefined;
     await Promise.all([
       labourFacts.length ? askLabour(named, false).then((answer) => answered.add(IDENTITY_AGENCY, labourFacts, answer)) : null,
       askOthers(context, byAgency, named, answered, asOf),
@@ -192,34 +225,39 @@ async function evaluatePopulation(
   } else {
     const [labour] = await Promise.all([askLabour(), askOthers(context, byAgency, undefined, answered, asOf)]);
     answered.add(IDENTITY_AGENCY, labourFacts, labour);
-    cells = labour.tables[0] as WorkerCell[];
+    cells = decodeWorkerCells(labour.tables[0]);
+    population = WorkerBitmap.orMany(cells.map((cell) => cell.workers));
   }
 
-  const standing = new Map(schemes.map((scheme) => [scheme.id, new Map<number, Standing>()]));
+  const workers = population.toUint32Array();
+  const size = population.isEmpty ? 0 : population.maximum() + 1;
+  const standing = new Map<string, SchemeStandings>();
   const numbered = new Map<FactDeclaration, ReturnType<AnsweredFacts['numbered']>>();
   for (const scheme of schemes) {
     // A rule reads a few facts with few values (an age, a yes or no): evaluate it once per
-    // combination of values met, not once per worker (at 100,000 workers, a few hundred times).
-    const facts = scheme.facts.map((fact) => numbered.get(fact) ?? numbered.set(fact, answered.numbered(fact)).get(fact)!);
+    // combination of values met, not once per worker (at a million workers, a few hundred times).
+    const facts = scheme.facts.map((fact) => numbered.get(fact) ?? numbered.set(fact, answered.numbered(fact, size)).get(fact)!);
     // The combinations are numbered by mixed radix; a rule over so many values that they would not
     // fit a safe integer is beyond any catalogue's, and is refused rather than miscounted.
-    if (facts.reduce((product, fact) => product * fact.count, 1) > Number.MAX_SAFE_INTEGER) throw new Error(`${scheme.id} reads facts with too many distinct values to evaluate.`);
-    const byValues = new Map<number, Standing>();
-    const workers = standing.get(scheme.id)!;
-    for (const cell of cells) {
-      for (const worker of cell.workers) {
-        let key = 0;
-        for (const fact of facts) key = key * fact.count + fact.numberOf(worker);
-        let found = byValues.get(key);
-        if (!found) {
-          const { eligible, enrolled } = standingOf(scheme, answered.of(worker, scheme.facts), answered.withheld);
-          byValues.set(key, (found = { eligible, enrolled }));
-        }
-        workers.set(worker, found);
+    const combinations = facts.reduce((product, fact) => product * fact.count, 1);
+    if (combinations > Number.MAX_SAFE_INTEGER) throw new Error(`${scheme.id} reads facts with too many distinct values to evaluate.`);
+    // Each combination's standing, once worked out: a byte each while there are few enough.
+    const byValues = combinations <= 1 << 24 ? new Uint8Array(combinations) : new Map<number, number>();
+    const numbers = new Uint8Array(size);
+    for (const worker of workers) {
+      let key = 0;
+      for (const fact of facts) key = key * fact.count + fact.numbers[worker];
+      let number = byValues instanceof Uint8Array ? byValues[key] : byValues.get(key) ?? 0;
+      if (!number) {
+        number = standingNumber(standingOf(scheme, answered.of(worker, scheme.facts), answered.withheld));
+        if (byValues instanceof Uint8Array) byValues[key] = number;
+        else byValues.set(key, number);
       }
+      numbers[worker] = number;
     }
+    standing.set(scheme.id, new SchemeStandings(numbers));
   }
-  return { asOf, cells, standing, withheld: answered.withheld };
+  return { asOf, cells, population, standing, withheld: answered.withheld };
 }
 
 /** The facts of a scheme an agency withheld from this caller: `agency.fact`. */

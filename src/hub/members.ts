@@ -22,6 +22,7 @@ import type { MemberDatabase } from '../shared/database-roles.js';
 import type { RunningHttpServer } from '../shared/http-server.js';
 import { openAgencyOrm, type AgencyOrm } from '../shared/orm.js';
 import { seedAgency, type DemoSize } from '../shared/seeding.js';
+import { changeNoticeMigration } from '../shared/statistics-cache.js';
 import { serveSubgraph, type AgencySubgraph } from '../shared/subgraph.js';
 import { hubAgencyNames, readSupergraphConfig } from '../shared/supergraph.js';
 import { labourWorkerDirectory } from '../shared/worker-directory.js';
@@ -80,7 +81,7 @@ export async function startAgency(options: {
   const database = await openAgencyOrm({
     database: options.database,
     entities: agency.entities,
-    migrations: [...agency.migrations, sealUseMigration, idempotencyKeyMigration],
+    migrations: [...agency.migrations, sealUseMigration, idempotencyKeyMigration, changeNoticeMigration],
     asOwner: demo ? (em) => seedIfEmpty(agency, em, demo, log) : undefined,
   });
   try {

@@ -102,6 +102,12 @@ export class Cell {
     this.count += 1;
     this.key = (this.key + recordKey) % KEY_RANGE;
   }
+
+  /** Adds another cell's records (records of the two must differ: each counts once). */
+  merge(other: Cell): void {
+    this.count += other.count;
+    this.key = (this.key + other.key) % KEY_RANGE;
+  }
 }
 
 /** The record id a worker number stands for (42 is `W-0000042`), as Labour issues it. */
@@ -148,6 +154,13 @@ export class CellKeyMethod {
       this.known[workerNumber] = 1;
     }
     return this.workerKeys[workerNumber];
+  }
+
+  /** A cell of the given workers, by number. */
+  workerCell(workers: Iterable<number>): Cell {
+    const cell = new Cell();
+    for (const worker of workers) cell.add(this.workerKey(worker));
+    return cell;
   }
 
   /** The value a cell publishes: the ptable's entry for its true count and its cell key. */

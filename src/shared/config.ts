@@ -110,6 +110,11 @@ export const config = {
   reportCellKeySecretFile: env.REPORT_CELL_KEY_SECRET_FILE ? path.resolve(repoRoot, env.REPORT_CELL_KEY_SECRET_FILE) : undefined,
   /** How long a report may take: it waits on each agency's answer, then counts. */
   reportTimeoutMs: int('REPORT_TIMEOUT_MS', 20000),
+  /**
+   * How much of its memory an agency gives to report answers it has already worked out
+   * (src/shared/statistics-cache.ts), in MB; 0 works every answer out afresh.
+   */
+  statisticsCacheMb: int('STATISTICS_CACHE_MB', 256),
   /** Development keys (caller-token issuer, internal seal) are created here on first start. */
   keysDir: path.resolve(repoRoot, env.KEYS_DIR ?? '.data/keys'),
   /**

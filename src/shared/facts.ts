@@ -29,6 +29,7 @@ import {
 import type { Caller } from './access/caller.js';
 import { decide, policiesIn, type AccessPolicy } from './access/policy.js';
 import type { SqlQuery, StatisticsScope } from './statistics.js';
+import { decodeWorkers, encodeJoinedWorkers, type WorkerBitmap } from './worker-sets.js';
 
 /** What a fact holds, as CEL types it: `bool`, `int`, `string` (text or an enum value) or `list` of strings. */
 export type FactType = 'bool' | 'int' | 'string' | 'list';
@@ -135,52 +136,64 @@ export function workersSql(scope: FactScope, column: string): { sql: string; par
 }
 
 /**
- * Runs a fact's query and returns it encoded for the wire: the worker numbers for whom a `bool`
- * fact holds, or `number:value` pairs for the others, comma-joined by PostgreSQL (one value to
- * parse instead of a row per worker).
+ * A fact on the wire: each value met (as text) with the set of workers who have it
+ * (src/shared/worker-sets.ts); a worker is in several sets of a `list` fact, in at most one of any
+ * other, and in none when the agency holds nothing about them. A `bool` fact has the one value
+ * `true`.
  */
-export async function encodedFact(em: EntityManager, fact: FactDeclaration, query: SqlQuery): Promise<string> {
-  const pairs = fact.type === 'bool' ? `substr(worker_id, 3)` : `substr(worker_id, 3) || ':' || value::text`;
-  const [row] = await em.getConnection().execute<{ joined: string | null }[]>(
-    `select string_agg(${pairs}, ',') as joined from (${query.sql}) facts`,
-    query.params,
-  );
-  return row.joined ?? '';
+export interface EncodedFact {
+  values: string[];
+  workers: string[];
 }
 
-const MAX_WORKER_NUMBER = 9_999_999;
+/**
+ * Runs a fact's query and returns it encoded for the wire: one row per value met, its workers'
+ * numbers joined by PostgreSQL (one value to parse per value, not a row per worker).
+ */
+export async function encodedFact(em: EntityManager, fact: FactDeclaration, query: SqlQuery): Promise<EncodedFact> {
+  const value = fact.type === 'bool' ? `'true'` : 'value::text';
+  const rows = await em.getConnection().execute<{ value: string; workers: string }[]>(
+    `select ${value} as value, string_agg(substr(worker_id, 3), ',') as workers
+     from (${query.sql}) facts where ${value} is not null group by 1 order by 1`,
+    query.params,
+  );
+  return { values: rows.map((row) => row.value), workers: rows.map((row) => encodeJoinedWorkers(row.workers)) };
+}
+
 /** What a value may look like on the wire: a number or an enum-like code, never a separator. */
 const FACT_VALUE = /^[A-Za-z0-9_.-]{0,64}$/;
 
-/** A fact's values by worker number, decoded from its wire form; a malformed entry is skipped. */
-export function decodeFact(fact: Pick<FactDeclaration, 'type'>, encoded: string): Map<number, unknown> {
+/** A fact as read from the wire: its values (typed) and, for each, the workers who have it. */
+export interface FactSets {
+  values: unknown[];
+  sets: WorkerBitmap[];
+}
+
+/** A fact's values and their sets, decoded from its wire form; a malformed value is left out. */
+export function decodeFactSets(fact: Pick<FactDeclaration, 'type'>, encoded: EncodedFact | undefined): FactSets {
+  const decoded: FactSets = { values: [], sets: [] };
+  const { values = [], workers = [] } = encoded ?? {};
+  values.forEach((text, i) => {
+    if (typeof text !== 'string' || !FACT_VALUE.test(text)) return;
+    const value = fact.type === 'bool' ? true : fact.type === 'int' ? Number(text) : text;
+    if (fact.type === 'int' && !Number.isInteger(value)) return;
+    decoded.values.push(value);
+    decoded.sets.push(decodeWorkers(workers[i]));
+  });
+  return decoded;
+}
+
+/** A fact's values by worker number, decoded from its wire form (for a batch of workers). */
+export function decodeFact(fact: Pick<FactDeclaration, 'type'>, encoded: EncodedFact | undefined): Map<number, unknown> {
   const byWorker = new Map<number, unknown>();
-  if (!encoded) return byWorker;
-  // Values repeat (ages, enum codes): each distinct text is checked and parsed once.
-  const parsed = new Map<string, unknown>();
-  const parse = (text: string): unknown => {
-    let value = parsed.get(text);
-    if (value === undefined) parsed.set(text, (value = !FACT_VALUE.test(text) ? null : fact.type === 'int' ? Number(text) : text));
-    return value;
-  };
-  for (const entry of encoded.split(',')) {
-    const colon = fact.type === 'bool' ? -1 : entry.indexOf(':');
-    const number = Number(colon < 0 ? entry : entry.slice(0, colon));
-    if (!Number.isInteger(number) || number < 0 || number > MAX_WORKER_NUMBER) continue;
-    if (fact.type === 'bool') {
-      byWorker.set(number, true);
-      continue;
+  const { values, sets } = decodeFactSets(fact, encoded);
+  sets.forEach((set, i) => {
+    for (const worker of set.toUint32Array()) {
+      const list = fact.type === 'list' ? (byWorker.get(worker) as unknown[] | undefined) : undefined;
+      if (list) list.push(values[i]);
+      else byWorker.set(worker, fact.type === 'list' ? [values[i]] : values[i]);
     }
-    const value = colon < 0 ? null : parse(entry.slice(colon + 1));
-    if (value === null) continue;
-    if (fact.type === 'list') {
-      const list = byWorker.get(number) as string[] | undefined;
-      if (!list) byWorker.set(number, [value]);
-      else if (!list.includes(value as string)) list.push(value as string);
-    } else {
-      byWorker.set(number, value);
-    }
-  }
+  });
   return byWorker;
 }
 

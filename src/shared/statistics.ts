@@ -3,10 +3,11 @@
  * (gateway/reports). A figure that spans agencies, such as "street vendors with a valid vending
  * certificate, by ward", joins what Labour knows (who is a vendor, in which ward) with what
  * Municipal knows (who holds a certificate). Instead of copying records, each agency answers with
- * the *set* of workers its records cover, as a bitset over worker numbers (W-0000042 is bit 42:
- * 100,000 workers fit in 12.5 KB), and the report service intersects and counts the sets in
- * memory. Each agency applies the caller's jurisdiction to its own records before answering, and
- * nothing is kept once the report is counted.
+ * the *set* of workers its records cover, as a compressed bitmap over worker numbers
+ * (src/shared/worker-sets.ts: a million workers in about 130 KB), and the report service
+ * intersects and counts the sets in memory. Each agency applies the caller's jurisdiction to its
+ * own records before answering, and the report service keeps nothing once the report is counted.
+ * An agency keeps its own answers until its records change (src/shared/statistics-cache.ts).
  *
  * Every answer names its records (worker numbers; for documents, their numbers), never bare
  * counts: the report service perturbs each count by the keys of the records in it (the cell-key
@@ -25,7 +26,9 @@ import { config } from './config.js';
 import { badInput, describeForLog, ErrorCode, subgraphUnavailable } from './errors.js';
 import type { ExtraRoute } from './http-server.js';
 import { parseIsoDate } from './scalars.js';
-import { encodedFact, mayUseFact, type FactDeclaration, type FactQuery, type FactScope } from './facts.js';
+import { encodedFact, mayUseFact, type EncodedFact, type FactDeclaration, type FactQuery, type FactScope } from './facts.js';
+import { StatisticsCache } from './statistics-cache.js';
+import { decodeWorkers, encodeJoinedWorkers, type WorkerBitmap } from './worker-sets.js';
 
 export const STATISTICS_PATH = '/statistics';
 const MAX_BODY_BYTES = 100_000;
@@ -47,7 +50,7 @@ export interface SqlQuery {
 export interface AgencyStatistics {
   /**
    * Named sets of workers, each a query selecting a `worker_id` column (duplicates allowed: a
-   * bitset holds each worker once, so no DISTINCT is needed).
+   * set holds each worker once, so no DISTINCT is needed).
    */
   workerSets: Record<string, (scope: StatisticsScope) => SqlQuery>;
   /**
@@ -71,57 +74,26 @@ export interface StatisticsRequest {
 }
 
 export interface StatisticsAnswer {
-  /** Base64 bitsets by set name. */
+  /** Sets of workers by name, encoded (src/shared/worker-sets.ts `decodeWorkers`). */
   sets: Record<string, string>;
   /** One answer per requested table, in request order. */
   tables: unknown[][];
   /** Each asked fact the caller may use, encoded (src/shared/facts.ts `decodeFact`). */
-  facts?: Record<string, string>;
+  facts?: Record<string, EncodedFact>;
   /** Asked facts the agency's policy does not let this caller use: answered by name only. */
   deniedFacts?: string[];
 }
 
-// ---- Bitsets over worker numbers -------------------------------------------------------------
-
-/** Bit n is set for each worker number n (`W-0000042` is 42). */
-function encodeWorkerSet(numbers: number[]): string {
-  let highest = -1;
-  for (const n of numbers) if (n > highest) highest = n;
-  const bits = new Uint8Array(highest < 0 ? 0 : (highest >> 3) + 1);
-  for (const n of numbers) bits[n >> 3] |= 1 << (n & 7);
-  return Buffer.from(bits).toString('base64');
-}
-
-const MAX_WORKER_NUMBER = 9_999_999;
-
 /**
- * Runs a worker-set query and returns the worker numbers. PostgreSQL joins them into one text
- * value: at 100,000 workers one row to parse instead of 100,000. Ids are checked when records
- * are written (`W-` and seven digits), so a malformed one is only skipped here, not searched for.
+ * Runs a worker-set query and returns the set, encoded. PostgreSQL joins the numbers into one
+ * text value: at a million workers one row to parse instead of a million.
  */
-async function workerNumbers(em: EntityManager, query: SqlQuery): Promise<number[]> {
+async function encodedWorkerSet(em: EntityManager, query: SqlQuery): Promise<string> {
   const [row] = await em.getConnection().execute<{ numbers: string | null }[]>(
     `select string_agg(substr(worker_id, 3), ',') as numbers from (${query.sql}) workers`,
     query.params,
   );
-  if (!row.numbers) return [];
-  return row.numbers
-    .split(',')
-    .map(Number)
-    .filter((n) => Number.isInteger(n) && n >= 0 && n <= MAX_WORKER_NUMBER);
-}
-
-export class WorkerSet {
-  private constructor(private readonly bits: Uint8Array) {}
-
-  static decode(base64: string): WorkerSet {
-    return new WorkerSet(new Uint8Array(Buffer.from(base64, 'base64')));
-  }
-
-  has(workerNumber: number): boolean {
-    const byte = workerNumber >> 3;
-    return byte < this.bits.length && (this.bits[byte] & (1 << (workerNumber & 7))) !== 0;
-  }
+  return encodeJoinedWorkers(row.numbers);
 }
 
 // ---- The agency's side ------------------------------------------------------------------------
@@ -137,7 +109,10 @@ export function statisticsRoute(options: {
   em: () => EntityManager;
   /** The facts the agency's schema declares, with their policies (src/shared/facts.ts). */
   facts?: FactDeclaration[];
+  /** Answers already worked out, until the agency's records change; none: always afresh. */
+  cache?: StatisticsCache;
 }): ExtraRoute {
+  const cache = options.cache ?? new StatisticsCache(null, 0);
   return async (req, res) => {
     if (new URL(req.url ?? '/', 'http://localhost').pathname !== STATISTICS_PATH) return false;
     try {
@@ -146,28 +121,39 @@ export function statisticsRoute(options: {
       const { caller } = await openSeal(options.seals, req.headers[SEAL_HEADER], raw, ['statistics']);
       requireScope(caller, 'read');
       const request = parseRequest(raw, options.statistics, options.facts ?? []);
-      // Each question on its own connection, in parallel: they are independent reads.
+      // Each question on its own connection, in parallel: they are independent reads. Each answer
+      // is JSON text, kept as it is sent, so a kept answer costs no work at all.
       const scope = (): StatisticsScope => ({ em: options.em(), caller, asOf: request.asOf });
+      const answer = (question: unknown, work: () => Promise<string>) => cache.answer(StatisticsCache.key(caller, request.asOf, question), work);
       const names = [...new Set(request.sets ?? [])];
       const asked = (request.facts?.names ?? []).map((name) => (options.facts ?? []).find((fact) => fact.name === name)!);
       const usable = [...new Set(asked)].filter((fact) => mayUseFact(fact, caller));
+      const workers = request.facts?.workers;
       const [sets, tables, facts] = await Promise.all([
-        Promise.all(names.map(async (name) => {
+        Promise.all(names.map((name) => answer(['set', name], async () => {
           const own = scope();
-          return encodeWorkerSet(await workerNumbers(own.em, options.statistics.workerSets[name](own)));
-        })),
-        Promise.all((request.tables ?? []).map((table) => options.statistics.tables[table.name](scope(), table.params ?? {}))),
+          return JSON.stringify(await encodedWorkerSet(own.em, options.statistics.workerSets[name](own)));
+        }))),
+        Promise.all((request.tables ?? []).map((table) => answer(['table', table.name, table.params ?? {}], async () =>
+          JSON.stringify(await options.statistics.tables[table.name](scope(), table.params ?? {}))))),
         Promise.all(usable.map((fact) => {
-          const own: FactScope = { ...scope(), workers: request.facts?.workers };
-          return encodedFact(own.em, fact, options.statistics.facts![fact.name](own));
+          const work = async () => {
+            const own: FactScope = { ...scope(), workers };
+            return JSON.stringify(await encodedFact(own.em, fact, options.statistics.facts![fact.name](own)));
+          };
+          // A question about named workers (a page of a worklist) is small: asked afresh.
+          return workers ? work() : answer(['fact', fact.name], work);
         })),
       ]);
-      const answer: StatisticsAnswer = { sets: Object.fromEntries(names.map((name, i) => [name, sets[i]])), tables };
+      const parts = [
+        `"sets":{${names.map((name, i) => `${JSON.stringify(name)}:${sets[i]}`).join(',')}}`,
+        `"tables":[${tables.join(',')}]`,
+      ];
       if (request.facts) {
-        answer.facts = Object.fromEntries(usable.map((fact, i) => [fact.name, facts[i]]));
-        answer.deniedFacts = [...new Set(asked.filter((fact) => !usable.includes(fact)).map((fact) => fact.name))];
+        const denied = [...new Set(asked.filter((fact) => !usable.includes(fact)).map((fact) => fact.name))];
+        parts.push(`"facts":{${usable.map((fact, i) => `${JSON.stringify(fact.name)}:${facts[i]}`).join(',')}}`, `"deniedFacts":${JSON.stringify(denied)}`);
       }
-      send(res, 200, answer);
+      sendJson(res, 200, `{${parts.join(',')}}`);
     } catch (error) {
       const known = error instanceof GraphQLError && typeof error.extensions.code === 'string';
       if (!known) console.error(`[${options.agency}] statistics failed`, describeForLog(error));
@@ -228,8 +214,12 @@ function readSmallBody(req: http.IncomingMessage): Promise<string> {
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
+  sendJson(res, status, JSON.stringify(body));
+}
+
+function sendJson(res: http.ServerResponse, status: number, json: string): void {
   res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
+  res.end(json);
 }
 
 // ---- The asking side --------------------------------------------------------------------------
@@ -279,8 +269,16 @@ export interface WorkerCell {
   city: string;
   ward: string;
   occupation: string;
-  /** Worker numbers (W-0000042 is 42). */
-  workers: number[];
+  /** Their worker numbers (W-0000042 is 42). */
+  workers: WorkerBitmap;
+}
+
+/** A `WorkerCell` on the wire: its workers encoded (src/shared/worker-sets.ts). */
+export type WorkerCellAnswer = Omit<WorkerCell, 'workers'> & { workers: string };
+
+/** Labour's cells as the reports read them. */
+export function decodeWorkerCells(rows: unknown[]): WorkerCell[] {
+  return (rows as WorkerCellAnswer[]).map((row) => ({ city: row.city, ward: row.ward, occupation: row.occupation, workers: decodeWorkers(row.workers) }));
 }
 
 /** One row of an agency's `expiring` table: the documents of one kind, place and week of expiry. */
@@ -305,15 +303,6 @@ export interface CigFormationCell {
   cigs: number;
   /** Worker numbers of their active members (W-0000042 is 42). */
   members: number[];
-}
-
-/** Worker numbers as SQL joins them (`string_agg(substr(worker_id, 3), ',')`), or none. */
-export function parseWorkerNumbers(joined: string | null): number[] {
-  if (!joined) return [];
-  return joined
-    .split(',')
-    .map(Number)
-    .filter((n) => Number.isInteger(n) && n >= 0 && n <= MAX_WORKER_NUMBER);
 }
 
 /**

@@ -22,6 +22,7 @@ import { Metrics } from './metrics.js';
 import type { DemoPopulation } from './demo/population.js';
 import type { Writer } from './history.js';
 import { statisticsRoute, type AgencyStatistics } from './statistics.js';
+import { StatisticsCache } from './statistics-cache.js';
 import { checkFactQueries, declaredFacts } from './facts.js';
 import { contractPlugin } from './validation.js';
 import { IDENTITY_AGENCY, isWorkerLookup, type WorkerDirectory } from './worker-directory.js';
@@ -133,27 +134,44 @@ export async function serveSubgraph<Loaders>(
   const resolvers = idempotentMutations<object, AgencyContext<Loaders>>(agency.resolvers, {
     within: (context, tx) => ({ ...context, em: tx, loaders: agency.createLoaders(tx, context.caller) }),
   });
-  return serveFederatedSubgraph<AgencyContext<Loaders>>({
-    name: agency.name,
-    typeDefs: agency.typeDefs,
-    resolvers,
-    seals: receiver,
-    accepts: agency.name === IDENTITY_AGENCY ? ['graphql', 'worker-lookup'] : ['graphql'],
-    listen,
-    routes: agency.statistics
-      ? [statisticsRoute({ agency: agency.name, statistics: agency.statistics, seals: receiver, em: () => database.orm.em.fork() as EntityManager, facts })]
-      : [],
-    ready: async () => ({ database: await databaseReachable(database.orm) }),
-    context(caller) {
-      const em = database.orm.em.fork() as EntityManager;
-      return {
-        caller,
-        writer: { actor: actorOf(caller), purpose: caller.purpose },
-        disclosed: new Set(),
-        em,
-        loaders: agency.createLoaders(em, caller),
-        workers: workersFor(caller),
-      };
+  // Report answers kept until the agency's records change (statistics-cache.ts).
+  const cache = agency.statistics
+    ? await StatisticsCache.open(agency.name, database.orm.config.get('clientUrl')!, database.orm.em.fork().getConnection())
+    : undefined;
+  let server: RunningHttpServer;
+  try {
+    server = await serveFederatedSubgraph<AgencyContext<Loaders>>({
+      name: agency.name,
+      typeDefs: agency.typeDefs,
+      resolvers,
+      seals: receiver,
+      accepts: agency.name === IDENTITY_AGENCY ? ['graphql', 'worker-lookup'] : ['graphql'],
+      listen,
+      routes: agency.statistics
+        ? [statisticsRoute({ agency: agency.name, statistics: agency.statistics, seals: receiver, em: () => database.orm.em.fork() as EntityManager, facts, cache })]
+        : [],
+      ready: async () => ({ database: await databaseReachable(database.orm) }),
+      context(caller) {
+        const em = database.orm.em.fork() as EntityManager;
+        return {
+          caller,
+          writer: { actor: actorOf(caller), purpose: caller.purpose },
+          disclosed: new Set(),
+          em,
+          loaders: agency.createLoaders(em, caller),
+          workers: workersFor(caller),
+        };
+      },
+    });
+  } catch (error) {
+    await cache?.close();
+    throw error;
+  }
+  return {
+    ...server,
+    async stop() {
+      await server.stop();
+      await cache?.close();
     },
-  });
+  };
 }

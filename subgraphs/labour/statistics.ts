@@ -8,7 +8,8 @@
 import { requireCity, requireWard, type Caller } from '../../src/shared/access/caller.js';
 import { placeSql } from '../../src/shared/access/rows.js';
 import { workersSql, type FactQuery, type FactScope } from '../../src/shared/facts.js';
-import type { AgencyStatistics, SqlQuery, WorkerCell } from '../../src/shared/statistics.js';
+import type { AgencyStatistics, SqlQuery, WorkerCellAnswer } from '../../src/shared/statistics.js';
+import { encodeJoinedWorkers } from '../../src/shared/worker-sets.js';
 import { occupationArg, placeFilter } from '../../src/shared/validation.js';
 
 /** ` and <worker alias>.city_code ... ward_code ...`: the caller's jurisdiction over the worker table. */
@@ -48,7 +49,7 @@ export const statistics: AgencyStatistics = {
   },
   tables: {
     /** Registered workers by city, ward and occupation, optionally for one city, ward or occupation. */
-    async workerCells({ em, caller, asOf }, params): Promise<WorkerCell[]> {
+    async workerCells({ em, caller, asOf }, params): Promise<WorkerCellAnswer[]> {
       const place = placeFilter(params as { city?: string; ward?: string });
       if (place.cityCode) requireCity(caller, place.cityCode, 'workers', 'see');
       if (place.wardCode) requireWard(caller, place.wardCode, 'workers', 'see');
@@ -60,13 +61,13 @@ export const statistics: AgencyStatistics = {
         workersInJurisdiction(caller, 'w'),
       ].filter((condition) => condition !== null);
       // Numbers joined as text: one value per cell parses far faster than an int[] column.
-      const cells = await em.getConnection().execute<(Omit<WorkerCell, 'workers'> & { workers: string })[]>(
+      const cells = await em.getConnection().execute<WorkerCellAnswer[]>(
         `select w.city_code as city, w.ward_code as ward, w.occupation, string_agg(substr(w.id, 3), ',') as workers
          from worker w where w.registered_on <= ?${conditions.map((c) => c.sql).join('')}
          group by w.city_code, w.ward_code, w.occupation`,
         [asOf, ...conditions.flatMap((c) => c.params)],
       );
-      return cells.map((cell) => ({ ...cell, workers: cell.workers.split(',').map(Number) }));
+      return cells.map((cell) => ({ ...cell, workers: encodeJoinedWorkers(cell.workers) }));
     },
   },
   // The fields of LabourFacts in schema.graphql, one query each.

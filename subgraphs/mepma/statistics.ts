@@ -9,7 +9,8 @@ import { requireCity } from '../../src/shared/access/caller.js';
 import { citySql } from '../../src/shared/access/rows.js';
 import { badInput } from '../../src/shared/errors.js';
 import { parseIsoDate } from '../../src/shared/scalars.js';
-import { parseWorkerNumbers, type AgencyStatistics, type CigFormationCell, type SqlQuery } from '../../src/shared/statistics.js';
+import type { AgencyStatistics, CigFormationCell, SqlQuery } from '../../src/shared/statistics.js';
+import { parseWorkerNumbers } from '../../src/shared/worker-sets.js';
 import { cityArg, occupationArg } from '../../src/shared/validation.js';
 import { workersSql, type FactQuery, type FactScope } from '../../src/shared/facts.js';
 

@@ -2,6 +2,7 @@ import type { AccessContext } from '../../src/shared/access/enforce.js';
 import type { CellKeyMethod } from '../../src/shared/cell-key.js';
 import type { CompiledScheme } from '../../src/shared/schemes.js';
 import type { StatisticsAnswer, StatisticsRequest } from '../../src/shared/statistics.js';
+import type { ReportMemo } from './memo.js';
 import type { PopulationStanding, schemesLoader } from './single-window.js';
 
 export interface Context extends AccessContext {
@@ -18,6 +19,8 @@ export interface Context extends AccessContext {
   agencyTitles: Record<string, string>;
   /** Per request: the schemes of a batch of workers, one fact question per agency. */
   schemes: ReturnType<typeof schemesLoader>;
+  /** Results worked out from answers that come back unchanged, across requests (memo.ts). */
+  memo: ReportMemo;
   /** Per request: populations already evaluated (single-window.ts `populationStanding`). */
   standings: Map<string, Promise<PopulationStanding>>;
 }

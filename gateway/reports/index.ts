@@ -16,6 +16,7 @@ import { loadSchema, serveFederatedSubgraph } from '../../src/shared/subgraph.js
 import { loadCatalogue } from '../../src/shared/schemes.js';
 import { readSupergraphConfig } from '../../src/shared/supergraph.js';
 import type { Context } from './context.js';
+import { ReportMemo } from './memo.js';
 import { resolvers } from './resolvers.js';
 import { schemesLoader } from './single-window.js';
 
@@ -44,6 +45,7 @@ export function serveReportsSubgraph(options: {
   const registry = readSupergraphConfig();
   const catalogue = loadCatalogue({ subgraphs: registry });
   const agencyTitles = Object.fromEntries(registry.map((entry) => [entry.name, shortTitle(entry.title)]));
+  const memo = new ReportMemo(config.reportMemoMb);
   return serveFederatedSubgraph<Context>({
     name: REPORTS_SUBGRAPH,
     typeDefs: loadSchema(__dirname),
@@ -60,6 +62,7 @@ export function serveReportsSubgraph(options: {
         cellKeys,
         catalogue,
         agencyTitles,
+        memo,
         ask(agency, request) {
           consulted.add(agency);
           return askAgency({ agency, url: options.agencyUrl(agency), signer: options.seals.signer(), caller, request });

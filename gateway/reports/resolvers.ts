@@ -18,6 +18,7 @@ import { decodeWorkerCells, type CigFormationCell, type ExpiringDocuments, type 
 import { decodeWorkers, WorkerBitmap } from '../../src/shared/worker-sets.js';
 import { cityArg, cityOfPlace, occupationArg, placeFilter, workerIdArg } from '../../src/shared/validation.js';
 import type { Context } from './context.js';
+import { ReportMemo } from './memo.js';
 import { populationStanding, refuseWithheld, withheldFactsOf, workerIdOf, type PopulationStanding, type SchemeFigureValue } from './single-window.js';
 import type {
   CigFormationRow,
@@ -122,18 +123,43 @@ function filterCity(context: Context, code: string | null | undefined): string |
   return cityCode;
 }
 
-interface CoverageCells {
-  row: Omit<CoverageRow, 'workers' | 'suppressed' | 'figures'>;
-  workers: Cell;
-  eligible: Cell[];
-  covered: Cell[];
+/**
+ * Counts of records and sums of their keys, kept flat for speed: one slot per group and figure
+ * (slot `group * width + figure`), turned into cells to publish at the end.
+ */
+class CellSums {
+  readonly count: Int32Array;
+  readonly keys: Float64Array;
+
+  constructor(groups: number, readonly width: number) {
+    this.count = new Int32Array(groups * width);
+    this.keys = new Float64Array(groups * width);
+  }
+
+  cell(group: number, figure: number): Cell {
+    const slot = group * this.width + figure;
+    return Cell.of(this.count[slot], this.keys[slot]);
+  }
+
+  /** The cell of one figure over every group: the total's, a cell of its own. */
+  total(figure: number): Cell {
+    let count = 0;
+    let keys = 0;
+    for (let slot = figure; slot < this.count.length; slot += this.width) {
+      count += this.count[slot];
+      keys += this.keys[slot];
+    }
+    return Cell.of(count, keys);
+  }
 }
 
-/** Adds the records of `from` to `into`, cell by cell: Labour's cells never share a worker. */
-function mergeCoverage(into: CoverageCells, from: CoverageCells): void {
-  into.workers.merge(from.workers);
-  from.eligible.forEach((cell, i) => into.eligible[i].merge(cell));
-  from.covered.forEach((cell, i) => into.covered[i].merge(cell));
+/** Each worker's Labour cell, by worker number (−1 for a worker in none). */
+function cellIndex(cells: WorkerCell[], size: number): Int32Array {
+  const cellOf = new Int32Array(size).fill(-1);
+  cells.forEach((cell, index) => {
+    for (const worker of cell.workers.toUint32Array()) cellOf[worker] = index;
+  });
+  return cellOf;
 }
 
 /**
@@ -178,48 +204,71 @@ export const resolvers: Resolvers = {
         Promise.all(
           schemeAgencies.map(async (agency) => {
             const schemes = context.catalogue.filter((scheme) => scheme.enrolledBy === agency);
-            return [agency, eligibleForAny(await populationStanding(context, schemes, filter ?? {}))] as const;
+            return [agency, await populationStanding(context, schemes, filter ?? {})] as const;
           }),
         ).then((entries) => new Map(entries)),
       ]);
-      const set = (agency: string, name: string) => decodeWorkers(answers.get(agency)!.sets[name]);
-      const sources = chosen.map((indicator) => {
-        const source = INDICATORS[indicator];
-        const among = source.amongSet ? set(source.agency, source.amongSet) : source.amongSchemesOf ? standings.get(source.amongSchemesOf)! : null;
-        return { ...source, coveredSet: set(source.agency, source.covered), amongSet: among };
-      });
-
-      const { cellKeys } = context;
-      const cells = (row: CoverageCells['row']): CoverageCells => ({ row, workers: new Cell(), eligible: chosen.map(() => new Cell()), covered: chosen.map(() => new Cell()) });
-      const groups = new Map<string, CoverageCells>();
-      // The total is a cell of its own, perturbed on its own: not the sum of the rows shown.
-      const total = cells({ city: null, ward: null, occupation: null });
-      // Each of Labour's cells intersected with each indicator's sets, then keyed: the sets do the
-      // work per block of workers, and only the workers counted are visited one by one.
-      for (const cell of decodeWorkerCells(answers.get('labour')!.tables[0])) {
-        const row = rowOf(cell, dimensions);
-        const key = groupKey([row.city?.code, row.ward?.code, row.occupation]);
-        let group = groups.get(key);
-        if (!group) groups.set(key, (group = cells(row)));
-        const counted = cells(row);
-        counted.workers = cellKeys.workerCell(cell.workers.toUint32Array());
-        sources.forEach((source, i) => {
-          if (source.amongOccupation && source.amongOccupation !== cell.occupation) return;
-          const eligible = source.amongSet ? WorkerBitmap.and(cell.workers, source.amongSet) : cell.workers;
-          counted.eligible[i] = cellKeys.workerCell(eligible.toUint32Array());
-          counted.covered[i] = cellKeys.workerCell(WorkerBitmap.and(eligible, source.coveredSet).toUint32Array());
+      // The same answers as before give the same figures: counted once (memo.ts).
+      const digests = [...[...answers.values()].map((answer) => answer.digest), ...[...standings.values()].map((standing) => standing.key)];
+      const key = ReportMemo.key(context.caller, ['coverage', asOf, filter ?? {}, [...dimensions], chosen], digests);
+      return context.memo.remember(key, (result) => 1000 * (result.rows.length + 1), () => {
+        const set = (agency: string, name: string) => decodeWorkers(answers.get(agency)!.sets[name]);
+        const sources = chosen.map((indicator) => {
+          const source = INDICATORS[indicator];
+          const among = source.amongSet ? set(source.agency, source.amongSet) : source.amongSchemesOf ? eligibleForAny(standings.get(source.amongSchemesOf)!) : null;
+          return { ...source, coveredSet: set(source.agency, source.covered), amongSet: among };
         });
-        mergeCoverage(group, counted);
-        mergeCoverage(total, counted);
-      }
 
-      const toRow = (counted: CoverageCells): CoverageRow => ({
-        ...counted.row,
-        workers: cellKeys.publish(counted.workers),
-        suppressed: false,
-        figures: chosen.map((indicator, i) => coverageFigure(cellKeys, indicator, counted.eligible[i], counted.covered[i])),
+        const { cellKeys } = context;
+        const cells = decodeWorkerCells(answers.get('labour')!.tables[0]);
+        // Rows: Labour's cells grouped by the chosen dimensions, each row an index.
+        const rows = new Map<string, { index: number; row: ReturnType<typeof rowOf> }>();
+        const rowOfCell = cells.map((cell) => {
+          const row = rowOf(cell, dimensions);
+          const key = groupKey([row.city?.code, row.ward?.code, row.occupation]);
+          let entry = rows.get(key);
+          if (!entry) rows.set(key, (entry = { index: rows.size, row }));
+          return entry.index;
+        });
+        const population = WorkerBitmap.orMany(cells.map((cell) => cell.workers));
+        const everyone = population.toUint32Array();
+        const size = population.isEmpty ? 0 : population.maximum() + 1;
+        const cellOf = cellIndex(cells, size);
+        const keys = cellKeys.workerKeysOf(everyone);
+        // Figure 0 counts the row's workers; figures 1 + 2i and 2 + 2i are indicator i's eligible and covered.
+        const sums = new CellSums(rows.size, 1 + 2 * sources.length);
+        const count = (figure: number, workers: ArrayLike<number>, covered: Uint8Array | null, occupation?: string) => {
+          for (let i = 0; i < workers.length; i += 1) {
+            const worker = workers[i];
+            const cell = worker < size ? cellOf[worker] : -1;
+            if (cell < 0 || (occupation && cells[cell].occupation !== occupation)) continue;
+            const slot = rowOfCell[cell] * sums.width + figure;
+            sums.count[slot] += 1;
+            sums.keys[slot] += keys[worker];
+            if (covered?.[worker]) {
+              sums.count[slot + 1] += 1;
+              sums.keys[slot + 1] += keys[worker];
+            }
+          }
+        };
+        // One pass over each indicator's eligible workers, the covered ones marked in a byte per worker.
+        count(0, everyone, null);
+        sources.forEach((source, i) => {
+          const covered = new Uint8Array(size);
+          for (const worker of source.coveredSet.toUint32Array()) if (worker < size) covered[worker] = 1;
+          count(1 + 2 * i, source.amongSet ? source.amongSet.toUint32Array() : everyone, covered, source.amongOccupation);
+        });
+
+        const publish = (workers: Cell, figure: (i: number) => [Cell, Cell]) => ({
+          workers: cellKeys.publish(workers),
+          suppressed: false,
+          figures: chosen.map((indicator, i) => coverageFigure(cellKeys, indicator, ...figure(i))),
+        });
+        // The total is a cell of its own, perturbed on its own: not the sum of the rows shown.
+        const total: CoverageRow = { city: null, ward: null, occupation: null, ...publish(sums.total(0), (i) => [sums.total(1 + 2 * i), sums.total(2 + 2 * i)]) };
+        const published = sorted(new Map([...rows].map(([key, { index, row }]) => [key, { ...row, ...publish(sums.cell(index, 0), (i) => [sums.cell(index, 1 + 2 * i), sums.cell(index, 2 + 2 * i)]) }])));
+        return { asOf, minimumCount: cellKeys.minimum, rows: published, total };
       });
-      return { asOf, minimumCount: cellKeys.minimum, rows: sorted(groups).map(toRow), total: toRow(total) };
     },
 
     schemes: (_, __, context) => context.catalogue,

@@ -15,6 +15,7 @@ import { WorkerBitmap } from '../../src/shared/worker-sets.js';
 import { today } from '../../src/shared/dates.js';
 import { IDENTITY_AGENCY } from '../../src/shared/worker-directory.js';
 import type { Context } from './context.js';
+import { ReportMemo } from './memo.js';
 
 /** A worker as the single window knows one: by Labour's key. */
 export interface WorkerKey {
@@ -49,10 +50,52 @@ function factsByAgency(schemes: CompiledScheme[]): Map<string, FactDeclaration[]
   return byAgency;
 }
 
+/**
+ * One fact as small numbers: each worker's value numbered among the distinct values met (0 for a
+ * worker the agency holds nothing about), how many numbers there are, and the value each stands
+ * for. Workers whose facts number alike stand alike with a scheme, so its rule is evaluated once
+ * for all of them.
+ */
+interface NumberedFact {
+  numbers: Uint32Array;
+  count: number;
+  valueOf: (number: number) => unknown;
+}
+
+function numberFact(fact: FactDeclaration, { values, sets }: FactSets, size: number): NumberedFact {
+  // Indexed by worker number: a look-up per worker and scheme must cost next to nothing.
+  const numbers = new Uint32Array(size);
+  if (fact.type !== 'list') {
+    sets.forEach((set, i) => {
+      for (const worker of set.toUint32Array()) if (worker < size) numbers[worker] = i + 1;
+    });
+    return { numbers, count: sets.length + 1, valueOf: (number) => (number ? values[number - 1] : absentValue(fact)) };
+  }
+  // A list: each worker numbered by the combination of values they have, a bit per value (a
+  // list fact has a few values, such as the schemes a worker is enrolled in).
+  if (sets.length > 31) throw new Error(`${fact.agency}.${fact.name} has more values than a rule can combine.`);
+  const combinations = new Uint32Array(size);
+  sets.forEach((set, i) => {
+    for (const worker of set.toUint32Array()) if (worker < size) combinations[worker] |= 1 << i;
+  });
+  const distinct = new Map<number, number>([[0, 0]]);
+  for (let worker = 0; worker < size; worker += 1) {
+    let number = distinct.get(combinations[worker]);
+    if (number === undefined) distinct.set(combinations[worker], (number = distinct.size));
+    numbers[worker] = number;
+  }
+  const lists = [...distinct.keys()].map((mask) => values.filter((_, i) => mask & (1 << i)));
+  return { numbers, count: distinct.size, valueOf: (number) => lists[number] };
+}
+
 /** What the agencies answered about a set of workers: values by agency and fact, and what they withheld. */
 class AnsweredFacts {
   private readonly answered = new Map<string, FactSets>();
+  private readonly numbered = new Map<FactDeclaration, NumberedFact>();
   readonly withheld = new Set<string>();
+
+  /** One more than the highest worker number to be evaluated: set before the facts are numbered. */
+  size = 0;
 
   add(agency: string, facts: FactDeclaration[], answer: StatisticsAnswer): void {
     for (const fact of facts) {
@@ -62,48 +105,22 @@ class AnsweredFacts {
     }
   }
 
-  private setsOf(fact: FactDeclaration): FactSets {
-    return this.answered.get(`${fact.agency}.${fact.name}`) ?? { values: [], sets: [] };
-  }
-
-  /**
-   * One fact as small numbers: each worker's value numbered among the distinct values met (0 for
-   * a worker the agency holds nothing about), and how many numbers there are. Workers whose facts
-   * number alike stand alike with a scheme, so its rule is evaluated once for all of them.
-   */
-  numbered(fact: FactDeclaration, size: number): { numbers: Uint32Array; count: number } {
-    const { sets } = this.setsOf(fact);
-    // Indexed by worker number: a look-up per worker and scheme must cost next to nothing.
-    const numbers = new Uint32Array(size);
-    if (fact.type !== 'list') {
-      sets.forEach((set, i) => {
-        for (const worker of set.toUint32Array()) if (worker < size) numbers[worker] = i + 1;
-      });
-      return { numbers, count: sets.length + 1 };
+  /** The fact, numbered (worked out once per fact). */
+  numberedFact(fact: FactDeclaration): NumberedFact {
+    let numbered = this.numbered.get(fact);
+    if (!numbered) {
+      const answered = this.answered.get(`${fact.agency}.${fact.name}`) ?? { values: [], sets: [] };
+      this.numbered.set(fact, (numbered = numberFact(fact, answered, this.size)));
     }
-    // A list: each worker numbered by the combination of values they have, a bit per value (a
-    // list fact has a few values, such as the schemes a worker is enrolled in).
-    if (sets.length > 31) throw new Error(`${fact.agency}.${fact.name} has more values than a rule can combine.`);
-    const combinations = new Uint32Array(size);
-    sets.forEach((set, i) => {
-      for (const worker of set.toUint32Array()) if (worker < size) combinations[worker] |= 1 << i;
-    });
-    const distinct = new Map<number, number>([[0, 0]]);
-    for (let worker = 0; worker < size; worker += 1) {
-      let number = distinct.get(combinations[worker]);
-      if (number === undefined) distinct.set(combinations[worker], (number = distinct.size));
-      numbers[worker] = number;
-    }
-    return { numbers, count: distinct.size };
+    return numbered;
   }
 
   /** One worker's values, shaped as the rules read them (`values.labour.age`). */
   of(worker: number, facts: FactDeclaration[]): WorkerFactValues {
     const values: WorkerFactValues = {};
     for (const fact of facts) {
-      const answered = this.setsOf(fact);
-      const held = answered.values.filter((_, i) => answered.sets[i].has(worker));
-      (values[fact.agency] ??= {})[fact.name] = fact.type === 'list' ? held : held.length ? held[0] : absentValue(fact);
+      const { numbers, valueOf } = this.numberedFact(fact);
+      (values[fact.agency] ??= {})[fact.name] = valueOf(worker < numbers.length ? numbers[worker] : 0);
     }
     return values;
   }
@@ -113,12 +130,18 @@ function factQuestion(names: FactDeclaration[], workers?: string[]): StatisticsR
   return { names: names.map((fact) => fact.name), workers };
 }
 
-/** Asks every agency but Labour for its facts about the given workers (or all of its records). */
-async function askOthers(context: Context, byAgency: Map<string, FactDeclaration[]>, workers: string[] | undefined, into: AnsweredFacts, asOf: string) {
-  await Promise.all(
+/** An agency's answer to a fact question, with the facts it was asked. */
+type FactAnswer = { agency: string; facts: FactDeclaration[]; answer: StatisticsAnswer };
+
+/**
+ * Asks each agency for its facts about the given workers (or all of its records), every agency
+ * in `byAgency` but those in `except`.
+ */
+function askFacts(context: Context, byAgency: Map<string, FactDeclaration[]>, workers: string[] | undefined, asOf: string, except: string[] = []): Promise<FactAnswer[]> {
+  return Promise.all(
     [...byAgency]
-      .filter(([agency]) => agency !== IDENTITY_AGENCY)
-      .map(async ([agency, declarations]) => into.add(agency, declarations, await context.ask(agency, { asOf, facts: factQuestion(declarations, workers) }))),
+      .filter(([agency]) => !except.includes(agency))
+      .map(async ([agency, facts]) => ({ agency, facts, answer: await context.ask(agency, { asOf, facts: factQuestion(facts, workers) }) })),
   );
 }
 
@@ -134,13 +157,10 @@ export function schemesLoader(context: Context): DataLoader<string, WorkerStandi
     async (ids) => {
       const asOf = today();
       const byAgency = factsByAgency(context.catalogue);
-      const answered = new AnsweredFacts();
       const workers = [...ids];
-      const labour = byAgency.get(IDENTITY_AGENCY) ?? [];
-      await Promise.all([
-        labour.length ? context.ask(IDENTITY_AGENCY, { asOf, facts: factQuestion(labour, workers) }).then((answer) => answered.add(IDENTITY_AGENCY, labour, answer)) : null,
-        askOthers(context, byAgency, workers, answered, asOf),
-      ]);
+      const answered = new AnsweredFacts();
+      answered.size = Math.max(0, ...workers.map((id) => Number(id.slice(2)) + 1));
+      for (const { agency, facts, answer } of await askFacts(context, byAgency, workers, asOf)) answered.add(agency, facts, answer);
       const all = [...byAgency.values()].flat();
       return ids.map((id) => {
         const values = answered.of(Number(id.slice(2)), all);
@@ -179,6 +199,8 @@ export interface PopulationStanding {
   standing: Map<string, SchemeStandings>;
   /** Facts an agency would not let the caller use: `agency.fact`. */
   withheld: Set<string>;
+  /** What it was worked out from (memo.ts); none when that cannot be told. */
+  key?: string;
 }
 
 /**
@@ -206,58 +228,75 @@ async function evaluatePopulation(
 ): Promise<PopulationStanding> {
   const asOf = today();
   const byAgency = factsByAgency(schemes);
-  const answered = new AnsweredFacts();
   const labourFacts = byAgency.get(IDENTITY_AGENCY) ?? [];
   const place = { city: filter.city ?? undefined, ward: filter.ward ?? undefined, occupation: filter.occupation ?? undefined };
   const cellsQuestion = { name: 'workerCells', params: place };
-  const askLabour = (workers?: string[], withCells = true) =>
-    context.ask(IDENTITY_AGENCY, { asOf, tables: withCells ? [cellsQuestion] : [], facts: labourFacts.length ? factQuestion(labourFacts, workers) : undefined });
-  let cells: WorkerCell[];
-  let population: WorkerBitmap;
+  let cellsAnswer: StatisticsAnswer;
+  let facts: FactAnswer[];
   if (place.ward || wardsOf(context.caller.jurisdiction)) {
-    cells = decodeWorkerCells((await context.ask(IDENTITY_AGENCY, { asOf, tables: [cellsQuestion] })).tables[0]);
-    population = WorkerBitmap.orMany(cells.map((cell) => cell.workers));
+    cellsAnswer = await context.ask(IDENTITY_AGENCY, { asOf, tables: [cellsQuestion] });
+    const population = populationOf(decodeWorkerCells(cellsAnswer.tables[0]));
     const named = population.size <= MAX_NAMED_WORKERS ? population.toArray().map(workerIdOf) : undefined;
-    await Promise.all([
-      labourFacts.length ? askLabour(named, false).then((answer) => answered.add(IDENTITY_AGENCY, labourFacts, answer)) : null,
-      askOthers(context, byAgency, named, answered, asOf),
-    ]);
+    facts = await askFacts(context, byAgency, named, asOf);
   } else {
-    const [labour] = await Promise.all([askLabour(), askOthers(context, byAgency, undefined, answered, asOf)]);
-    answered.add(IDENTITY_AGENCY, labourFacts, labour);
-    cells = decodeWorkerCells(labour.tables[0]);
-    population = WorkerBitmap.orMany(cells.map((cell) => cell.workers));
+    // Labour's cells come with its facts, in one answer.
+    const [labour, others] = await Promise.all([
+      context.ask(IDENTITY_AGENCY, { asOf, tables: [cellsQuestion], facts: labourFacts.length ? factQuestion(labourFacts) : undefined }),
+      askFacts(context, byAgency, undefined, asOf, [IDENTITY_AGENCY]),
+    ]);
+    cellsAnswer = labour;
+    facts = [...(labourFacts.length ? [{ agency: IDENTITY_AGENCY, facts: labourFacts, answer: labour }] : []), ...others];
   }
 
-  const workers = population.toUint32Array();
-  const size = population.isEmpty ? 0 : population.maximum() + 1;
-  const standing = new Map<string, SchemeStandings>();
-  const numbered = new Map<FactDeclaration, ReturnType<AnsweredFacts['numbered']>>();
-  for (const scheme of schemes) {
-    // A rule reads a few facts with few values (an age, a yes or no): evaluate it once per
-    // combination of values met, not once per worker (at a million workers, a few hundred times).
-    const facts = scheme.facts.map((fact) => numbered.get(fact) ?? numbered.set(fact, answered.numbered(fact, size)).get(fact)!);
-    // The combinations are numbered by mixed radix; a rule over so many values that they would not
-    // fit a safe integer is beyond any catalogue's, and is refused rather than miscounted.
-    const combinations = facts.reduce((product, fact) => product * fact.count, 1);
-    if (combinations > Number.MAX_SAFE_INTEGER) throw new Error(`${scheme.id} reads facts with too many distinct values to evaluate.`);
-    // Each combination's standing, once worked out: a byte each while there are few enough.
-    const byValues = combinations <= 1 << 24 ? new Uint8Array(combinations) : new Map<number, number>();
-    const numbers = new Uint8Array(size);
-    for (const worker of workers) {
-      let key = 0;
-      for (const fact of facts) key = key * fact.count + fact.numbers[worker];
-      let number = byValues instanceof Uint8Array ? byValues[key] : byValues.get(key) ?? 0;
-      if (!number) {
-        number = standingNumber(standingOf(scheme, answered.of(worker, scheme.facts), answered.withheld));
-        if (byValues instanceof Uint8Array) byValues[key] = number;
-        else byValues.set(key, number);
-      }
-      numbers[worker] = number;
-    }
-    standing.set(scheme.id, new SchemeStandings(numbers));
+  // The same answers as before give the same standing: worked out once (memo.ts).
+  const digests = [cellsAnswer, ...facts.map(({ answer }) => answer)].map((answer) => answer.digest);
+  const key = ReportMemo.key(context.caller, ['population', asOf, schemes.map((scheme) => scheme.id), place], digests);
+  return context.memo.remember(key, (standing) => standing.population.size * (standing.standing.size + 16), () => {
+    const answered = new AnsweredFacts();
+    for (const { agency, facts: asked, answer } of facts) answered.add(agency, asked, answer);
+    const cells = decodeWorkerCells(cellsAnswer.tables[0]);
+    const population = populationOf(cells);
+    const workers = population.toUint32Array();
+    answered.size = population.isEmpty ? 0 : population.maximum() + 1;
+    const standing = new Map(schemes.map((scheme) => [scheme.id, evaluateForEach(scheme, workers, answered)]));
+    return { asOf, cells, population, standing, withheld: answered.withheld, key };
+  });
+}
+
+/** Every worker of Labour's cells. */
+export const populationOf = (cells: WorkerCell[]) => WorkerBitmap.orMany(cells.map((cell) => cell.workers));
+
+/**
+ * How each of `workers` stands with `scheme`. A rule reads a few facts with few values (an age, a
+ * yes or no): it is evaluated once per combination of values met, not once per worker (at a
+ * million workers, a few thousand times). Combinations are numbered by mixed radix, fact by fact
+ * over the whole population: loops over typed arrays, no call per worker.
+ */
+function evaluateForEach(scheme: CompiledScheme, workers: Uint32Array, answered: AnsweredFacts): SchemeStandings {
+  const facts = scheme.facts.map((fact) => answered.numberedFact(fact));
+  const combinations = facts.reduce((product, fact) => product * fact.count, 1);
+  // A rule over so many values that they would not fit a safe integer is beyond any catalogue's,
+  // and is refused rather than miscounted.
+  if (combinations > Number.MAX_SAFE_INTEGER) throw new Error(`${scheme.id} reads facts with too many distinct values to evaluate.`);
+  const keys = new Float64Array(workers.length);
+  for (const { numbers, count } of facts) {
+    for (let i = 0; i < workers.length; i += 1) keys[i] = keys[i] * count + numbers[workers[i]];
   }
-  return { asOf, cells, population, standing, withheld: answered.withheld };
+  // Each combination's standing once worked out: a byte each while there are few enough.
+  const known = combinations <= 1 << 24 ? new Uint8Array(combinations) : null;
+  const knownAsMap = new Map<number, number>();
+  const numbers = new Uint8Array(answered.size);
+  for (let i = 0; i < workers.length; i += 1) {
+    const key = keys[i];
+    let number = known ? known[key] : knownAsMap.get(key) ?? 0;
+    if (!number) {
+      number = standingNumber(standingOf(scheme, answered.of(workers[i], scheme.facts), answered.withheld));
+      if (known) known[key] = number;
+      else knownAsMap.set(key, number);
+    }
+    numbers[workers[i]] = number;
+  }
+  return new SchemeStandings(numbers);
 }
 
 /** The facts of a scheme an agency withheld from this caller: `agency.fact`. */

@@ -103,10 +103,12 @@ export class Cell {
     this.key = (this.key + recordKey) % KEY_RANGE;
   }
 
-  /** Adds another cell's records (records of the two must differ: each counts once). */
-  merge(other: Cell): void {
-    this.count += other.count;
-    this.key = (this.key + other.key) % KEY_RANGE;
+  /** A cell of `count` records whose keys sum to `keySum`. */
+  static of(count: number, keySum: number): Cell {
+    const cell = new Cell();
+    cell.count = count;
+    cell.key = keySum % KEY_RANGE;
+    return cell;
   }
 }
 
@@ -156,11 +158,16 @@ export class CellKeyMethod {
     return this.workerKeys[workerNumber];
   }
 
-  /** A cell of the given workers, by number. */
-  workerCell(workers: Iterable<number>): Cell {
-    const cell = new Cell();
-    for (const worker of workers) cell.add(this.workerKey(worker));
-    return cell;
+  /**
+   * The record keys of every worker in `workers`, worked out where not known yet, as one array to
+   * index by worker number: a report's counting loop reads it without a call per worker.
+   */
+  workerKeysOf(workers: ArrayLike<number>): Uint8Array {
+    for (let i = 0; i < workers.length; i += 1) {
+      const worker = workers[i];
+      if (worker >= this.known.length || !this.known[worker]) this.workerKey(worker);
+    }
+    return this.workerKeys;
   }
 
   /** The value a cell publishes: the ptable's entry for its true count and its cell key. */

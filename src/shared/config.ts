@@ -115,6 +115,11 @@ export const config = {
    * (src/shared/statistics-cache.ts), in MB; 0 works every answer out afresh.
    */
   statisticsCacheMb: int('STATISTICS_CACHE_MB', 256),
+  /**
+   * How much memory the reports service gives to results it worked out from answers that come
+   * back unchanged (gateway/reports/memo.ts), in MB; 0 works every report out afresh.
+   */
+  reportMemoMb: int('REPORT_MEMO_MB', 256),
   /** Development keys (caller-token issuer, internal seal) are created here on first start. */
   keysDir: path.resolve(repoRoot, env.KEYS_DIR ?? '.data/keys'),
   /**

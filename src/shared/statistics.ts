@@ -17,6 +17,7 @@
  * person-level sets, so only the reports service may ask them (a `statistics` seal, which an agency
  * accepts from no other member), as the caller, and they never reach a client.
  */
+import { createHash } from 'node:crypto';
 import type http from 'node:http';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { GraphQLError } from 'graphql';
@@ -82,6 +83,11 @@ export interface StatisticsAnswer {
   facts?: Record<string, EncodedFact>;
   /** Asked facts the agency's policy does not let this caller use: answered by name only. */
   deniedFacts?: string[];
+  /**
+   * Set by the asking side (`askAgency`): the SHA-256 of the answer's text, so that a result
+   * worked out from the same answers can be recognised (gateway/reports/memo.ts).
+   */
+  digest?: string;
 }
 
 /**
@@ -250,7 +256,9 @@ export async function askAgency(options: {
       body,
       signal: AbortSignal.timeout(config.reportTimeoutMs),
     });
-    answer = (await response.json()) as typeof answer;
+    const text = await response.text();
+    answer = JSON.parse(text) as typeof answer;
+    answer.digest = createHash('sha256').update(text).digest('base64url');
   } catch {
     throw subgraphUnavailable(options.agency, `${options.agency} did not answer the report's question`);
   }

@@ -301,40 +301,45 @@ export const resolvers: Resolvers = {
       const chosen = schemes ? [...new Set(schemes)].map((id) => schemeArg(context, id, 'schemes')) : context.catalogue;
       const population = await populationStanding(context, chosen, { city: place.cityCode, ward: place.wardCode, occupation });
       const dimensions = new Set(groupBy);
-      const { cellKeys } = context;
-      type Group = { row: ReturnType<typeof rowOf>; eligible: Cell[]; enrolled: Cell[]; gap: Cell[] };
-      const newGroup = (row: Group['row']): Group => ({ row, eligible: chosen.map(() => new Cell()), enrolled: chosen.map(() => new Cell()), gap: chosen.map(() => new Cell()) });
-      const groups = new Map<string, Group>();
-      const total = newGroup({ city: null, ward: null, occupation: null });
-      const standings = chosen.map((scheme) => population.standing.get(scheme.id)!);
-      for (const cell of population.cells) {
-        const row = rowOf(cell, dimensions);
-        const key = groupKey([row.city?.code, row.ward?.code, row.occupation]);
-        let group = groups.get(key);
-        if (!group) groups.set(key, (group = newGroup(row)));
-        for (const worker of cell.workers.toUint32Array()) {
-          const recordKey = cellKeys.workerKey(worker);
-          standings.forEach((standing, i) => {
-            const { eligible, enrolled } = standing.get(worker)!;
-            if (eligible !== true) return;
-            for (const counted of [group!, total]) {
-              counted.eligible[i].add(recordKey);
-              if (enrolled === true) counted.enrolled[i].add(recordKey);
-              else if (enrolled === false) counted.gap[i].add(recordKey);
+      const key = population.key && ReportMemo.key(context.caller, ['convergence', population.key, [...dimensions], chosen.map((scheme) => scheme.id)], []);
+      return context.memo.remember(key, (result) => 1000 * (result.rows.length + 1), () => {
+        const { cellKeys } = context;
+        const rows = new Map<string, { index: number; row: ReturnType<typeof rowOf> }>();
+        // Three figures per scheme: eligible, enrolled and gap (eligible, known not to be enrolled).
+        const sums = new CellSums(population.cells.length, 3 * chosen.length);
+        const standings = chosen.map((scheme) => population.standing.get(scheme.id)!);
+        const keys = cellKeys.workerKeysOf(population.population.toUint32Array());
+        for (const cell of population.cells) {
+          const row = rowOf(cell, dimensions);
+          const rowKey = groupKey([row.city?.code, row.ward?.code, row.occupation]);
+          let entry = rows.get(rowKey);
+          if (!entry) rows.set(rowKey, (entry = { index: rows.size, row }));
+          const base = entry.index * sums.width;
+          for (const worker of cell.workers.toUint32Array()) {
+            for (let i = 0; i < standings.length; i += 1) {
+              const { eligible, enrolled } = standings[i].get(worker)!;
+              if (eligible !== true) continue;
+              const slot = base + 3 * i + (enrolled === true ? 1 : enrolled === false ? 2 : 0);
+              sums.count[base + 3 * i] += 1;
+              sums.keys[base + 3 * i] += keys[worker];
+              if (enrolled !== null) {
+                sums.count[slot] += 1;
+                sums.keys[slot] += keys[worker];
+              }
             }
-          });
+          }
         }
-      }
-      const toRow = (group: Group) => ({
-        ...group.row,
-        figures: chosen.map((scheme, i): SchemeFigureValue => {
+        const figures = (cellOf: (figure: number) => Cell) => chosen.map((scheme, i): SchemeFigureValue => {
           const withheldFacts = withheldFactsOf(scheme, population.withheld);
           if (withheldFacts.length) return { scheme, eligible: null, enrolled: null, gap: null, withheldFacts };
-          const eligible = cellKeys.publish(group.eligible[i]);
-          return { scheme, eligible, enrolled: Math.min(cellKeys.publish(group.enrolled[i]), eligible), gap: cellKeys.publish(group.gap[i]), withheldFacts };
-        }),
+          const eligible = cellKeys.publish(cellOf(3 * i));
+          return { scheme, eligible, enrolled: Math.min(cellKeys.publish(cellOf(3 * i + 1)), eligible), gap: cellKeys.publish(cellOf(3 * i + 2)), withheldFacts };
+        });
+        const published = sorted(new Map([...rows].map(([rowKey, { index, row }]) => [rowKey, { ...row, figures: figures((figure) => sums.cell(index, figure)) }])));
+        // The total is a cell of its own, perturbed on its own: not the sum of the rows shown.
+        const total = { city: null, ward: null, occupation: null, figures: figures((figure) => sums.total(figure)) };
+        return { asOf: population.asOf, minimumCount: cellKeys.minimum, rows: published, total };
       });
-      return { asOf: population.asOf, minimumCount: cellKeys.minimum, rows: sorted(groups).map(toRow), total: toRow(total) };
     },
 
     async cigFormation(_, { filter, groupBy = ['MONTH'] }, context) {

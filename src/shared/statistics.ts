@@ -244,18 +244,29 @@ export async function askAgency(options: {
 }): Promise<StatisticsAnswer> {
   const body = JSON.stringify(options.request);
   const endpoint = new URL(STATISTICS_PATH, options.url);
-  let response: Response;
-  let answer: StatisticsAnswer & { errors?: { message: string; extensions: { code: string } }[] };
-  try {
-    response = await fetch(endpoint, {
+  const deadline = AbortSignal.timeout(config.reportTimeoutMs);
+  const send = async () =>
+    fetch(endpoint, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
+        // A fresh seal each time: a seal works once.
         [SEAL_HEADER]: await sealCall(options.signer, { caller: options.caller, audience: options.agency, body, kind: 'statistics' }),
       },
       body,
-      signal: AbortSignal.timeout(config.reportTimeoutMs),
+      signal: deadline,
     });
+  let response: Response;
+  let answer: StatisticsAnswer & { errors?: { message: string; extensions: { code: string } }[] };
+  try {
+    try {
+      response = await send();
+    } catch (error) {
+      // A kept-alive connection the agency closed as the question went out (its idle timeout,
+      // while this process was busy counting): the question never arrived, so it is asked again.
+      if (!isClosedConnection(error)) throw error;
+      response = await send();
+    }
     const text = await response.text();
     answer = JSON.parse(text) as typeof answer;
     answer.digest = createHash('sha256').update(text).digest('base64url');
@@ -268,6 +279,12 @@ export async function askAgency(options: {
   }
   if (!response.ok || refusal) throw subgraphUnavailable(options.agency, `${options.agency} could not answer the report's question`);
   return answer;
+}
+
+/** undici's failure for a connection the other side closed before answering. */
+function isClosedConnection(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string } })?.cause;
+  return error instanceof TypeError && (cause?.code === 'UND_ERR_SOCKET' || cause?.code === 'ECONNRESET');
 }
 
 // ---- Shared table shapes ----------------------------------------------------------------------

@@ -6,7 +6,8 @@ import { type Random } from '../../src/shared/demo/random.js';
 import { advanceSequence } from '../../src/shared/transactions.js';
 import { AnganwadiCentreSchema, IcdsEnrolmentSchema, type IcdsEnrolment } from './entities.js';
 import { LACTATION_MONTHS } from './rules.js';
-import { addDays, addMonths, addYears, ageOn } from '../../src/shared/dates.js';
+import { addMonths, addYears, ageOn } from '../../src/shared/dates.js';
+import { addDays } from '../../src/shared/demo/days.js';
 import { importedProvenance } from '../../src/shared/provenance.js';
 
 const RECORDED_BY = 'icds-demo-import';

@@ -4,7 +4,7 @@ import { wardCode } from '../../src/shared/demo/places.js';
 import type { DemoPopulation, DemoWorker } from '../../src/shared/demo/population.js';
 import { advanceSequence } from '../../src/shared/transactions.js';
 import { SCHEMES, SocialSecurityEnrolmentSchema, WorkerSchema, type SocialSecurityEnrolment } from './entities.js';
-import { addDays } from '../../src/shared/dates.js';
+import { addDays } from '../../src/shared/demo/days.js';
 import { schemeIneligibility } from './rules.js';
 import { importedProvenance } from '../../src/shared/provenance.js';
 

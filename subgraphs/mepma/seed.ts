@@ -3,7 +3,7 @@ import { BulkWriter } from '../../src/shared/demo/bulk.js';
 import { wardCode } from '../../src/shared/demo/places.js';
 import { CIG_SIZE, type DemoPopulation, type DemoWorker, type Occupation } from '../../src/shared/demo/population.js';
 import { advanceSequence } from '../../src/shared/transactions.js';
-import { addDays } from '../../src/shared/dates.js';
+import { addDays } from '../../src/shared/demo/days.js';
 import { importedProvenance } from '../../src/shared/provenance.js';
 import {
   BankLinkageSchema, CigMembershipSchema, CigSchema, CreditLinkageSchema, SavingsAccountSchema, SavingsDepositSchema, VisitSchema,

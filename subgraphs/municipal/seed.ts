@@ -4,7 +4,8 @@ import { CITIES, wardCode, wardLocality, type DemoCity } from '../../src/shared/
 import { CIG_SIZE, type DemoCig, type DemoPopulation, type DemoWorker } from '../../src/shared/demo/population.js';
 import { type Random } from '../../src/shared/demo/random.js';
 import { advanceSequence } from '../../src/shared/transactions.js';
-import { addDays, addMonths, addYears, today } from '../../src/shared/dates.js';
+import { addMonths, addYears, today } from '../../src/shared/dates.js';
+import { addDays } from '../../src/shared/demo/days.js';
 import { importedProvenance } from '../../src/shared/provenance.js';
 import {
   SanitationWorkerIdSchema, SVANIDHI_TRANCHES, SvanidhiLoanSchema, TradeLicenceSchema, VendingCertificateSchema, VendingZoneSchema, WardSchema,

@@ -9,7 +9,8 @@ import {
   type DrivingLicence, type PsvBadge, type VehicleClass, type VehiclePermit,
 } from './entities.js';
 import { PERMIT_YEARS, licencePrefix } from './rules.js';
-import { addDays, addYears, today } from '../../src/shared/dates.js';
+import { addYears, today } from '../../src/shared/dates.js';
+import { addDays } from '../../src/shared/demo/days.js';
 import { importedProvenance } from '../../src/shared/provenance.js';
 
 const RECORDED_BY = 'transport-demo-import';

@@ -5,7 +5,7 @@
  * worker W-0001234 is without ever reading each other's tables.
  */
 import { CITIES, FEMALE_NAMES, MALE_NAMES, SURNAMES, wardLocality, type DemoCity } from './places.js';
-import { addDays } from '../dates.js';
+import { addDays } from './days.js';
 import { Random } from './random.js';
 
 export const OCCUPATIONS = [
@@ -200,6 +200,9 @@ function uniquePhone(index: number): string {
 }
 
 function uniqueDigits(index: number, multiplier: number, width: number): string {
+  const product = index * multiplier + 12_345;
+  // Plain numbers are exact below 2^53 (any worker index up to W-9999999) and far cheaper than BigInt.
+  if (Number.isSafeInteger(product) && width <= 15) return String(product % 10 ** width).padStart(width, '0');
   const modulus = 10n ** BigInt(width);
   const value = (BigInt(index) * BigInt(multiplier) + 12_345n) % modulus;
   return value.toString().padStart(width, '0');

@@ -3,6 +3,8 @@
  * (seed, purpose, index), so any agency can regenerate "worker 1234's" facts on its own and all
  * agencies agree without sharing a table.
  */
+import { dayNumber, dayText } from './days.js';
+
 export class Random {
   private state: number;
 
@@ -46,10 +48,9 @@ export class Random {
 
   /** A date (YYYY-MM-DD) between two dates, inclusive. */
   dateBetween(from: string, to: string): string {
-    const start = Date.parse(`${from}T00:00:00Z`);
-    const end = Date.parse(`${to}T00:00:00Z`);
-    const day = this.int(0, Math.round((end - start) / 86_400_000));
-    return new Date(start + day * 86_400_000).toISOString().slice(0, 10);
+    const start = dayNumber(from);
+    const day = this.int(0, Math.round(dayNumber(to) - start));
+    return dayText(start + day);
   }
 
   digits(count: number): string {

@@ -3,12 +3,11 @@
  * population of that size (for benchmarks), showing progress. It replaces what is there.
  */
 import { config } from '../src/shared/config.js';
-import { sealUseMigration } from '../src/shared/access/replay.js';
-import { idempotencyKeyMigration } from '../src/shared/idempotency.js';
 import { locateDatabases, recreateDatabase } from '../src/shared/database.js';
 import { provisionMemberDatabase } from '../src/shared/database-roles.js';
 import { openAgencyOrm } from '../src/shared/orm.js';
 import { seedAgency } from '../src/shared/seeding.js';
+import { agencyMigrations } from '../src/shared/subgraph.js';
 import { hubAgencies } from '../subgraphs/index.js';
 
 function option(name: string, fallback: number): number {
@@ -43,7 +42,7 @@ async function main() {
         const { orm } = await openAgencyOrm({
           database: await provisionMemberDatabase(url),
           entities: agency.entities,
-          migrations: [...agency.migrations, sealUseMigration, idempotencyKeyMigration],
+          migrations: agencyMigrations(agency),
           asOwner: async (em) => {
             await seedAgency(agency, em, demo, (n) => done.set(agency.name, n));
             done.set(agency.name, demo.workers);

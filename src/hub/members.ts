@@ -14,16 +14,13 @@ import { REPORTS_SUBGRAPH, serveReportsSubgraph } from '../../gateway/reports/in
 import { loadAgency } from '../../subgraphs/index.js';
 import type { AccessKeys } from '../shared/access/keys.js';
 import type { Purpose } from '../shared/access/purposes.js';
-import { sealUseMigration } from '../shared/access/replay.js';
-import { idempotencyKeyMigration } from '../shared/idempotency.js';
 import type { CallKind, MemberSeals } from '../shared/access/seal.js';
 import { config } from '../shared/config.js';
 import type { MemberDatabase } from '../shared/database-roles.js';
 import type { RunningHttpServer } from '../shared/http-server.js';
 import { openAgencyOrm, type AgencyOrm } from '../shared/orm.js';
 import { seedAgency, type DemoSize } from '../shared/seeding.js';
-import { changeNoticeMigration } from '../shared/statistics-cache.js';
-import { serveSubgraph, type AgencySubgraph } from '../shared/subgraph.js';
+import { agencyMigrations, serveSubgraph, type AgencySubgraph } from '../shared/subgraph.js';
 import { hubAgencyNames, readSupergraphConfig } from '../shared/supergraph.js';
 import { labourWorkerDirectory } from '../shared/worker-directory.js';
 
@@ -81,7 +78,7 @@ export async function startAgency(options: {
   const database = await openAgencyOrm({
     database: options.database,
     entities: agency.entities,
-    migrations: [...agency.migrations, sealUseMigration, idempotencyKeyMigration, changeNoticeMigration],
+    migrations: agencyMigrations(agency),
     asOwner: demo ? (em) => seedIfEmpty(agency, em, demo, log) : undefined,
   });
   try {

@@ -10,19 +10,19 @@ import { GraphQLError, type DocumentNode } from 'graphql';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { actorOf, type Caller } from './access/caller.js';
 import { enforceAccess, type AccessContext } from './access/enforce.js';
-import { DatabaseReplayGuard } from './access/replay.js';
+import { DatabaseReplayGuard, sealUseMigration } from './access/replay.js';
 import { openSeal, SEAL_HEADER, type CallKind, type MemberSeals, type SealReceiver } from './access/seal.js';
 import type { AgencyName } from './config.js';
 import { disclosurePlugin } from './disclosure.js';
 import { ErrorCode, formatError } from './errors.js';
 import { serveGraphQL, type ExtraRoute, type RunningHttpServer } from './http-server.js';
-import { idempotentMutations } from './idempotency.js';
+import { idempotencyKeyMigration, idempotentMutations } from './idempotency.js';
 import { databaseReachable, type AgencyOrm } from './orm.js';
 import { Metrics } from './metrics.js';
 import type { DemoPopulation } from './demo/population.js';
 import type { Writer } from './history.js';
 import { statisticsRoute, type AgencyStatistics } from './statistics.js';
-import { StatisticsCache } from './statistics-cache.js';
+import { changeNoticeMigration, StatisticsCache } from './statistics-cache.js';
 import { checkFactQueries, declaredFacts } from './facts.js';
 import { contractPlugin } from './validation.js';
 import { IDENTITY_AGENCY, isWorkerLookup, type WorkerDirectory } from './worker-directory.js';
@@ -117,6 +117,11 @@ export async function serveFederatedSubgraph<TContext extends AccessContext>(opt
 /** The receiving side of a member's seals, with seal ids spent in the member's own database. */
 export function sealReceiver(seals: MemberSeals, database: AgencyOrm): SealReceiver {
   return { member: seals.member, trust: seals.trust, replay: new DatabaseReplayGuard(() => database.orm.em.fork() as EntityManager) };
+}
+
+/** An agency's migrations as its database gets them: its own, then those every member database gets. */
+export function agencyMigrations(agency: Pick<AgencySubgraph<unknown>, 'migrations'>): MigrationObject[] {
+  return [...agency.migrations, sealUseMigration, idempotencyKeyMigration, changeNoticeMigration];
 }
 
 export async function serveSubgraph<Loaders>(

@@ -3,12 +3,13 @@
  * with UNAUTHENTICATED and its own reason, and a seal works once, even across two processes of
  * one member that share its database.
  */
+import { sign, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { SignJWT, type JWK } from 'jose';
+import { importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
 import { generateMemberKey, sealsFromFiles, trustListOf, type TrustFile } from '../src/shared/access/members';
 import { DatabaseReplayGuard, MemoryReplayGuard, sealUseMigration } from '../src/shared/access/replay';
 import { bodyHash, openSeal, sealCall, type CallKind, type MemberKey, type SealReceiver, type TrustList } from '../src/shared/access/seal';
@@ -81,6 +82,42 @@ test.each<[string, () => Promise<string | undefined>, string]>([
   ],
 ])('%s is refused (UNAUTHENTICATED, HTTP 401)', async (_what, make, reason) => {
   expect(await refusal(await make())).toMatchObject({ code: 'UNAUTHENTICATED', reason, http: { status: 401 } });
+});
+
+const now = () => Math.floor(Date.now() / 1000);
+const encoded = (json: unknown) => Buffer.from(JSON.stringify(json)).toString('base64url');
+
+/** A seal validly signed by the gateway's key, with these header fields and claims: what a buggy member (or a stolen key) might send. */
+const sealWith = async (header: Record<string, unknown>, claims: { iat?: number; exp?: number } = {}) => {
+  const signed = `${encoded({ alg: 'EdDSA', kid: gateway.kid, ...header })}.${encoded({
+    ...caller, sub: caller.subject, bh: bodyHash(BODY), call: 'graphql', iss: 'gateway', aud: 'icds', jti: `jti-${Math.random()}`, iat: claims.iat ?? now(), exp: claims.exp ?? now() + 30,
+  })}`;
+  return `${signed}.${sign(null, Buffer.from(signed), gateway.privateKey as KeyObject).toString('base64url')}`;
+};
+
+// The seal is checked with node:crypto directly: what jose's JWT verification refused, this refuses too.
+test.each<[string, () => Promise<string>, string]>([
+  ['a seal whose header names another algorithm', async () => (await seal(gateway)).replace(/^[^.]+/, encoded({ alg: 'HS256', kid: gateway.kid })), 'SEAL_MALFORMED'],
+  ['a seal whose header names no algorithm', async () => (await seal(gateway)).replace(/^[^.]+/, encoded({ alg: 'none', kid: gateway.kid })), 'SEAL_MALFORMED'],
+  ['a seal whose claims were changed after signing', async () => {
+    const [header, , signature] = (await seal(gateway)).split('.');
+    const claims = { ...caller, role: 'auditor', jurisdiction: 'national', iss: 'gateway', aud: 'icds', bh: bodyHash(BODY), call: 'graphql', jti: 'x', iat: now(), exp: now() + 30 };
+    return `${header}.${encoded(claims)}.${signature}`;
+  }, 'BAD_SIGNATURE'],
+  ['a seal with a critical header extension', () => sealWith({ crit: ['exp'] }), 'SEAL_MALFORMED'],
+  ['a seal issued long ago with a far expiry', () => sealWith({}, { iat: now() - 3600, exp: now() + 3600 }), 'EXPIRED'],
+  ['a seal issued in the future', () => sealWith({}, { iat: now() + 3600, exp: now() + 3630 }), 'SEAL_MALFORMED'],
+  ['a signature of the wrong length', async () => `${(await seal(gateway)).split('.').slice(0, 2).join('.')}.AAAA`, 'BAD_SIGNATURE'],
+])('%s is refused', async (_what, make, reason) => {
+  expect(await refusal(await make())).toMatchObject({ code: 'UNAUTHENTICATED', reason });
+});
+
+test("a seal is a standard JWT: any JOSE library verifies it with the signer's public key", async () => {
+  const made = await generateMemberKey('gateway');
+  const { payload, protectedHeader } = await jwtVerify(await seal(made.key), await importJWK(made.publicJwk, 'EdDSA'), { issuer: 'gateway', audience: 'icds', algorithms: ['EdDSA'] });
+  expect(protectedHeader).toMatchObject({ alg: 'EdDSA', kid: made.key.kid, typ: 'worker-graph-seal+jwt' });
+  expect(payload).toMatchObject({ agency: caller.agency, sub: caller.subject, role: caller.role, bh: bodyHash(BODY), call: 'graphql', jti: expect.any(String) });
+  expect(payload.exp! - payload.iat!).toBe(30);
 });
 
 test('a seal works once', async () => {

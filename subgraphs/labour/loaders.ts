@@ -4,7 +4,7 @@ import { cityCondition, wardsOf, type Caller } from '../../src/shared/access/cal
 import { today } from '../../src/shared/dates.js';
 import { declaredFacts, factsLoader } from '../../src/shared/facts.js';
 import { historyLoader, sensitiveColumns } from '../../src/shared/history.js';
-import { manyByKey, oneByKey } from '../../src/shared/loaders.js';
+import { manyByKey, oneByKey, readRows } from '../../src/shared/loaders.js';
 import { loadSchema } from '../../src/shared/subgraph.js';
 import { SocialSecurityEnrolmentSchema, WorkerSchema } from './entities.js';
 import { statistics } from './statistics.js';
@@ -23,12 +23,13 @@ export function createLoaders(em: EntityManager, caller: Caller) {
   const where = jurisdictionFilters(em, caller);
   return {
     workerById: oneByKey(
-      (ids: string[]) => em.find(WorkerSchema, { id: { $in: ids }, ...where.worker() }),
+      (ids: string[]) => readRows(em, WorkerSchema, { id: { $in: ids }, ...where.worker() }),
       (worker) => worker.id,
     ),
     enrolmentsByWorker: manyByKey(
       (workerIds: string[]) =>
-        em.find(
+        readRows(
+          em,
           SocialSecurityEnrolmentSchema,
           { workerId: { $in: workerIds }, ...where.enrolment() },
           { orderBy: { enrolledOn: 'asc', id: 'asc' } },
@@ -36,7 +37,7 @@ export function createLoaders(em: EntityManager, caller: Caller) {
       (enrolment) => enrolment.workerId,
     ),
     enrolmentById: oneByKey(
-      (ids: string[]) => em.find(SocialSecurityEnrolmentSchema, { id: { $in: ids }, ...where.enrolment() }),
+      (ids: string[]) => readRows(em, SocialSecurityEnrolmentSchema, { id: { $in: ids }, ...where.enrolment() }),
       (enrolment) => enrolment.id,
     ),
     // Keyed `<table>:<record key>`; identity columns are masked in history as their fields are.

@@ -5,7 +5,7 @@ import { cityCondition, type Caller } from '../../src/shared/access/caller.js';
 import { today } from '../../src/shared/dates.js';
 import { declaredFacts, factsLoader } from '../../src/shared/facts.js';
 import { historyLoader, sensitiveColumns } from '../../src/shared/history.js';
-import { manyByKey, oneByKey } from '../../src/shared/loaders.js';
+import { manyByKey, oneByKey, readRows } from '../../src/shared/loaders.js';
 import { loadSchema } from '../../src/shared/subgraph.js';
 import {
   BankLinkageSchema, CigMembershipSchema, CigSchema, CreditLinkageSchema, SavingsAccountSchema, SavingsDepositSchema, VisitSchema,
@@ -35,31 +35,31 @@ export function createLoaders(em: EntityManager, caller: Caller) {
   const recentSavings = new Map<number, DataLoader<string, SavingsDeposit[]>>();
   return {
     cigById: oneByKey(
-      (ids: string[]) => em.find(CigSchema, { id: { $in: ids }, ...where.cig() }),
+      (ids: string[]) => readRows(em, CigSchema, { id: { $in: ids }, ...where.cig() }),
       (cig) => cig.id,
     ),
     membershipById: oneByKey(
-      (ids: string[]) => em.find(CigMembershipSchema, { id: { $in: ids }, ...where.cigRecord() }),
+      (ids: string[]) => readRows(em, CigMembershipSchema, { id: { $in: ids }, ...where.cigRecord() }),
       (membership) => membership.id,
     ),
     /** Active and former members together: one read serves `members`, `memberCount` and `includeFormer`. */
     membershipsByCig: manyByKey(
       (cigIds: string[]) =>
-        em.find(CigMembershipSchema, { $and: [{ cigId: { $in: cigIds } }, where.cigRecord()] }, { orderBy: { joinedOn: 'asc', id: 'asc' } }),
+        readRows(em, CigMembershipSchema, { $and: [{ cigId: { $in: cigIds } }, where.cigRecord()] }, { orderBy: { joinedOn: 'asc', id: 'asc' } }),
       (membership) => membership.cigId,
     ),
     membershipsByWorker: manyByKey(
       (workerIds: string[]) =>
-        em.find(CigMembershipSchema, { workerId: { $in: workerIds }, ...where.cigRecord() }, { orderBy: { joinedOn: 'desc', id: 'desc' } }),
+        readRows(em, CigMembershipSchema, { workerId: { $in: workerIds }, ...where.cigRecord() }, { orderBy: { joinedOn: 'desc', id: 'desc' } }),
       (membership) => membership.workerId,
     ),
     bankLinkageByCig: oneByKey(
-      (cigIds: string[]) => em.find(BankLinkageSchema, { $and: [{ cigId: { $in: cigIds } }, where.cigRecord()] }),
+      (cigIds: string[]) => readRows(em, BankLinkageSchema, { $and: [{ cigId: { $in: cigIds } }, where.cigRecord()] }),
       (linkage) => linkage.cigId,
     ),
     loansByCig: manyByKey(
       (cigIds: string[]) =>
-        em.find(CreditLinkageSchema, { $and: [{ cigId: { $in: cigIds } }, where.cigRecord()] }, { orderBy: { sanctionedOn: 'desc', id: 'desc' } }),
+        readRows(em, CreditLinkageSchema, { $and: [{ cigId: { $in: cigIds } }, where.cigRecord()] }, { orderBy: { sanctionedOn: 'desc', id: 'desc' } }),
       (loan) => loan.cigId,
     ),
     /**
@@ -101,7 +101,7 @@ export function createLoaders(em: EntityManager, caller: Caller) {
     },
     savingsAccountsByWorker: manyByKey(
       (workerIds: string[]) =>
-        em.find(SavingsAccountSchema, { workerId: { $in: workerIds }, ...where.cityRecord() }, { orderBy: { openedOn: 'desc', id: 'desc' } }),
+        readRows(em, SavingsAccountSchema, { workerId: { $in: workerIds }, ...where.cityRecord() }, { orderBy: { openedOn: 'desc', id: 'desc' } }),
       (account) => account.workerId,
     ),
     /**
@@ -112,7 +112,8 @@ export function createLoaders(em: EntityManager, caller: Caller) {
     visits: new DataLoader<VisitsKey, Visit[], string>(
       async (keys) => {
         const schemes = keys.every((key) => key.scheme) ? [...new Set(keys.map((key) => key.scheme!))] : undefined;
-        const rows = await em.find(
+        const rows = await readRows(
+          em,
           VisitSchema,
           { workerId: { $in: [...new Set(keys.map((key) => key.workerId))] }, ...(schemes ? { scheme: { $in: schemes } } : {}), ...where.cityRecord() },
           { orderBy: { visitedOn: 'desc', id: 'desc' } },

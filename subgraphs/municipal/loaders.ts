@@ -4,7 +4,7 @@ import { cityCondition, type Caller } from '../../src/shared/access/caller.js';
 import { today } from '../../src/shared/dates.js';
 import { declaredFacts, factsLoader } from '../../src/shared/facts.js';
 import { historyLoader } from '../../src/shared/history.js';
-import { manyByKey, oneByKey } from '../../src/shared/loaders.js';
+import { manyByKey, oneByKey, readRows } from '../../src/shared/loaders.js';
 import { loadSchema } from '../../src/shared/subgraph.js';
 import {
   SanitationWorkerIdSchema, SvanidhiLoanSchema, TradeLicenceSchema, VendingCertificateSchema, VendingZoneSchema, WardSchema,
@@ -23,20 +23,21 @@ export function createLoaders(em: EntityManager, caller: Caller) {
   return {
     // Other agencies hand back many ward references per request (every worker has one).
     wardByCode: oneByKey(
-      (codes: string[]) => em.find(WardSchema, { code: { $in: codes }, ...where.ward() }),
+      (codes: string[]) => readRows(em, WardSchema, { code: { $in: codes }, ...where.ward() }),
       (ward) => ward.code,
     ),
     vendingZoneById: oneByKey(
-      (ids: string[]) => em.find(VendingZoneSchema, { id: { $in: ids }, ...where.vendingZone() }),
+      (ids: string[]) => readRows(em, VendingZoneSchema, { id: { $in: ids }, ...where.vendingZone() }),
       (zone) => zone.id,
     ),
     vendingCertificateByNumber: oneByKey(
-      (numbers: string[]) => em.find(VendingCertificateSchema, { certificateNumber: { $in: numbers }, ...where.vendingCertificate() }),
+      (numbers: string[]) => readRows(em, VendingCertificateSchema, { certificateNumber: { $in: numbers }, ...where.vendingCertificate() }),
       (certificate) => certificate.certificateNumber,
     ),
     vendingCertificatesByWorker: manyByKey(
       (workerIds: string[]) =>
-        em.find(
+        readRows(
+          em,
           VendingCertificateSchema,
           { workerId: { $in: workerIds }, ...where.vendingCertificate() },
           { orderBy: { issuedOn: 'asc', certificateNumber: 'asc' } },
@@ -44,26 +45,26 @@ export function createLoaders(em: EntityManager, caller: Caller) {
       (certificate) => certificate.workerId,
     ),
     tradeLicenceByNumber: oneByKey(
-      (numbers: string[]) => em.find(TradeLicenceSchema, { licenceNumber: { $in: numbers }, ...where.wardRecord() }),
+      (numbers: string[]) => readRows(em, TradeLicenceSchema, { licenceNumber: { $in: numbers }, ...where.wardRecord() }),
       (licence) => licence.licenceNumber,
     ),
     tradeLicencesByWorker: manyByKey(
       (workerIds: string[]) =>
-        em.find(TradeLicenceSchema, { workerId: { $in: workerIds }, ...where.wardRecord() }, { orderBy: { issuedOn: 'asc', licenceNumber: 'asc' } }),
+        readRows(em, TradeLicenceSchema, { workerId: { $in: workerIds }, ...where.wardRecord() }, { orderBy: { issuedOn: 'asc', licenceNumber: 'asc' } }),
       (licence) => licence.workerId,
     ),
     sanitationWorkerIdByNumber: oneByKey(
-      (numbers: string[]) => em.find(SanitationWorkerIdSchema, { idNumber: { $in: numbers }, ...where.wardRecord() }),
+      (numbers: string[]) => readRows(em, SanitationWorkerIdSchema, { idNumber: { $in: numbers }, ...where.wardRecord() }),
       (card) => card.idNumber,
     ),
     sanitationWorkerIdsByWorker: manyByKey(
       (workerIds: string[]) =>
-        em.find(SanitationWorkerIdSchema, { workerId: { $in: workerIds }, ...where.wardRecord() }, { orderBy: { issuedOn: 'asc', idNumber: 'asc' } }),
+        readRows(em, SanitationWorkerIdSchema, { workerId: { $in: workerIds }, ...where.wardRecord() }, { orderBy: { issuedOn: 'asc', idNumber: 'asc' } }),
       (card) => card.workerId,
     ),
     svanidhiLoansByWorker: manyByKey(
       (workerIds: string[]) =>
-        em.find(SvanidhiLoanSchema, { workerId: { $in: workerIds }, ...where.svanidhiLoan() }, { orderBy: { sanctionedOn: 'asc', id: 'asc' } }),
+        readRows(em, SvanidhiLoanSchema, { workerId: { $in: workerIds }, ...where.svanidhiLoan() }, { orderBy: { sanctionedOn: 'asc', id: 'asc' } }),
       (loan) => loan.workerId,
     ),
     // Keyed `<table>:<record key>`. Nothing is masked: a loan's history is for Municipal's staff

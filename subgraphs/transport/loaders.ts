@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { citiesOf, type Caller } from '../../src/shared/access/caller.js';
 import { keysInCities } from '../../src/shared/access/rows.js';
 import { historyLoader } from '../../src/shared/history.js';
-import { manyByKey, oneByKey } from '../../src/shared/loaders.js';
+import { manyByKey, oneByKey, readRows } from '../../src/shared/loaders.js';
 import { AutoStandSchema, DrivingLicenceSchema, PsvBadgeSchema, VehiclePermitSchema } from './entities.js';
 import { rtoCodesOf } from './rules.js';
 
@@ -16,7 +16,8 @@ export function createLoaders(em: EntityManager, caller: Caller) {
   return {
     licencesByWorker: manyByKey(
       (workerIds: string[]) =>
-        em.find(
+        readRows(
+          em,
           DrivingLicenceSchema,
           { workerId: { $in: workerIds }, ...where.licence() },
           { orderBy: { issuedOn: 'asc', licenceNumber: 'asc' } },
@@ -25,12 +26,13 @@ export function createLoaders(em: EntityManager, caller: Caller) {
     ),
     badgesByWorker: manyByKey(
       (workerIds: string[]) =>
-        em.find(PsvBadgeSchema, { workerId: { $in: workerIds }, ...where.badge() }, { orderBy: { issuedOn: 'asc', badgeNumber: 'asc' } }),
+        readRows(em, PsvBadgeSchema, { workerId: { $in: workerIds }, ...where.badge() }, { orderBy: { issuedOn: 'asc', badgeNumber: 'asc' } }),
       (badge) => badge.workerId,
     ),
     permitsByWorker: manyByKey(
       (workerIds: string[]) =>
-        em.find(
+        readRows(
+          em,
           VehiclePermitSchema,
           { $and: [{ workerId: { $in: workerIds } }, where.permit()] },
           { orderBy: { issuedOn: 'asc', permitNumber: 'asc' } },
@@ -38,19 +40,19 @@ export function createLoaders(em: EntityManager, caller: Caller) {
       (permit) => permit.workerId,
     ),
     licenceByNumber: oneByKey(
-      (numbers: string[]) => em.find(DrivingLicenceSchema, { licenceNumber: { $in: numbers }, ...where.licence() }),
+      (numbers: string[]) => readRows(em, DrivingLicenceSchema, { licenceNumber: { $in: numbers }, ...where.licence() }),
       (licence) => licence.licenceNumber,
     ),
     badgeByNumber: oneByKey(
-      (numbers: string[]) => em.find(PsvBadgeSchema, { badgeNumber: { $in: numbers }, ...where.badge() }),
+      (numbers: string[]) => readRows(em, PsvBadgeSchema, { badgeNumber: { $in: numbers }, ...where.badge() }),
       (badge) => badge.badgeNumber,
     ),
     permitByNumber: oneByKey(
-      (numbers: string[]) => em.find(VehiclePermitSchema, { $and: [{ permitNumber: { $in: numbers } }, where.permit()] }),
+      (numbers: string[]) => readRows(em, VehiclePermitSchema, { $and: [{ permitNumber: { $in: numbers } }, where.permit()] }),
       (permit) => permit.permitNumber,
     ),
     standById: oneByKey(
-      (ids: string[]) => em.find(AutoStandSchema, { id: { $in: ids }, ...where.stand() }),
+      (ids: string[]) => readRows(em, AutoStandSchema, { id: { $in: ids }, ...where.stand() }),
       (stand) => stand.id,
     ),
     // Keyed `<table>:<record key>`; Transport's records hold nothing a field policy masks.

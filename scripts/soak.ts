@@ -168,8 +168,11 @@ async function main(): Promise<number> {
     const canaryAlone = await canary(4_000);
     let attacking = true;
     const canaryAttacks: Answer[] = [];
-    const attackers = Array.from({ length: 2 }, async (_, lane) => {
-      for (let i = lane; attacking; i++) canaryAttacks.push(await ask(Object.values(ATTACKS)[i % 2], {}, attacker));
+    // Attackers of their own: back to back they send hundreds a minute, and the attacker's own
+    // rate limit must stay for the attacks below, which must each meet the operation limits.
+    const canaryAttackers = await Promise.all([0, 1].map((lane) => tokens({ ...base, agency: 'transport', subject: `soak-canary-attacker-${lane}`, role: 'officer', purpose: 'Service delivery' })));
+    const attackers = canaryAttackers.map(async (headers, lane) => {
+      for (let i = lane; attacking; i++) canaryAttacks.push(await ask(Object.values(ATTACKS)[i % 2], {}, headers));
     });
     const canaryAttacked = await canary(4_000);
     attacking = false;

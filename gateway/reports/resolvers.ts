@@ -19,7 +19,7 @@ import { decodeWorkers, WorkerBitmap } from '../../src/shared/worker-sets.js';
 import { cityArg, cityOfPlace, occupationArg, placeFilter, workerIdArg } from '../../src/shared/validation.js';
 import type { Context } from './context.js';
 import { ReportMemo } from './memo.js';
-import { populationStanding, refuseWithheld, withheldFactsOf, workerIdOf, type PopulationStanding, type SchemeFigureValue } from './single-window.js';
+import { populationOf, populationStanding, refuseWithheld, withheldFactsOf, workerIdOf, type PopulationStanding, type SchemeFigureValue } from './single-window.js';
 import type {
   CigFormationRow,
   CoverageIndicator,
@@ -136,6 +136,11 @@ class CellSums {
     this.keys = new Float64Array(groups * width);
   }
 
+  add(slot: number, recordKey: number): void {
+    this.count[slot] += 1;
+    this.keys[slot] += recordKey;
+  }
+
   cell(group: number, figure: number): Cell {
     const slot = group * this.width + figure;
     return Cell.of(this.count[slot], this.keys[slot]);
@@ -151,6 +156,26 @@ class CellSums {
     }
     return Cell.of(count, keys);
   }
+}
+
+type Row = ReturnType<typeof rowOf>;
+
+/** Labour's cells grouped into the rows of the chosen dimensions: each row numbered, and each cell's row by its index. */
+function rowsOf(cells: WorkerCell[], dimensions: ReadonlySet<string>): { rows: Map<string, { index: number; row: Row }>; rowOfCell: number[] } {
+  const rows = new Map<string, { index: number; row: Row }>();
+  const rowOfCell = cells.map((cell) => {
+    const row = rowOf(cell, dimensions);
+    const key = groupKey([row.city?.code, row.ward?.code, row.occupation]);
+    let entry = rows.get(key);
+    if (!entry) rows.set(key, (entry = { index: rows.size, row }));
+    return entry.index;
+  });
+  return { rows, rowOfCell };
+}
+
+/** The rows in a stable order, each with what `figures` publishes for it. */
+function publishRows<T extends object>(rows: Map<string, { index: number; row: Row }>, figures: (index: number) => T): (Row & T)[] {
+  return sorted(new Map([...rows].map(([key, { index, row }]) => [key, { ...row, ...figures(index) }])));
 }
 
 /** Each worker's Labour cell, by worker number (−1 for a worker in none). */
@@ -221,16 +246,8 @@ export const resolvers: Resolvers = {
 
         const { cellKeys } = context;
         const cells = decodeWorkerCells(answers.get('labour')!.tables[0]);
-        // Rows: Labour's cells grouped by the chosen dimensions, each row an index.
-        const rows = new Map<string, { index: number; row: ReturnType<typeof rowOf> }>();
-        const rowOfCell = cells.map((cell) => {
-          const row = rowOf(cell, dimensions);
-          const key = groupKey([row.city?.code, row.ward?.code, row.occupation]);
-          let entry = rows.get(key);
-          if (!entry) rows.set(key, (entry = { index: rows.size, row }));
-          return entry.index;
-        });
-        const population = WorkerBitmap.orMany(cells.map((cell) => cell.workers));
+        const { rows, rowOfCell } = rowsOf(cells, dimensions);
+        const population = populationOf(cells);
         const everyone = population.toUint32Array();
         const size = population.isEmpty ? 0 : population.maximum() + 1;
         const cellOf = cellIndex(cells, size);
@@ -243,12 +260,8 @@ export const resolvers: Resolvers = {
             const cell = worker < size ? cellOf[worker] : -1;
             if (cell < 0 || (occupation && cells[cell].occupation !== occupation)) continue;
             const slot = rowOfCell[cell] * sums.width + figure;
-            sums.count[slot] += 1;
-            sums.keys[slot] += keys[worker];
-            if (covered?.[worker]) {
-              sums.count[slot + 1] += 1;
-              sums.keys[slot + 1] += keys[worker];
-            }
+            sums.add(slot, keys[worker]);
+            if (covered?.[worker]) sums.add(slot + 1, keys[worker]);
           }
         };
         // One pass over each indicator's eligible workers, the covered ones marked in a byte per worker.
@@ -266,7 +279,7 @@ export const resolvers: Resolvers = {
         });
         // The total is a cell of its own, perturbed on its own: not the sum of the rows shown.
         const total: CoverageRow = { city: null, ward: null, occupation: null, ...publish(sums.total(0), (i) => [sums.total(1 + 2 * i), sums.total(2 + 2 * i)]) };
-        const published = sorted(new Map([...rows].map(([key, { index, row }]) => [key, { ...row, ...publish(sums.cell(index, 0), (i) => [sums.cell(index, 1 + 2 * i), sums.cell(index, 2 + 2 * i)]) }])));
+        const published = publishRows(rows, (index) => publish(sums.cell(index, 0), (i) => [sums.cell(index, 1 + 2 * i), sums.cell(index, 2 + 2 * i)]));
         return { asOf, minimumCount: cellKeys.minimum, rows: published, total };
       });
     },
@@ -304,38 +317,29 @@ export const resolvers: Resolvers = {
       const key = population.key && ReportMemo.key(context.caller, ['convergence', population.key, [...dimensions], chosen.map((scheme) => scheme.id)], []);
       return context.memo.remember(key, (result) => 1000 * (result.rows.length + 1), () => {
         const { cellKeys } = context;
-        const rows = new Map<string, { index: number; row: ReturnType<typeof rowOf> }>();
+        const { rows, rowOfCell } = rowsOf(population.cells, dimensions);
         // Three figures per scheme: eligible, enrolled and gap (eligible, known not to be enrolled).
-        const sums = new CellSums(population.cells.length, 3 * chosen.length);
+        const sums = new CellSums(rows.size, 3 * chosen.length);
         const standings = chosen.map((scheme) => population.standing.get(scheme.id)!);
         const keys = cellKeys.workerKeysOf(population.population.toUint32Array());
-        for (const cell of population.cells) {
-          const row = rowOf(cell, dimensions);
-          const rowKey = groupKey([row.city?.code, row.ward?.code, row.occupation]);
-          let entry = rows.get(rowKey);
-          if (!entry) rows.set(rowKey, (entry = { index: rows.size, row }));
-          const base = entry.index * sums.width;
+        population.cells.forEach((cell, index) => {
+          const base = rowOfCell[index] * sums.width;
           for (const worker of cell.workers.toUint32Array()) {
             for (let i = 0; i < standings.length; i += 1) {
               const { eligible, enrolled } = standings[i].get(worker)!;
               if (eligible !== true) continue;
-              const slot = base + 3 * i + (enrolled === true ? 1 : enrolled === false ? 2 : 0);
-              sums.count[base + 3 * i] += 1;
-              sums.keys[base + 3 * i] += keys[worker];
-              if (enrolled !== null) {
-                sums.count[slot] += 1;
-                sums.keys[slot] += keys[worker];
-              }
+              sums.add(base + 3 * i, keys[worker]);
+              if (enrolled !== null) sums.add(base + 3 * i + (enrolled ? 1 : 2), keys[worker]);
             }
           }
-        }
+        });
         const figures = (cellOf: (figure: number) => Cell) => chosen.map((scheme, i): SchemeFigureValue => {
           const withheldFacts = withheldFactsOf(scheme, population.withheld);
           if (withheldFacts.length) return { scheme, eligible: null, enrolled: null, gap: null, withheldFacts };
           const eligible = cellKeys.publish(cellOf(3 * i));
           return { scheme, eligible, enrolled: Math.min(cellKeys.publish(cellOf(3 * i + 1)), eligible), gap: cellKeys.publish(cellOf(3 * i + 2)), withheldFacts };
         });
-        const published = sorted(new Map([...rows].map(([rowKey, { index, row }]) => [rowKey, { ...row, figures: figures((figure) => sums.cell(index, figure)) }])));
+        const published = publishRows(rows, (index) => ({ figures: figures((figure) => sums.cell(index, figure)) }));
         // The total is a cell of its own, perturbed on its own: not the sum of the rows shown.
         const total = { city: null, ward: null, occupation: null, figures: figures((figure) => sums.total(figure)) };
         return { asOf: population.asOf, minimumCount: cellKeys.minimum, rows: published, total };

@@ -94,8 +94,8 @@ class AnsweredFacts {
   private readonly numbered = new Map<FactDeclaration, NumberedFact>();
   readonly withheld = new Set<string>();
 
-  /** One more than the highest worker number to be evaluated: set before the facts are numbered. */
-  size = 0;
+  /** `size`: one more than the highest worker number to be evaluated. */
+  constructor(private readonly size: number) {}
 
   add(agency: string, facts: FactDeclaration[], answer: StatisticsAnswer): void {
     for (const fact of facts) {
@@ -158,8 +158,7 @@ export function schemesLoader(context: Context): DataLoader<string, WorkerStandi
       const asOf = today();
       const byAgency = factsByAgency(context.catalogue);
       const workers = [...ids];
-      const answered = new AnsweredFacts();
-      answered.size = Math.max(0, ...workers.map((id) => Number(id.slice(2)) + 1));
+      const answered = new AnsweredFacts(Math.max(0, ...workers.map((id) => Number(id.slice(2)) + 1)));
       for (const { agency, facts, answer } of await askFacts(context, byAgency, workers, asOf)) answered.add(agency, facts, answer);
       const all = [...byAgency.values()].flat();
       return ids.map((id) => {
@@ -252,12 +251,11 @@ async function evaluatePopulation(
   const digests = [cellsAnswer, ...facts.map(({ answer }) => answer)].map((answer) => answer.digest);
   const key = ReportMemo.key(context.caller, ['population', asOf, schemes.map((scheme) => scheme.id), place], digests);
   return context.memo.remember(key, (standing) => standing.population.size * (standing.standing.size + 16), () => {
-    const answered = new AnsweredFacts();
-    for (const { agency, facts: asked, answer } of facts) answered.add(agency, asked, answer);
     const cells = decodeWorkerCells(cellsAnswer.tables[0]);
     const population = populationOf(cells);
     const workers = population.toUint32Array();
-    answered.size = population.isEmpty ? 0 : population.maximum() + 1;
+    const answered = new AnsweredFacts(population.isEmpty ? 0 : population.maximum() + 1);
+    for (const { agency, facts: asked, answer } of facts) answered.add(agency, asked, answer);
     const standing = new Map(schemes.map((scheme) => [scheme.id, evaluateForEach(scheme, workers, answered)]));
     return { asOf, cells, population, standing, withheld: answered.withheld, key };
   });
@@ -285,7 +283,7 @@ function evaluateForEach(scheme: CompiledScheme, workers: Uint32Array, answered:
   // Each combination's standing once worked out: a byte each while there are few enough.
   const known = combinations <= 1 << 24 ? new Uint8Array(combinations) : null;
   const knownAsMap = new Map<number, number>();
-  const numbers = new Uint8Array(answered.size);
+  const numbers = new Uint8Array(workers.length ? workers[workers.length - 1] + 1 : 0);
   for (let i = 0; i < workers.length; i += 1) {
     const key = keys[i];
     let number = known ? known[key] : knownAsMap.get(key) ?? 0;

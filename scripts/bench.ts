@@ -15,13 +15,17 @@
  *   4. the single window, in the separate-process layout: a worklist page (`eligibleNotEnrolled`)
  *      for a ward (its CRP), a city and the nation (its officers), first and deep pages; one
  *      worker's schemes; convergence by ward. With the load average while it ran.
- *   5. with --lower-bound: the same three answers from one SQL statement each over a throwaway
+ *   5. engines: the 100-worker roster through our gateway and through Hive Gateway (The Guild's)
+ *      with its Rust and its JavaScript planner, on the same subgraph processes, doing the same
+ *      authentication, field check, seals and access log (scripts/hive/gateway.ts); answers
+ *      checked equal, then measured in alternating blocks at 1 and at --concurrency in flight.
+ *   6. with --lower-bound: the same three answers from one SQL statement each over a throwaway
  *      copy of every agency's tables in one database (dropped at the end), checked equal to the
  *      gateway's and measured in the same alternating blocks as 1: what the answers cost with no
  *      federation, no HTTP between members and no GraphQL. Needs DATABASE_URL.
  *
  *   npm run bench -- [--requests 400] [--concurrency 8] [--port-base 4600] [--lower-bound]
- *                    [--skip-single-process] [--skip-reports] [--skip-single-window]
+ *                    [--skip-single-process] [--skip-reports] [--skip-single-window] [--skip-engines]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -31,15 +35,17 @@ import { operationFromDocument, Supergraph } from '@apollo/federation-internals'
 import { parse } from 'graphql';
 import pg from 'pg';
 import { generateAccessKeys, signCallerToken, type AccessKeys } from '../src/shared/access/keys.js';
-import { memberKeyFile, memberKeyFromJwk } from '../src/shared/access/members.js';
+import { memberKeyFile, memberKeyFromJwk, trustFilePath } from '../src/shared/access/members.js';
 import { SEAL_HEADER, sealCall, type MemberKey } from '../src/shared/access/seal.js';
-import { startProcessHub } from '../src/hub/processes.js';
+import { startProcessHub, type ProcessHub } from '../src/hub/processes.js';
 import { startStack } from '../src/hub/stack.js';
-import { memberNames } from '../src/hub/members.js';
+import { Supervisor } from '../src/hub/supervisor.js';
+import { GATEWAY, memberNames } from '../src/hub/members.js';
 import { citiesOf, type Caller, type Role } from '../src/shared/access/caller.js';
-import { config } from '../src/shared/config.js';
+import { config, envName } from '../src/shared/config.js';
 import { databaseName, locateDatabases, withDatabase } from '../src/shared/database.js';
 import { CITIES } from '../src/shared/demo/places.js';
+import { encodeCursor } from '../src/shared/pagination.js';
 import { hubAgencyNames, SUPERGRAPH_FILE } from '../src/shared/supergraph.js';
 
 const WORKER_FIELDS = `
@@ -256,10 +262,18 @@ function scenarios(sample: Sample, requests: number): Scenario[] {
   return [
     { name: 'worker by id', query: WORKER_BY_ID, caller: AUDITOR, requests, variables: (i) => ({ id: pick(i).id }), sql: LOWER_BOUND.workerById, params: (v) => [v.id] },
     // Every agency's fields for a page of 100 workers: fewer requests, each a hundred times the work.
-    { name: '100-worker roster', query: ROSTER, caller: AUDITOR, requests: Math.ceil(requests / 4), variables: (i) => ({ city: pick(i).city_code }), sql: LOWER_BOUND.roster, params: (v) => [v.city] },
+    { name: '100-worker roster', query: ROSTER, caller: AUDITOR, requests: Math.ceil(requests / 4), variables: (i) => rosterPage(pick(i)), sql: LOWER_BOUND.roster, params: (v) => [v.city, keyOfCursor(v.after as string)] },
     { name: 'phone look-up', query: PHONE, caller: OFFICER, requests, variables: (i) => ({ phone: pick(i).phone }), sql: LOWER_BOUND.phone, params: (v) => [v.phone, citiesOf(OFFICER.jurisdiction)] },
   ];
 }
+
+/**
+ * A roster page: the 100 workers of a sampled worker's city after that worker, so that pages
+ * differ (a thousand workers are sampled) and no engine can answer two requests with one fetch.
+ */
+const rosterPage = (worker: Sample['workers'][number]) => ({ city: worker.city_code, after: encodeCursor(worker.id) });
+/** The worker id a roster cursor names (pagination.ts: `k:` and the key, base64url). */
+const keyOfCursor = (cursor: string) => Buffer.from(cursor, 'base64url').toString('utf8').slice(2);
 
 // --- The lower bound: one SQL statement per answer over one database. ------------------------
 
@@ -290,8 +304,8 @@ const WORKER_JSON = `json_build_object(
 
 const LOWER_BOUND = {
   workerById: `select json_build_object('worker', ${WORKER_JSON}) as answer from labour.worker w where w.id = $1`,
-  // The first page in id order, as Labour pages workers.
-  roster: `select json_build_object('workers', json_build_object('edges', ${jsonList('(select * from labour.worker where city_code = $1 order by id limit 100) w', `'node', ${WORKER_JSON}`, 'w.id')})) as answer`,
+  // The page after the cursor's worker in id order, as Labour pages workers.
+  roster: `select json_build_object('workers', json_build_object('edges', ${jsonList('(select * from labour.worker where city_code = $1 and id > $2 order by id limit 100) w', `'node', ${WORKER_JSON}`, 'w.id')})) as answer`,
   // At most 20 matches, within the officer's cities, as Labour's findWorkers answers.
   phone: `select json_build_object('findWorkers', ${jsonList('(select * from labour.worker where phone = $1 and city_code = any($2) order by id limit 20) w', "'id', w.id, 'name', w.name, 'occupation', w.occupation", 'w.id')}) as answer`,
 };
@@ -441,6 +455,68 @@ async function singleWindow(url: string, keys: AccessKeys, sample: Sample, reque
   return timings;
 }
 
+// --- Engines: the same roster through Hive Gateway (scripts/hive/gateway.ts). ---------------
+
+const HIVE_PLANNERS = ['rust', 'js'] as const;
+const HIVE_SCRIPT = path.join(__dirname, 'hive', 'gateway.ts');
+
+/**
+ * `scenario` through our gateway and through Hive Gateway with its Rust and its JavaScript
+ * planner, each engine in its own process in front of the same subgraph processes, with the
+ * same caller, seals and access log. The answers are checked equal first; then the engines are
+ * measured in alternating blocks at 1 and at `concurrency` in flight.
+ */
+async function compareEngines(hub: ProcessHub, scenario: Scenario, concurrency: number, firstPort: number) {
+  const rows: ReturnType<typeof row>[] = [];
+  const ratios: Record<string, string> = {};
+  const supervisor = new Supervisor({ log: (line) => console.log(line), readyTimeoutMs: 120_000 });
+  // Hive calls the agencies as the gateway: the gateway's key, trust list and access log.
+  const env: Record<string, string> = {
+    KEYS_DIR: hub.keysDir,
+    TRUST_FILE: trustFilePath(hub.keysDir),
+    MEMBER_KEY_FILE: memberKeyFile(hub.keysDir, GATEWAY),
+    GATEWAY_DATABASE_URL: hub.databases.get(GATEWAY)!.runtimeUrl,
+    HOST: config.host,
+    ...Object.fromEntries([...hub.processes].filter(([member]) => member !== GATEWAY).map(([member, managed]) => [`${envName(member)}_SUBGRAPH_URL`, String(managed.announced!.url)])),
+  };
+  try {
+    const engines: [string, string][] = [['ours (@apollo/gateway)', hub.gatewayUrl]];
+    for (const [k, planner] of HIVE_PLANNERS.entries()) {
+      const hive = await supervisor.start({ name: `hive-${planner}`, script: HIVE_SCRIPT, env: { ...env, HIVE_PLANNER: planner, PORT: String(firstPort + k) }, execArgv: [`--max-old-space-size=${2 * config.memberHeapMb}`] });
+      engines.push([`Hive Gateway, ${planner} planner`, String((await hive.ready()).url)]);
+    }
+    const headers = await callerHeaders(hub.keys, scenario.caller);
+    const body = (i: number) => JSON.stringify({ query: scenario.query, variables: scenario.variables(i) });
+    // A comparison counts only if every engine gives the very answers ours gives.
+    for (let i = 0; i < ANSWERS_CHECKED; i += 1) {
+      const ours = await answer(hub.gatewayUrl, headers, body(i));
+      if (ours.error) throw new Error(`${scenario.name} failed through our gateway: ${ours.error}`);
+      for (const [name, url] of engines.slice(1)) {
+        const theirs = await answer(url, headers, body(i));
+        if (theirs.error) throw new Error(`${scenario.name} failed through ${name}: ${theirs.error}`);
+        const difference = differenceOf(ours.data, theirs.data);
+        if (difference) throw new Error(`${name}'s answer to ${scenario.name} differs from ours at ${difference}`);
+      }
+    }
+    const sides = engines.map(([name, url]): [string, (i: number) => Promise<boolean>] => [name, (i) => post(url, headers, body(i))]);
+    for (const [, send] of sides) await measure('warm-up', 40, 2, send);
+    for (const inFlight of [1, concurrency]) {
+      const n = inFlight === 1 ? Math.ceil(scenario.requests / 2) : scenario.requests;
+      const [ours, ...hives] = await measureSideBySide(sides.map(([name, send]) => [`${scenario.name}, ${name} (${inFlight} in flight)`, send]), n, inFlight);
+      rows.push(row(ours), ...hives.map(row));
+      for (const [k, hive] of hives.entries()) {
+        const label = `${scenario.name}: Hive Gateway ${HIVE_PLANNERS[k]} planner ÷ ours, ${inFlight} in flight`;
+        ratios[`${label}, req/s`] = (ours.seconds / hive.seconds).toFixed(2);
+        ratios[`${label}, p50`] = (pct(hive, 50) / pct(ours, 50)).toFixed(2);
+      }
+    }
+    ratios[`engines: answers checked against ours`] = `${ANSWERS_CHECKED} ${scenario.name} pages per engine, all equal`;
+  } finally {
+    await supervisor.stop();
+  }
+  return { rows, ratios };
+}
+
 async function main() {
   const requests = option('requests', 400);
   const concurrency = option('concurrency', 8);
@@ -519,6 +595,13 @@ async function main() {
       }
     }
     if (copy) ratios['lower bound: answers checked against the gateway'] = `${ANSWERS_CHECKED} per scenario, all equal`;
+
+    if (!flag('skip-engines')) {
+      const roster = scenarios(sample, requests).find((scenario) => scenario.name === '100-worker roster')!;
+      const engines = await compareEngines(hub, roster, concurrency, portBase + memberNames().length);
+      rows.push(...engines.rows);
+      Object.assign(ratios, engines.ratios);
+    }
 
     if (!flag('skip-reports')) {
       const nationalAnalyst = gatewayClient(hub.gatewayUrl, await callerHeaders(hub.keys, callerOf('mepma', 'analyst', 'national', 'statistics')));

@@ -1,6 +1,5 @@
-import { defineEntity, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 
-const p = defineEntity.properties;
 
 /** One request through the gateway, as the access log keeps it (append-only, hash-chained). */
 export const AccessLogEntrySchema = defineEntity({
@@ -9,21 +8,21 @@ export const AccessLogEntrySchema = defineEntity({
   properties: {
     // `id` is the entry's place in the chain; keyset paging orders by it.
     id: p.bigint('string').primary().fieldName('seq'),
-    requestId: p.uuid().fieldName('request_id'),
+    requestId: p.uuid(),
     at: p.datetime(),
-    callerAgency: p.string().fieldName('caller_agency').nullable(),
-    callerSubject: p.string().fieldName('caller_subject').nullable(),
-    callerRole: p.string().fieldName('caller_role').nullable(),
-    callerJurisdiction: p.string().fieldName('caller_jurisdiction').nullable(),
+    callerAgency: p.string().nullable(),
+    callerSubject: p.string().nullable(),
+    callerRole: p.string().nullable(),
+    callerJurisdiction: p.string().nullable(),
     purpose: p.string().nullable(),
-    operationType: p.string().fieldName('operation_type').nullable(),
-    operationName: p.string().fieldName('operation_name').nullable(),
-    documentHash: p.string().fieldName('document_hash').nullable(),
-    workerIds: p.array().fieldName('worker_ids'),
+    operationType: p.string().nullable(),
+    operationName: p.string().nullable(),
+    documentHash: p.string().nullable(),
+    workerIds: p.array(),
     subgraphs: p.array(),
     outcome: p.string(),
-    errorCodes: p.array().fieldName('error_codes'),
-    durationMs: p.integer().fieldName('duration_ms'),
+    errorCodes: p.array(),
+    durationMs: p.integer(),
     previousHash: p.string().fieldName('prev_hash'),
     hash: p.string(),
   },

@@ -1,17 +1,16 @@
-import { defineEntity } from '@mikro-orm/core';
+import { p } from '@mikro-orm/core';
 
-const p = defineEntity.properties;
 
 /**
  * Columns every agency record carries so an auditor can tell where a value came from: the
  * source system it was captured in, and who recorded and last changed it, when.
  */
 export const provenanceProperties = {
-  sourceSystem: p.string().fieldName('source_system'),
-  recordedAt: p.datetime().fieldName('recorded_at').onCreate(() => new Date()),
-  recordedBy: p.string().fieldName('recorded_by'),
-  updatedAt: p.datetime().fieldName('updated_at').onCreate(() => new Date()).onUpdate(() => new Date()),
-  updatedBy: p.string().fieldName('updated_by').nullable(),
+  sourceSystem: p.string(),
+  recordedAt: p.datetime().onCreate(() => new Date()),
+  recordedBy: p.string(),
+  updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+  updatedBy: p.string().nullable(),
 };
 
 /** The SQL for the provenance columns, for an agency's migrations. */

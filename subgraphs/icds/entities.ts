@@ -1,7 +1,6 @@
-import { defineEntity, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { provenanceProperties } from '../../src/shared/provenance.js';
 
-const p = defineEntity.properties;
 
 export const BENEFICIARY_TYPES = ['PREGNANT_WOMAN', 'LACTATING_MOTHER', 'CHILD'] as const;
 export const RELATIONS = ['SELF', 'SPOUSE', 'CHILD'] as const;
@@ -16,10 +15,10 @@ export const AnganwadiCentreSchema = defineEntity({
   properties: {
     id: p.string().primary(),
     name: p.string(),
-    awcCode: p.string().fieldName('awc_code').unique(),
-    cityCode: p.string().fieldName('city_code'),
-    wardCode: p.string().fieldName('ward_code'),
-    anganwadiWorkerName: p.string().fieldName('anganwadi_worker_name'),
+    awcCode: p.string().unique(),
+    cityCode: p.string(),
+    wardCode: p.string(),
+    anganwadiWorkerName: p.string(),
     ...provenanceProperties,
   },
 });
@@ -32,18 +31,18 @@ export const IcdsEnrolmentSchema = defineEntity({
   properties: {
     id: p.string().primary(),
     /** Labour's worker id; Labour's database is elsewhere, so no foreign key. */
-    workerId: p.string().fieldName('worker_id'),
-    centreId: p.string().fieldName('centre_id'),
-    beneficiaryType: p.enum([...BENEFICIARY_TYPES]).fieldName('beneficiary_type'),
-    beneficiaryName: p.string().fieldName('beneficiary_name'),
-    relationToWorker: p.enum([...RELATIONS]).fieldName('relation_to_worker'),
-    dateOfBirth: p.date().fieldName('date_of_birth').nullable(),
-    expectedDeliveryDate: p.date().fieldName('expected_delivery_date').nullable(),
-    deliveryDate: p.date().fieldName('delivery_date').nullable(),
-    enrolledOn: p.date().fieldName('enrolled_on'),
+    workerId: p.string(),
+    centreId: p.string(),
+    beneficiaryType: p.enum([...BENEFICIARY_TYPES]),
+    beneficiaryName: p.string(),
+    relationToWorker: p.enum([...RELATIONS]),
+    dateOfBirth: p.date().nullable(),
+    expectedDeliveryDate: p.date().nullable(),
+    deliveryDate: p.date().nullable(),
+    enrolledOn: p.date(),
     status: p.enum([...ENROLMENT_STATUSES]),
-    exitedOn: p.date().fieldName('exited_on').nullable(),
-    pmmvyInstalmentsPaid: p.integer().fieldName('pmmvy_instalments_paid').nullable(),
+    exitedOn: p.date().nullable(),
+    pmmvyInstalmentsPaid: p.integer().nullable(),
     ...provenanceProperties,
   },
 });

@@ -1,8 +1,7 @@
-import { defineEntity, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { provenanceProperties } from '../../src/shared/provenance.js';
 import { OCCUPATIONS } from '../../src/shared/demo/population.js';
 
-const p = defineEntity.properties;
 
 export const GENDERS = ['FEMALE', 'MALE', 'TRANSGENDER'] as const;
 export const SCHEMES = ['PM_SYM', 'PMSBY', 'PMJJBY', 'BOCW', 'APY'] as const;
@@ -15,16 +14,16 @@ export const WorkerSchema = defineEntity({
     id: p.string().primary(),
     name: p.string(),
     gender: p.enum([...GENDERS]),
-    dateOfBirth: p.date().fieldName('date_of_birth'),
+    dateOfBirth: p.date(),
     /** Ten digits, no prefix: the form look-ups compare against. */
     phone: p.string().unique(),
-    idToken: p.string().fieldName('id_token'),
-    idLast4: p.string().fieldName('id_last4'),
+    idToken: p.string(),
+    idLast4: p.string(),
     occupation: p.enum([...OCCUPATIONS]),
-    ncoCode: p.string().fieldName('nco_code'),
-    cityCode: p.string().fieldName('city_code'),
-    wardCode: p.string().fieldName('ward_code'),
-    registeredOn: p.date().fieldName('registered_on'),
+    ncoCode: p.string(),
+    cityCode: p.string(),
+    wardCode: p.string(),
+    registeredOn: p.date(),
     eShramUan: p.string().fieldName('eshram_uan').nullable(),
     ...provenanceProperties,
   },
@@ -36,11 +35,11 @@ export const SocialSecurityEnrolmentSchema = defineEntity({
   tableName: 'social_security_enrolment',
   properties: {
     id: p.string().primary(),
-    workerId: p.string().fieldName('worker_id'),
+    workerId: p.string(),
     scheme: p.enum([...SCHEMES]),
     status: p.enum([...ENROLMENT_STATUSES]),
-    enrolledOn: p.date().fieldName('enrolled_on'),
-    schemeReference: p.string().fieldName('scheme_reference'),
+    enrolledOn: p.date(),
+    schemeReference: p.string(),
     ...provenanceProperties,
   },
 });

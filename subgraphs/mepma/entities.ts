@@ -1,8 +1,7 @@
-import { defineEntity, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { provenanceProperties } from '../../src/shared/provenance.js';
 import { OCCUPATIONS, type CigRole, type WorkLocationKind } from '../../src/shared/demo/population.js';
 
-const p = defineEntity.properties;
 
 export const WORK_LOCATION_KINDS = [
   'AUTO_STAND', 'DELIVERY_HUB', 'RESIDENTIAL_CLUSTER', 'WASTE_COLLECTION_POINT', 'LABOUR_ADDA', 'VENDING_ZONE', 'HOME_CLUSTER',
@@ -19,11 +18,11 @@ export const CigSchema = defineEntity({
     id: p.string().primary(),
     name: p.string(),
     occupation: p.enum([...OCCUPATIONS]),
-    workLocation: p.string().fieldName('work_location'),
-    workLocationKind: p.enum([...WORK_LOCATION_KINDS]).fieldName('work_location_kind'),
-    cityCode: p.string().fieldName('city_code'),
-    wardCode: p.string().fieldName('ward_code'),
-    formedOn: p.date().fieldName('formed_on'),
+    workLocation: p.string(),
+    workLocationKind: p.enum([...WORK_LOCATION_KINDS]),
+    cityCode: p.string(),
+    wardCode: p.string(),
+    formedOn: p.date(),
     ...provenanceProperties,
   },
 });
@@ -34,11 +33,11 @@ export const CigMembershipSchema = defineEntity({
   tableName: 'cig_membership',
   properties: {
     id: p.string().primary(),
-    cigId: p.string().fieldName('cig_id'),
-    workerId: p.string().fieldName('worker_id'),
+    cigId: p.string(),
+    workerId: p.string(),
     role: p.enum([...CIG_ROLES]),
-    joinedOn: p.date().fieldName('joined_on'),
-    leftOn: p.date().fieldName('left_on').nullable(),
+    joinedOn: p.date(),
+    leftOn: p.date().nullable(),
     ...provenanceProperties,
   },
 });
@@ -49,11 +48,11 @@ export const BankLinkageSchema = defineEntity({
   tableName: 'bank_linkage',
   properties: {
     id: p.string().primary(),
-    cigId: p.string().fieldName('cig_id').unique(),
-    bankName: p.string().fieldName('bank_name'),
-    branchIfsc: p.string().fieldName('branch_ifsc'),
-    accountLast4: p.string().fieldName('account_last4'),
-    linkedOn: p.date().fieldName('linked_on'),
+    cigId: p.string().unique(),
+    bankName: p.string(),
+    branchIfsc: p.string(),
+    accountLast4: p.string(),
+    linkedOn: p.date(),
     ...provenanceProperties,
   },
 });
@@ -65,11 +64,11 @@ export const SavingsDepositSchema = defineEntity({
   tableName: 'savings_deposit',
   properties: {
     id: p.string().primary(),
-    cigId: p.string().fieldName('cig_id'),
-    membershipId: p.string().fieldName('membership_id'),
-    workerId: p.string().fieldName('worker_id'),
+    cigId: p.string(),
+    membershipId: p.string(),
+    workerId: p.string(),
     amount: p.integer(),
-    depositedOn: p.date().fieldName('deposited_on'),
+    depositedOn: p.date(),
     ...provenanceProperties,
   },
 });
@@ -80,10 +79,10 @@ export const CreditLinkageSchema = defineEntity({
   tableName: 'credit_linkage',
   properties: {
     id: p.string().primary(),
-    cigId: p.string().fieldName('cig_id'),
+    cigId: p.string(),
     lender: p.string(),
     amount: p.integer(),
-    sanctionedOn: p.date().fieldName('sanctioned_on'),
+    sanctionedOn: p.date(),
     purpose: p.string(),
     status: p.enum([...CREDIT_STATUSES]),
     ...provenanceProperties,
@@ -100,12 +99,12 @@ export const SavingsAccountSchema = defineEntity({
   tableName: 'savings_account',
   properties: {
     id: p.string().primary(),
-    workerId: p.string().fieldName('worker_id'),
-    cityCode: p.string().fieldName('city_code'),
-    bankName: p.string().fieldName('bank_name'),
-    branchIfsc: p.string().fieldName('branch_ifsc'),
-    accountLast4: p.string().fieldName('account_last4'),
-    openedOn: p.date().fieldName('opened_on'),
+    workerId: p.string(),
+    cityCode: p.string(),
+    bankName: p.string(),
+    branchIfsc: p.string(),
+    accountLast4: p.string(),
+    openedOn: p.date(),
     ...provenanceProperties,
   },
 });
@@ -120,11 +119,11 @@ export const VisitSchema = defineEntity({
   tableName: 'visit',
   properties: {
     id: p.string().primary(),
-    workerId: p.string().fieldName('worker_id'),
-    cityCode: p.string().fieldName('city_code'),
+    workerId: p.string(),
+    cityCode: p.string(),
     scheme: p.string(),
     outcome: p.enum([...VISIT_OUTCOMES]),
-    visitedOn: p.date().fieldName('visited_on'),
+    visitedOn: p.date(),
     note: p.string().nullable(),
     ...provenanceProperties,
   },

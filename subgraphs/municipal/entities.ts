@@ -1,7 +1,6 @@
-import { defineEntity, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { provenanceProperties } from '../../src/shared/provenance.js';
 
-const p = defineEntity.properties;
 
 export const ZONE_TYPES = ['VENDING', 'RESTRICTED_VENDING', 'NO_VENDING'] as const;
 export const VENDING_CATEGORIES = ['STATIONARY', 'MOBILE'] as const;
@@ -22,7 +21,7 @@ export const WardSchema = defineEntity({
     number: p.integer(),
     name: p.string(),
     locality: p.string(),
-    cityCode: p.string().fieldName('city_code'),
+    cityCode: p.string(),
     ...provenanceProperties,
   },
 });
@@ -34,9 +33,9 @@ export const VendingZoneSchema = defineEntity({
   properties: {
     id: p.string().primary(),
     name: p.string(),
-    cityCode: p.string().fieldName('city_code'),
-    wardCode: p.string().fieldName('ward_code'),
-    zoneType: p.enum([...ZONE_TYPES]).fieldName('zone_type'),
+    cityCode: p.string(),
+    wardCode: p.string(),
+    zoneType: p.enum([...ZONE_TYPES]),
     capacity: p.integer(),
     ...provenanceProperties,
   },
@@ -47,13 +46,13 @@ export const VendingCertificateSchema = defineEntity({
   name: 'VendingCertificate',
   tableName: 'vending_certificate',
   properties: {
-    certificateNumber: p.string().primary().fieldName('certificate_number'),
-    workerId: p.string().fieldName('worker_id'),
-    vendingZoneId: p.string().fieldName('vending_zone_id'),
+    certificateNumber: p.string().primary(),
+    workerId: p.string(),
+    vendingZoneId: p.string(),
     category: p.enum([...VENDING_CATEGORIES]),
     goods: p.string(),
-    issuedOn: p.date().fieldName('issued_on'),
-    validUntil: p.date().fieldName('valid_until'),
+    issuedOn: p.date(),
+    validUntil: p.date(),
     status: p.enum([...RECORDED_STATUSES]),
     ...provenanceProperties,
   },
@@ -64,13 +63,13 @@ export const TradeLicenceSchema = defineEntity({
   name: 'TradeLicence',
   tableName: 'trade_licence',
   properties: {
-    licenceNumber: p.string().primary().fieldName('licence_number'),
-    workerId: p.string().fieldName('worker_id'),
-    tradeName: p.string().fieldName('trade_name'),
-    tradeCategory: p.enum([...TRADE_CATEGORIES]).fieldName('trade_category'),
-    wardCode: p.string().fieldName('ward_code'),
-    issuedOn: p.date().fieldName('issued_on'),
-    validUntil: p.date().fieldName('valid_until'),
+    licenceNumber: p.string().primary(),
+    workerId: p.string(),
+    tradeName: p.string(),
+    tradeCategory: p.enum([...TRADE_CATEGORIES]),
+    wardCode: p.string(),
+    issuedOn: p.date(),
+    validUntil: p.date(),
     status: p.enum([...RECORDED_STATUSES]),
     ...provenanceProperties,
   },
@@ -81,11 +80,11 @@ export const SanitationWorkerIdSchema = defineEntity({
   name: 'SanitationWorkerId',
   tableName: 'sanitation_worker_id',
   properties: {
-    idNumber: p.string().primary().fieldName('id_number'),
-    workerId: p.string().fieldName('worker_id').unique(),
+    idNumber: p.string().primary(),
+    workerId: p.string().unique(),
     employer: p.string(),
-    wardCode: p.string().fieldName('ward_code'),
-    issuedOn: p.date().fieldName('issued_on'),
+    wardCode: p.string(),
+    issuedOn: p.date(),
     ...provenanceProperties,
   },
 });
@@ -100,13 +99,13 @@ export const SvanidhiLoanSchema = defineEntity({
   tableName: 'svanidhi_loan',
   properties: {
     id: p.string().primary(),
-    workerId: p.string().fieldName('worker_id'),
+    workerId: p.string(),
     /** The certificate the loan was sanctioned against: the loan lies in its zone's city. */
-    certificateNumber: p.string().fieldName('certificate_number'),
+    certificateNumber: p.string(),
     tranche: p.integer(),
     /** In rupees, fixed by the tranche (SVANIDHI_TRANCHES). */
     amount: p.integer(),
-    sanctionedOn: p.date().fieldName('sanctioned_on'),
+    sanctionedOn: p.date(),
     status: p.enum([...SVANIDHI_LOAN_STATUSES]),
     ...provenanceProperties,
   },

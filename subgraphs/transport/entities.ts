@@ -1,7 +1,6 @@
-import { defineEntity, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { provenanceProperties } from '../../src/shared/provenance.js';
 
-const p = defineEntity.properties;
 
 export const VEHICLE_CLASSES = ['MCWG', 'LMV', 'LMV_TR', 'THREE_WHEELER_TR', 'E_RICKSHAW'] as const;
 export type VehicleClass = (typeof VEHICLE_CLASSES)[number];
@@ -13,8 +12,8 @@ export const AutoStandSchema = defineEntity({
   properties: {
     id: p.string().primary(),
     name: p.string(),
-    cityCode: p.string().fieldName('city_code'),
-    wardCode: p.string().fieldName('ward_code'),
+    cityCode: p.string(),
+    wardCode: p.string(),
     capacity: p.integer(),
     ...provenanceProperties,
   },
@@ -29,14 +28,14 @@ export const DrivingLicenceSchema = defineEntity({
   name: 'DrivingLicence',
   tableName: 'driving_licence',
   properties: {
-    licenceNumber: p.string().primary().fieldName('licence_number'),
-    workerId: p.string().fieldName('worker_id'),
+    licenceNumber: p.string().primary(),
+    workerId: p.string(),
     // A typed text[]: `p.enum(...).array()` fails metadata discovery in MikroORM 6.6.16. The
     // migration's check constraint holds the values to VEHICLE_CLASSES.
-    vehicleClasses: p.array<VehicleClass>().fieldName('vehicle_classes'),
-    issuedOn: p.date().fieldName('issued_on'),
-    validUntil: p.date().fieldName('valid_until'),
-    issuingRto: p.string().fieldName('issuing_rto'),
+    vehicleClasses: p.array<VehicleClass>(),
+    issuedOn: p.date(),
+    validUntil: p.date(),
+    issuingRto: p.string(),
     suspended: p.boolean(),
     ...provenanceProperties,
   },
@@ -47,11 +46,11 @@ export const PsvBadgeSchema = defineEntity({
   name: 'PsvBadge',
   tableName: 'psv_badge',
   properties: {
-    badgeNumber: p.string().primary().fieldName('badge_number'),
-    workerId: p.string().fieldName('worker_id'),
-    licenceNumber: p.string().fieldName('licence_number'),
-    issuedOn: p.date().fieldName('issued_on'),
-    validUntil: p.date().fieldName('valid_until'),
+    badgeNumber: p.string().primary(),
+    workerId: p.string(),
+    licenceNumber: p.string(),
+    issuedOn: p.date(),
+    validUntil: p.date(),
     suspended: p.boolean(),
     ...provenanceProperties,
   },
@@ -62,13 +61,13 @@ export const VehiclePermitSchema = defineEntity({
   name: 'VehiclePermit',
   tableName: 'vehicle_permit',
   properties: {
-    permitNumber: p.string().primary().fieldName('permit_number'),
-    workerId: p.string().fieldName('worker_id'),
-    vehicleRegistration: p.string().fieldName('vehicle_registration'),
-    permitType: p.enum([...PERMIT_TYPES]).fieldName('permit_type'),
-    autoStandId: p.string().fieldName('auto_stand_id').nullable(),
-    issuedOn: p.date().fieldName('issued_on'),
-    validUntil: p.date().fieldName('valid_until'),
+    permitNumber: p.string().primary(),
+    workerId: p.string(),
+    vehicleRegistration: p.string(),
+    permitType: p.enum([...PERMIT_TYPES]),
+    autoStandId: p.string().nullable(),
+    issuedOn: p.date(),
+    validUntil: p.date(),
     suspended: p.boolean(),
     ...provenanceProperties,
   },

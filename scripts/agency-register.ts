@@ -42,26 +42,32 @@ if (current && current.servedBy !== 'external' && path.resolve(values.schema) !=
   fail(`${name} is served by this ${current.servedBy}: edit ${current.schemaFile} instead.`);
 }
 
-// The same check a developer runs by hand, against the registry being changed.
-const report = checkSchema(name, values.schema, { registry });
-printReport(report);
-if (!report.ok) fail(`Not registered: fix the findings above and run again.`, 1);
+async function register(): Promise<void> {
+  // Checked above: each was given.
+  const given = values as Required<typeof values>;
+  // The same check a developer runs by hand, against the registry being changed.
+  const report = await checkSchema(name, given.schema, { registry });
+  printReport(report);
+  if (!report.ok) fail(`Not registered: fix the findings above and run again.`, 1);
 
-const servedBy: ServedBy = current?.servedBy ?? 'external';
-let schemaFile = path.resolve(values.schema);
-if (servedBy === 'external') {
-  schemaFile = path.join(path.dirname(registry), 'agencies', `${name}.graphql`);
-  mkdirSync(path.dirname(schemaFile), { recursive: true });
-  if (path.resolve(values.schema) !== schemaFile) copyFileSync(values.schema, schemaFile);
+  const servedBy: ServedBy = current?.servedBy ?? 'external';
+  let schemaFile = path.resolve(given.schema);
+  if (servedBy === 'external') {
+    schemaFile = path.join(path.dirname(registry), 'agencies', `${name}.graphql`);
+    mkdirSync(path.dirname(schemaFile), { recursive: true });
+    if (path.resolve(given.schema) !== schemaFile) copyFileSync(given.schema, schemaFile);
+  }
+  const version = registerSubgraph(
+    { name, url: given.url, schemaFile, servedBy, title: given.title, owner: given.owner, contact: given.contact, change: given.change },
+    registry,
+  );
+  const composed = compose(readSupergraphConfig(registry));
+  if ('errors' in composed) fail(`Composition failed after registering (the registry is changed, the supergraph is not):\n${composed.errors.join('\n')}`, 1);
+  const outputs = composedFiles(path.dirname(registry), composed.supergraphSdl);
+  for (const { file, text } of outputs) writeFileSync(file, text);
+  const supergraphFile = outputs[0].file;
+  console.log(`Registered ${name} (${servedBy}) at ${given.url}${version ? `, schema version ${version.sha256.slice(0, 12)} of ${version.date}` : ', schema unchanged'}.`);
+  console.log(`Wrote ${supergraphFile}: a running gateway serves it within a second.`);
 }
-const version = registerSubgraph(
-  { name, url: values.url, schemaFile, servedBy, title: values.title, owner: values.owner, contact: values.contact, change: values.change },
-  registry,
-);
-const composed = compose(readSupergraphConfig(registry));
-if ('errors' in composed) fail(`Composition failed after registering (the registry is changed, the supergraph is not):\n${composed.errors.join('\n')}`, 1);
-const outputs = composedFiles(path.dirname(registry), composed.supergraphSdl);
-for (const { file, text } of outputs) writeFileSync(file, text);
-const supergraphFile = outputs[0].file;
-console.log(`Registered ${name} (${servedBy}) at ${values.url}${version ? `, schema version ${version.sha256.slice(0, 12)} of ${version.date}` : ', schema unchanged'}.`);
-console.log(`Wrote ${supergraphFile}: a running gateway serves it within a second.`);
+
+void register();

@@ -15,6 +15,7 @@ if (!agency || !file || !existsSync(file)) {
   console.error('Usage: npm run schema:check -- <agency> <schema file>');
   process.exit(2);
 }
-const report = checkSchema(agency, file, { registry: values.registry });
-printReport(report);
-process.exit(report.ok ? 0 : 1);
+void checkSchema(agency, file, { registry: values.registry }).then((report) => {
+  printReport(report);
+  process.exit(report.ok ? 0 : 1);
+});

@@ -8,8 +8,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
+import { CriticalityLevel, diff } from '@graphql-inspector/core';
 import {
-  findBreakingChanges,
   Kind,
   parse,
   TypeInfo,
@@ -26,6 +26,8 @@ import { readSupergraphConfig, SUPERGRAPH_CONFIG } from './supergraph.js';
 export interface Finding {
   kind: 'syntax' | 'composition' | 'ownership' | 'breaking' | 'operation';
   message: string;
+  /** What a breaking change touches, as GraphQL Inspector names it: `Worker.phone`, `Query.cig.purpose`. */
+  coordinate?: string;
   /** Registered operations that use what a breaking change touches. */
   usedBy?: string[];
 }
@@ -44,11 +46,11 @@ interface Subgraph {
   typeDefs: DocumentNode;
 }
 
-export function checkSchema(
+export async function checkSchema(
   agency: string,
   candidateFile: string,
   options: { registry?: string; operationsDir?: string } = {},
-): SchemaReport {
+): Promise<SchemaReport> {
   const registry = options.registry ?? SUPERGRAPH_CONFIG;
   const report = (findings: Finding[], additions: string[] = []): SchemaReport => ({ agency, ok: findings.length === 0, findings, additions });
 
@@ -76,10 +78,11 @@ export function checkSchema(
   const after = composed.schema.toAPISchema().toGraphQLJSSchema();
 
   const operations = registeredOperations(options.operationsDir ?? path.join(path.dirname(registry), 'operations'));
-  for (const change of findBreakingChanges(before, after)) {
-    const coordinate = /\b([A-Za-z_]\w*)(?:\.(\w+))?/.exec(change.description.replace(/^A (required|non-null) \w+ \w+ on /, ''))?.[0] ?? '';
+  for (const change of await diff(before, after)) {
+    if (change.criticality.level !== CriticalityLevel.Breaking) continue;
+    const coordinate = change.path ?? '';
     const usedBy = operations.filter((op) => usesCoordinate(op, before, coordinate)).map((op) => op.name);
-    findings.push({ kind: 'breaking', message: change.description, usedBy });
+    findings.push({ kind: 'breaking', message: `${change.message}.`, coordinate, usedBy });
   }
   for (const op of operations) {
     const errors = validate(after, op.document);
@@ -137,7 +140,10 @@ function registeredOperations(dir: string): Operation[] {
     .map((file) => ({ name: file, document: parse(readFileSync(path.join(dir, file), 'utf8')) }));
 }
 
-/** True when the operation selects `Type.field` (or anything of `Type`) in `schema`. */
+/**
+ * True when the operation selects `Type.field` (or anything of `Type`) in `schema`; an
+ * argument's coordinate (`Type.field.argument`) counts as its field's.
+ */
 function usesCoordinate(op: Operation, schema: GraphQLSchema, coordinate: string): boolean {
   const [typeName, fieldName] = coordinate.split('.');
   const typeInfo = new TypeInfo(schema);

@@ -10,11 +10,17 @@
  * checks it first, from the same directive in the composed supergraph.
  */
 import {
+  DirectiveLocation,
+  getDirectiveValues,
   getNamedType,
+  GraphQLDirective,
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLString,
   isObjectType,
   Kind,
-  type ConstDirectiveNode,
   type DocumentNode,
+  type FieldDefinitionNode,
   type GraphQLError,
   type GraphQLSchema,
   type ObjectTypeDefinitionNode,
@@ -46,31 +52,36 @@ export function policiesIn(document: DocumentNode): Map<string, AccessPolicy> {
     if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
     const type = definition as ObjectTypeDefinitionNode | ObjectTypeExtensionNode;
     for (const field of type.fields ?? []) {
-      const directive = field.directives?.find((d) => d.name.value === 'access');
-      if (directive) policies.set(`${type.name.value}.${field.name.value}`, readPolicy(directive, `${type.name.value}.${field.name.value}`));
+      const where = `${type.name.value}.${field.name.value}`;
+      const policy = readPolicy(field, where);
+      if (policy) policies.set(where, policy);
     }
   }
   return policies;
 }
 
-function readPolicy(directive: ConstDirectiveNode, where: string): AccessPolicy {
-  let allow: string[] = [];
-  let mask: MaskStyle | undefined;
-  for (const argument of directive.arguments ?? []) {
-    const value = argument.value;
-    if (argument.name.value === 'allow') {
-      const items = value.kind === Kind.LIST ? value.values : [value];
-      allow = items.map((item) => (item.kind === Kind.STRING ? item.value : ''));
-    } else if (argument.name.value === 'mask' && value.kind === Kind.STRING) {
-      if (!(MASK_STYLES as readonly string[]).includes(value.value)) {
-        throw new Error(`@access on ${where}: mask must be one of ${MASK_STYLES.join(', ')}, got "${value.value}"`);
-      }
-      mask = value.value as MaskStyle;
-    }
+/** `@access` as every schema declares it, so that graphql-js reads and coerces its arguments. */
+const ACCESS_DIRECTIVE = new GraphQLDirective({
+  name: 'access',
+  locations: [DirectiveLocation.FIELD_DEFINITION],
+  args: { allow: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(GraphQLString))) }, mask: { type: GraphQLString } },
+});
+
+function readPolicy(field: FieldDefinitionNode, where: string): AccessPolicy | undefined {
+  let values: { allow: string[]; mask?: string | null } | undefined;
+  try {
+    values = getDirectiveValues(ACCESS_DIRECTIVE, field) as typeof values;
+  } catch (error) {
+    throw new Error(`@access on ${where}: ${(error as Error).message}`);
+  }
+  if (!values) return undefined;
+  const { allow, mask } = values;
+  if (mask != null && !(MASK_STYLES as readonly string[]).includes(mask)) {
+    throw new Error(`@access on ${where}: mask must be one of ${MASK_STYLES.join(', ')}, got "${mask}"`);
   }
   const bad = allow.find((principal) => !PRINCIPAL.test(principal));
   if (bad !== undefined) throw new Error(`@access on ${where}: "${bad}" is not <agency>:<role> (roles: ${ROLES.join(', ')}, or *)`);
-  return { allow, principals: allow.map((principal) => principal.split(':') as [string, string]), mask };
+  return { allow, principals: allow.map((principal) => principal.split(':') as [string, string]), mask: (mask ?? undefined) as MaskStyle | undefined };
 }
 
 export function allows(policy: AccessPolicy, caller: Pick<Caller, 'agency' | 'role'>): boolean {

@@ -8,18 +8,18 @@
  */
 import { coversWard, forbidden, requireCity } from '../../src/shared/access/caller.js';
 import { addDays, today } from '../../src/shared/dates.js';
-import { cityByCode } from '../../src/shared/demo/places.js';
 import { badInput } from '../../src/shared/errors.js';
-import { Cell, documentRecordId, type CellKeyMethod } from '../../src/shared/cell-key.js';
+import { Cell, documentRecordId } from '../../src/shared/cell-key.js';
 import { pageRequest, toConnection } from '../../src/shared/pagination.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import type { CompiledScheme } from '../../src/shared/schemes.js';
-import { decodeWorkerCells, type CigFormationCell, type ExpiringDocuments, type WorkerCell } from '../../src/shared/statistics.js';
-import { decodeWorkers, WorkerBitmap } from '../../src/shared/worker-sets.js';
+import { decodeWorkerCells, type CigFormationCell, type ExpiringDocuments } from '../../src/shared/statistics.js';
+import { decodeWorkers } from '../../src/shared/worker-sets.js';
 import { cityArg, cityOfPlace, occupationArg, placeFilter, workerIdArg } from '../../src/shared/validation.js';
 import type { Context } from './context.js';
+import { CellSums, cellIndex, city, coverageFigure, eligibleForAny, groupKey, publishRows, rowsOf, sorted } from './counting.js';
 import { ReportMemo } from './memo.js';
-import { populationOf, populationStanding, refuseWithheld, withheldFactsOf, workerIdOf, type PopulationStanding, type SchemeFigureValue } from './single-window.js';
+import { populationOf, populationStanding, refuseWithheld, withheldFactsOf, workerIdOf, type SchemeFigureValue } from './single-window.js';
 import type {
   CigFormationRow,
   CoverageIndicator,
@@ -65,19 +65,6 @@ const DOCUMENT_ISSUERS: Record<DocumentKind, string> = {
 
 const MAX_EXPIRY_DAYS = 366;
 
-function city(code: string | null) {
-  return code === null ? null : { code, name: cityByCode(code)?.name ?? code };
-}
-
-/** Groups rows by the values of the chosen dimensions, in a stable order. */
-function groupKey(values: (string | null | undefined)[]): string {
-  return values.map((value) => value ?? '').join('|');
-}
-
-function sorted<T>(groups: Map<string, T>): T[] {
-  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, group]) => group);
-}
-
 /**
  * A report's or worklist's `{ city, ward }` filter, checked: the place must lie within the
  * caller's jurisdiction (FORBIDDEN otherwise), down to the ward for a ward-level caller.
@@ -92,27 +79,11 @@ function placeInJurisdiction(context: Context, filter: { city?: string | null; w
   return place;
 }
 
-/** The row a cell of Labour's counts in, for the chosen dimensions (a ward names its city). */
-function rowOf(cell: WorkerCell, dimensions: ReadonlySet<string>) {
-  return {
-    city: dimensions.has('CITY') || dimensions.has('WARD') ? city(cell.city) : null,
-    ward: dimensions.has('WARD') ? { code: cell.ward } : null,
-    occupation: dimensions.has('OCCUPATION') ? (cell.occupation as Occupation) : null,
-  };
-}
-
 /** A scheme of the catalogue by id, or BAD_USER_INPUT naming the ids there are. */
 function schemeArg(context: Context, id: string, field: string): CompiledScheme {
   const scheme = context.catalogue.find((entry) => entry.id === id);
   if (!scheme) throw badInput(`No scheme "${String(id).slice(0, 40)}" in the catalogue; its schemes are ${context.catalogue.map((entry) => entry.id).join(', ')}.`, field);
   return scheme;
-}
-
-/** Who counts among the eligible for an indicator measured against schemes: eligible for, or enrolled in, any. */
-function eligibleForAny({ population, standing }: PopulationStanding): WorkerBitmap {
-  const schemes = [...standing.values()];
-  return WorkerBitmap.from(population.toUint32Array().filter((worker) =>
-    schemes.some((workers) => { const s = workers.get(worker); return s?.eligible === true || s?.enrolled === true; })));
 }
 
 /** Cities named in a filter must lie within the caller's jurisdiction (FORBIDDEN otherwise). */
@@ -121,81 +92,6 @@ function filterCity(context: Context, code: string | null | undefined): string |
   const cityCode = cityArg(code, 'filter.city');
   requireCity(context.caller, cityCode, 'reports', 'see');
   return cityCode;
-}
-
-/**
- * Counts of records and sums of their keys, kept flat for speed: one slot per group and figure
- * (slot `group * width + figure`), turned into cells to publish at the end.
- */
-class CellSums {
-  readonly count: Int32Array;
-  readonly keys: Float64Array;
-
-  constructor(groups: number, readonly width: number) {
-    this.count = new Int32Array(groups * width);
-    this.keys = new Float64Array(groups * width);
-  }
-
-  add(slot: number, recordKey: number): void {
-    this.count[slot] += 1;
-    this.keys[slot] += recordKey;
-  }
-
-  cell(group: number, figure: number): Cell {
-    const slot = group * this.width + figure;
-    return Cell.of(this.count[slot], this.keys[slot]);
-  }
-
-  /** The cell of one figure over every group: the total's, a cell of its own. */
-  total(figure: number): Cell {
-    let count = 0;
-    let keys = 0;
-    for (let slot = figure; slot < this.count.length; slot += this.width) {
-      count += this.count[slot];
-      keys += this.keys[slot];
-    }
-    return Cell.of(count, keys);
-  }
-}
-
-type Row = ReturnType<typeof rowOf>;
-
-/** Labour's cells grouped into the rows of the chosen dimensions: each row numbered, and each cell's row by its index. */
-function rowsOf(cells: WorkerCell[], dimensions: ReadonlySet<string>): { rows: Map<string, { index: number; row: Row }>; rowOfCell: number[] } {
-  const rows = new Map<string, { index: number; row: Row }>();
-  const rowOfCell = cells.map((cell) => {
-    const row = rowOf(cell, dimensions);
-    const key = groupKey([row.city?.code, row.ward?.code, row.occupation]);
-    let entry = rows.get(key);
-    if (!entry) rows.set(key, (entry = { index: rows.size, row }));
-    return entry.index;
-  });
-  return { rows, rowOfCell };
-}
-
-/** The rows in a stable order, each with what `figures` publishes for it. */
-function publishRows<T extends object>(rows: Map<string, { index: number; row: Row }>, figures: (index: number) => T): (Row & T)[] {
-  return sorted(new Map([...rows].map(([key, { index, row }]) => [key, { ...row, ...figures(index) }])));
-}
-
-/** Each worker's Labour cell, by worker number (−1 for a worker in none). */
-function cellIndex(cells: WorkerCell[], size: number): Int32Array {
-  const cellOf = new Int32Array(size).fill(-1);
-  cells.forEach((cell, index) => {
-    for (const worker of cell.workers.toUint32Array()) cellOf[worker] = index;
-  });
-  return cellOf;
-}
-
-/**
- * A coverage figure as published: eligible and covered each perturbed as a cell of its own
- * (the uncovered are then perturbed too, as their difference). Covered is shown at most
- * eligible: a cap on published values alone, so it tells nobody anything more.
- */
-function coverageFigure(cellKeys: CellKeyMethod, indicator: CoverageIndicator, eligibleCell: Cell, coveredCell: Cell) {
-  const eligible = cellKeys.publish(eligibleCell);
-  const covered = Math.min(cellKeys.publish(coveredCell), eligible);
-  return { indicator, eligible, covered, ratio: eligible > 0 ? covered / eligible : null, suppressed: false };
 }
 
 export const resolvers: Resolvers = {

@@ -97,6 +97,8 @@ interface Timing {
   seconds: number;
   latencies: number[];
   errors: number;
+  /** CPU time of the serving process over the measured requests, where it was read. */
+  cpuMs?: number;
 }
 
 /** Runs `send` `requests` times, `concurrency` at a time; `send` returns false for an answer with errors. */
@@ -125,13 +127,15 @@ async function measure(name: string, requests: number, concurrency: number, send
  * comes and goes. Each block is long enough (several rounds of `concurrency`) to run at full
  * concurrency most of its time.
  */
-async function measureSideBySide(sides: [string, (i: number) => Promise<boolean>][], requests: number, concurrency: number): Promise<Timing[]> {
-  const timings: Timing[] = sides.map(([name]) => ({ name, requests, seconds: 0, latencies: [], errors: 0 }));
+async function measureSideBySide(sides: [string, (i: number) => Promise<boolean>, number?][], requests: number, concurrency: number): Promise<Timing[]> {
+  const timings: Timing[] = sides.map(([name, , pid]) => ({ name, requests, seconds: 0, latencies: [], errors: 0, ...(pid ? { cpuMs: 0 } : {}) }));
   const block = Math.max(25, 8 * concurrency);
   for (let start = 0; start < requests; start += block) {
     const count = Math.min(block, requests - start);
-    for (const [k, [, send]] of sides.entries()) {
+    for (const [k, [, send, pid]] of sides.entries()) {
+      const cpuBefore = pid ? cpuMsOf(pid) : 0;
       const part = await measure('', count, concurrency, (i) => send(start + i));
+      if (pid) timings[k].cpuMs! += cpuMsOf(pid) - cpuBefore;
       timings[k].seconds += part.seconds;
       timings[k].latencies.push(...part.latencies);
       timings[k].errors += part.errors;
@@ -141,6 +145,18 @@ async function measureSideBySide(sides: [string, (i: number) => Promise<boolean>
   return timings;
 }
 
+/**
+ * A process's CPU time so far (user and system, ms), from /proc/<pid>/stat: what a request costs
+ * the process that served it, which other work on the machine does not change as it changes
+ * latencies. In clock ticks of 10 ms: read over blocks of many requests.
+ */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  // After the command: state is field 3, utime 14 and stime 15 (proc(5)), so 11 and 12 here.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+const CLOCK_TICKS_PER_SECOND = 100;
+
 const pct = (t: Timing, p: number) => t.latencies[Math.min(t.latencies.length - 1, Math.floor((p / 100) * t.latencies.length))];
 const row = (t: Timing) => ({
   scenario: t.name,
@@ -149,6 +165,7 @@ const row = (t: Timing) => ({
   'p50 ms': pct(t, 50).toFixed(1),
   'p99 ms': pct(t, 99).toFixed(1),
   errors: t.errors,
+  'CPU ms/req': t.cpuMs === undefined ? '' : (t.cpuMs / t.requests).toFixed(1),
 });
 
 /** The answer's data, or the first error's message. */
@@ -480,10 +497,11 @@ async function compareEngines(hub: ProcessHub, scenario: Scenario, concurrency: 
     ...Object.fromEntries([...hub.processes].filter(([member]) => member !== GATEWAY).map(([member, managed]) => [`${envName(member)}_SUBGRAPH_URL`, String(managed.announced!.url)])),
   };
   try {
-    const engines: [string, string][] = [['ours (@apollo/gateway)', hub.gatewayUrl]];
+    // Each engine's name, URL and process (whose CPU time per request is read).
+    const engines: [string, string, number][] = [['ours (@apollo/gateway)', hub.gatewayUrl, hub.processes.get(GATEWAY)!.pid!]];
     for (const [k, planner] of HIVE_PLANNERS.entries()) {
       const hive = await supervisor.start({ name: `hive-${planner}`, script: HIVE_SCRIPT, env: { ...env, HIVE_PLANNER: planner, PORT: String(firstPort + k) }, execArgv: [`--max-old-space-size=${2 * config.memberHeapMb}`] });
-      engines.push([`Hive Gateway, ${planner} planner`, String((await hive.ready()).url)]);
+      engines.push([`Hive Gateway, ${planner} planner`, String((await hive.ready()).url), hive.pid!]);
     }
     const headers = await callerHeaders(hub.keys, scenario.caller);
     const body = (i: number) => JSON.stringify({ query: scenario.query, variables: scenario.variables(i) });
@@ -498,16 +516,17 @@ async function compareEngines(hub: ProcessHub, scenario: Scenario, concurrency: 
         if (difference) throw new Error(`${name}'s answer to ${scenario.name} differs from ours at ${difference}`);
       }
     }
-    const sides = engines.map(([name, url]): [string, (i: number) => Promise<boolean>] => [name, (i) => post(url, headers, body(i))]);
+    const sides = engines.map(([name, url, pid]): [string, (i: number) => Promise<boolean>, number] => [name, (i) => post(url, headers, body(i)), pid]);
     for (const [, send] of sides) await measure('warm-up', 40, 2, send);
     for (const inFlight of [1, concurrency]) {
       const n = inFlight === 1 ? Math.ceil(scenario.requests / 2) : scenario.requests;
-      const [ours, ...hives] = await measureSideBySide(sides.map(([name, send]) => [`${scenario.name}, ${name} (${inFlight} in flight)`, send]), n, inFlight);
+      const [ours, ...hives] = await measureSideBySide(sides.map(([name, send, pid]) => [`${scenario.name}, ${name} (${inFlight} in flight)`, send, pid]), n, inFlight);
       rows.push(row(ours), ...hives.map(row));
       for (const [k, hive] of hives.entries()) {
         const label = `${scenario.name}: Hive Gateway ${HIVE_PLANNERS[k]} planner ÷ ours, ${inFlight} in flight`;
         ratios[`${label}, req/s`] = (ours.seconds / hive.seconds).toFixed(2);
         ratios[`${label}, p50`] = (pct(hive, 50) / pct(ours, 50)).toFixed(2);
+        ratios[`${label}, engine CPU per request`] = (hive.cpuMs! / ours.cpuMs!).toFixed(2);
       }
     }
     ratios[`engines: answers checked against ours`] = `${ANSWERS_CHECKED} ${scenario.name} pages per engine, all equal`;

@@ -16,6 +16,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kind, parse, type DocumentNode } from 'graphql';
+import { childEnvironment } from '../src/shared/config.js';
 import { compose, composedFiles, composedPaths, readSupergraphConfig, registerSubgraph, type SubgraphEntry } from '../src/shared/supergraph.js';
 
 const TEMPLATE_DIR = path.join(__dirname, 'agency-template');
@@ -309,7 +310,7 @@ function runCodegen(root: string, name: string): void {
   const bin = existsSync(local) ? local : path.join(REPO_ROOT, 'node_modules', '.bin', 'graphql-codegen');
   const result = spawnSync(process.execPath, [bin, '--config', 'codegen.ts', '--silent'], {
     cwd: root,
-    env: { ...process.env, AGENCY: name },
+    env: childEnvironment({ AGENCY: name }),
     encoding: 'utf8',
   });
   if (result.status !== 0) {

@@ -56,8 +56,8 @@ async function main(): Promise<number> {
   if (!agency) fail(`--name is required: ${url} is not a routing URL in schema/supergraph.yaml. Give the agency's name (the seal's audience).`);
 
   // Without MEMBER_KEY_FILE, the development hub's gateway key (made if missing: a key no agency trusts yet).
-  if (!process.env.MEMBER_KEY_FILE) await ensureMemberKey(config.keysDir, 'gateway');
-  const keyFile = process.env.MEMBER_KEY_FILE || memberKeyFile(config.keysDir, 'gateway');
+  if (!config.memberKeyFile) await ensureMemberKey(config.keysDir, 'gateway');
+  const keyFile = config.memberKeyFile ?? memberKeyFile(config.keysDir, 'gateway');
   let signer;
   try {
     signer = await memberKeyFromJwk('gateway', JSON.parse(readFileSync(keyFile, 'utf8')));

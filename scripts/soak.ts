@@ -23,12 +23,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { signCallerToken, type TokenRequest } from '../src/shared/access/keys.js';
-import { repoRoot } from '../src/shared/config.js';
+import { childEnvironment, config, repoRoot } from '../src/shared/config.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/shared/embedded-postgres.js';
 import { startProcessHub, type ProcessHub } from '../src/hub/processes.js';
 import { memberNames } from '../src/hub/members.js';
 
-const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
+const SECONDS = config.soakSeconds;
 const DATABASE_DOWN_MS = 5_000;
 const READ_LANES = 3;
 
@@ -285,7 +285,7 @@ async function main(): Promise<number> {
 
     const verified = await promisify(execFile)('npm', ['run', '--silent', 'audit:verify'], {
       cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: database.url('postgres'), KEYS_DIR: running.keysDir },
+      env: childEnvironment({ DATABASE_URL: database.url('postgres'), KEYS_DIR: running.keysDir }),
     }).then(
       ({ stdout }) => stdout.trim(),
       (error: { stdout?: string; stderr?: string }) => {

@@ -1,6 +1,7 @@
 /**
  * `npm run serve -- <member>`: exactly one member of Worker Graph in this process, configured
- * from the environment, as an agency's data centre runs it. What each member reads:
+ * from the environment (every variable is read in src/shared/config.ts), as an agency's data centre
+ * runs it. What each member reads:
  *
  *   every member  PORT, HOST; MEMBER_KEY_FILE (its own private key), TRUST_FILE (whom it accepts
  *                 calls from), TRUST_RELOAD_SECONDS; KEYS_DIR holds both on a laptop
@@ -29,8 +30,6 @@ import { AUDIT_SUBGRAPH } from '../../gateway/audit/index.js';
 import { REPORTS_SUBGRAPH } from '../../gateway/reports/index.js';
 import { GATEWAY, memberNames, registryPort, startAgency, startAudit, startGatewayMember, startReports, type RunningMember } from './members.js';
 
-const env = process.env;
-
 /** The access log and the gateway share the gateway's database. */
 function databaseOwner(member: string): string {
   return member === AUDIT_SUBGRAPH || member === GATEWAY ? GATEWAY : member;
@@ -38,7 +37,7 @@ function databaseOwner(member: string): string {
 
 /** Where a member answers: `<MEMBER>_SUBGRAPH_URL`, else its routing URL in the registry. */
 export function subgraphUrl(member: string): string {
-  const own = env[`${envName(member)}_SUBGRAPH_URL`];
+  const own = config.memberEnv(member, 'SUBGRAPH_URL');
   if (own) return own;
   const entry = readSupergraphConfig().find((e) => e.name === member);
   if (!entry) throw new ConfigError(`${member} is not in schema/supergraph.yaml: set ${envName(member)}_SUBGRAPH_URL.`);
@@ -57,8 +56,8 @@ function listenPort(member: string): number {
  */
 export function configuredDatabase(owner: string): MemberDatabase | string | undefined {
   const prefix = envName(owner);
-  const runtimeUrl = env[`${prefix}_DATABASE_URL`];
-  const ownerUrl = env[`${prefix}_OWNER_DATABASE_URL`];
+  const runtimeUrl = config.memberEnv(owner, 'DATABASE_URL');
+  const ownerUrl = config.memberEnv(owner, 'OWNER_DATABASE_URL');
   if (ownerUrl && !runtimeUrl) throw new ConfigError(`${prefix}_OWNER_DATABASE_URL is set without ${prefix}_DATABASE_URL (the runtime role's URL).`);
   if (!runtimeUrl) return undefined;
   return ownerUrl ? { ownerUrl, runtimeUrl } : runtimeUrl;
@@ -78,8 +77,8 @@ async function memberDatabase(member: string): Promise<{ database: MemberDatabas
 async function memberSeals(member: string) {
   return sealsFromFiles({
     member,
-    keyFile: env.MEMBER_KEY_FILE || memberKeyFile(config.keysDir, member),
-    trustFile: env.TRUST_FILE || trustFilePath(config.keysDir),
+    keyFile: config.memberKeyFile ?? memberKeyFile(config.keysDir, member),
+    trustFile: config.trustFile ?? trustFilePath(config.keysDir),
     reloadMs: config.trustReloadSeconds * 1000,
   }).catch((error: Error) => {
     throw new ConfigError(`${error.message} Run \`npm start\` once (it makes the hub's keys in KEYS_DIR) or set MEMBER_KEY_FILE and TRUST_FILE.`);
@@ -126,7 +125,7 @@ export async function startMemberFromEnv(member: string): Promise<RunningMember>
         seals,
         listen,
         labourUrl: () => subgraphUrl('labour'),
-        demo: env.WG_DEMO === '1' ? config.demo : false,
+        demo: config.loadDemo ? config.demo : false,
         log: (line) => console.log(line.trim()),
       }),
       cleanup,
@@ -167,8 +166,7 @@ function withCleanup<T extends RunningMember>(member: T, cleanup: () => Promise<
 
 /** The whole life of a member process: start, tell the supervisor, stop on a signal. */
 export async function serve(member: string): Promise<void> {
-  const replicas = member === GATEWAY ? config.gatewayReplicas : 1;
-  if (replicas < 1) throw new ConfigError('GATEWAY_REPLICAS must be 1 or more.');
+  const replicas = member === GATEWAY ? config.gatewayReplicas : 1; // at least 1 (src/shared/config.ts)
   const run = async () => {
     const running = await startMemberFromEnv(member);
     onShutdown(() => running.stop());

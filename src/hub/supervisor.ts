@@ -5,6 +5,7 @@
  * with back-off when it dies, and is stopped with the rest.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { childEnvironment } from '../shared/config.js';
 import {
   Backoff,
   describeExit,
@@ -26,7 +27,7 @@ export interface ProcessSpec {
   /** Script to run with `node --import tsx` (absolute path), and its arguments. */
   script: string;
   args?: string[];
-  /** Environment of the child (merged over process.env; undefined removes a variable). */
+  /** Environment of the child (merged over this process's; undefined removes a variable). */
   env?: Record<string, string | undefined>;
   /** Extra node flags, e.g. ['--max-old-space-size=512']. */
   execArgv?: string[];
@@ -171,7 +172,7 @@ export class Supervisor {
     const [launcher, ...launcherArgs] = spec.launcher ?? [];
     const child = fork(spec.script, spec.args ?? [], {
       ...(launcher ? { execPath: launcher, execArgv: [...launcherArgs, process.execPath, ...nodeArgs] } : { execArgv: nodeArgs }),
-      env: { ...process.env, ...spec.env, WG_RESTARTS: String(member.restarts) },
+      env: childEnvironment({ ...spec.env, WG_RESTARTS: String(member.restarts) }),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });

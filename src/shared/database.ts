@@ -24,7 +24,7 @@ export async function locateDatabases(
   }
   return {
     urlFor(agency) {
-      const own = agency === 'gateway' ? process.env.GATEWAY_DATABASE_URL : config.agencyDatabaseUrl(agency);
+      const own = config.memberEnv(agency, 'DATABASE_URL');
       if (own && !options.databaseUrl) return own;
       if (shared) return withDatabase(shared, `${databaseName(shared)}_${agency}`);
       return embedded!.url(agency);

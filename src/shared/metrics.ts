@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { config } from './config.js';
 import { ErrorCode } from './errors.js';
 
 /** How one call to an upstream agency ended; 'ok' means the agency answered (a 4xx included). */
@@ -67,7 +68,7 @@ export class Metrics {
       name: 'worker_graph_process_restarts',
       help: 'How many times the supervisor has restarted this process after a crash (WG_RESTARTS).',
       registers,
-    }).set(restartsFromEnvironment());
+    }).set(config.restarts);
     collectDefaultMetrics({ register: this.registry, prefix: 'worker_graph_' });
   }
 
@@ -123,9 +124,4 @@ function codeOf(error: Error): unknown {
 
 function boundedCode(code: unknown): string {
   return typeof code === 'string' && KNOWN_CODES.has(code) ? code : ErrorCode.INTERNAL_SERVER_ERROR;
-}
-
-function restartsFromEnvironment(): number {
-  const restarts = Number(process.env.WG_RESTARTS);
-  return Number.isInteger(restarts) && restarts > 0 ? restarts : 0;
 }

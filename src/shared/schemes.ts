@@ -4,18 +4,15 @@
  * publishes (src/shared/facts.ts).
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Environment } from '@marcbachmann/cel-js';
 import { gql } from 'graphql-tag';
 import YAML from 'yaml';
-import { repoRoot } from './config.js';
+import { config } from './config.js';
 import { declaredFacts, type FactDeclaration, type FactType } from './facts.js';
 import { readSupergraphConfig, type SubgraphEntry } from './supergraph.js';
 
-/** The catalogue beside the registry; SCHEME_CATALOGUE points composition and the hub at another. */
-export const SCHEME_CATALOGUE = process.env.SCHEME_CATALOGUE
-  ? path.resolve(process.env.SCHEME_CATALOGUE)
-  : path.join(repoRoot, 'schema', 'schemes.yaml');
+/** The catalogue beside the registry (schema/schemes.yaml); SCHEME_CATALOGUE points composition and the hub at another. */
+export const SCHEME_CATALOGUE = config.schemeCatalogue;
 
 export interface SchemeCondition {
   /** A CEL expression over `<agency>.<fact>` values. */

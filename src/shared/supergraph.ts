@@ -11,13 +11,11 @@ import { Supergraph } from '@apollo/federation-internals';
 import { printSchema } from 'graphql';
 import { gql } from 'graphql-tag';
 import YAML from 'yaml';
-import { repoRoot } from './config.js';
+import { config, repoRoot } from './config.js';
 
 export const SUPERGRAPH_CONFIG = path.join(repoRoot, 'schema', 'supergraph.yaml');
-/** The composed supergraph the gateway serves; SUPERGRAPH_FILE points a hub at another copy. */
-export const SUPERGRAPH_FILE = process.env.SUPERGRAPH_FILE
-  ? path.resolve(process.env.SUPERGRAPH_FILE)
-  : path.join(repoRoot, 'schema', 'supergraph.graphql');
+/** The composed supergraph the gateway serves (schema/supergraph.graphql); SUPERGRAPH_FILE points a hub at another copy. */
+export const SUPERGRAPH_FILE = config.supergraphFile;
 
 export type ServedBy = 'hub' | 'gateway' | 'external';
 

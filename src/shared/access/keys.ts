@@ -19,6 +19,7 @@ import {
   type KeyLike,
 } from 'jose';
 import { GraphQLError } from 'graphql';
+import { config, readConfig, type Environment } from '../config.js';
 import { ErrorCode } from '../errors.js';
 import { unsafeCharacter } from '../validation.js';
 import { isKnownJurisdiction, knownJurisdictions, ROLES, type Caller, type Role } from './caller.js';
@@ -40,7 +41,7 @@ export function unauthenticated(message: string): GraphQLError {
 }
 
 /** Keys that live only in memory: each test stack gets its own. */
-export async function generateAccessKeys(issuer = 'worker-graph-dev', audience = 'worker-graph'): Promise<AccessKeys> {
+export async function generateAccessKeys(issuer = config.auth.issuer, audience = config.auth.audience): Promise<AccessKeys> {
   const dev = await generateKeyPair(ALGORITHM, { crv: 'Ed25519', extractable: true });
   const publicJwk = { ...(await exportJWK(dev.publicKey)), kid: 'dev-1', alg: ALGORITHM, use: 'sig' };
   return {
@@ -53,13 +54,13 @@ export async function generateAccessKeys(issuer = 'worker-graph-dev', audience =
 
 /**
  * The caller-token keys `npm start` uses: a configured JWKS when AUTH_JWKS_FILE or AUTH_JWKS_URL
- * is set, otherwise a development issuer kept in `dir` (created on first use).
+ * is set (`config.auth`), otherwise a development issuer kept in `dir` (created on first use).
+ * `env`: another environment to read the AUTH_* variables from instead of this process's (tests).
  */
-export async function loadAccessKeys(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<AccessKeys> {
-  const issuer = env.AUTH_ISSUER ?? 'worker-graph-dev';
-  const audience = env.AUTH_AUDIENCE ?? 'worker-graph';
-  if (env.AUTH_JWKS_URL) return { callerKeys: createRemoteJWKSet(new URL(env.AUTH_JWKS_URL)), issuer, audience };
-  if (env.AUTH_JWKS_FILE) return { callerKeys: createLocalJWKSet(readJwk(env.AUTH_JWKS_FILE) as { keys: JWK[] }), issuer, audience };
+export async function loadAccessKeys(dir: string, env?: Environment): Promise<AccessKeys> {
+  const { issuer, audience, jwksUrl, jwksFile } = env ? readConfig(env).auth : config.auth;
+  if (jwksUrl) return { callerKeys: createRemoteJWKSet(new URL(jwksUrl)), issuer, audience };
+  if (jwksFile) return { callerKeys: createLocalJWKSet(readJwk(jwksFile) as { keys: JWK[] }), issuer, audience };
   const devPrivate = await keyFile(path.join(dir, 'dev-issuer.private.jwk.json'));
   const kid = devPrivate.kid!;
   writeFileSync(path.join(dir, 'dev-issuer.jwks.json'), JSON.stringify({ keys: [publicPart(devPrivate)] }, null, 2));

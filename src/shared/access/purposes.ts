@@ -1,18 +1,10 @@
 /**
  * Purpose limitation: every request names why it wants the data, from a configured list.
- * PURPOSES (comma-separated labels) replaces the default list; codes are the labels in
- * lower-case with hyphens, and either form is accepted from callers.
+ * PURPOSES (comma-separated labels, `config.purposes`) replaces the default list
+ * (DEFAULT_PURPOSES in src/shared/config.ts); codes are the labels in lower-case with hyphens,
+ * and either form is accepted from callers.
  */
-const DEFAULT_PURPOSES = [
-  'Scheme enrolment',
-  'CIG formation',
-  'CIG follow-up',
-  'Licensing',
-  'Grievance',
-  'Service delivery',
-  'Audit',
-  'Statistics',
-];
+import { config } from '../config.js';
 
 export interface Purpose {
   code: string;
@@ -27,8 +19,8 @@ export function purposeCode(label: string): string {
     .replace(/^-|-$/g, '');
 }
 
-export function configuredPurposes(raw = process.env.PURPOSES): Purpose[] {
-  const labels = raw ? raw.split(',').map((label) => label.trim()).filter(Boolean) : DEFAULT_PURPOSES;
+/** The purposes `labels` name (default: PURPOSES, else the default list), each with its code. */
+export function configuredPurposes(labels: readonly string[] = config.purposes): Purpose[] {
   return labels.map((label) => ({ code: purposeCode(label), label }));
 }
 

@@ -4,7 +4,7 @@
  * `source`) fails the seal, access and source checks, each with the reason a person needs.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -222,7 +222,9 @@ describe('the heuristic and the batch', () => {
 
 describe('npm run agency:verify', () => {
   const script = path.join(repoRoot, 'scripts', 'agency-verify.ts');
-  const keysDir = () => mkdtempSync(path.join(os.tmpdir(), 'wg-verify-keys-'));
+  const keysDirs: string[] = [];
+  const keysDir = () => keysDirs[keysDirs.push(mkdtempSync(path.join(os.tmpdir(), 'wg-verify-keys-'))) - 1];
+  afterAll(() => keysDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
   const verify = async (args: string[], env: Record<string, string> = {}) => {
     try {
       const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', script, ...args], {

@@ -465,6 +465,11 @@ describe('access and jurisdiction', () => {
     const atGvmcCentre = await stack.query(ENROL, { input: member('CHILD', { workerId: vjaWorker, centreId: await centreOf('GVMC') }) }, VJA_OFFICER);
     expect(errorCodes(atGvmcCentre)).toEqual(['FORBIDDEN']);
     expect(atGvmcCentre.errors![0].message).toContain('GVMC');
+    // The one rule (src/shared/access/jurisdiction.ts): the city the centre id names decides, so a
+    // GVMC centre that does not exist is refused alike, and the answer tells nothing of GVMC's centres.
+    const atNoSuchCentre = await stack.query(ENROL, { input: member('CHILD', { workerId: vjaWorker, centreId: 'AWC-GVMC-9999' }) }, VJA_OFFICER);
+    expect(errorCodes(atNoSuchCentre)).toEqual(['FORBIDDEN']);
+    expect(atNoSuchCentre.errors![0].message.replace('AWC-GVMC-9999', 'X')).toBe(atGvmcCentre.errors![0].message.replace(/AWC-GVMC-\d{4}/, 'X'));
     const gvmcHousehold = await stack.query(ENROL, { input: member('CHILD', { workerId: gvmcWorker, centreId: await centreOf('VJA') }) }, VJA_OFFICER);
     expect(errorCodes(gvmcHousehold)).toEqual(['NOT_FOUND']);
     expect(gvmcHousehold.errors![0].message).toContain(gvmcWorker);

@@ -2,16 +2,22 @@
  * Where the hub's keys come from: a configured identity provider's JWKS file, or development keys
  * made once in KEYS_DIR and kept; and what each accepts.
  */
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { loadAccessKeys, signCallerToken, verifyCallerToken } from '../src/shared/access/keys';
 
+/** Folders a test made, removed after it whether it passed or not. */
+const folders: string[] = [];
+const afterThisTest = (dir: string) => folders.push(dir);
+afterEach(() => folders.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 const claims = { agency: 'icds', subject: 'cdpo-1', role: 'officer' as const, jurisdiction: 'district:NTR', scopes: ['read'] };
 
 test('development keys are made on first use, private files readable by their owner only, and kept', async () => {
   const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'wg-keys-')), 'keys');
+  afterThisTest(path.dirname(dir));
   const first = await loadAccessKeys(dir, {});
   const privateFile = path.join(dir, 'dev-issuer.private.jwk.json');
   expect(statSync(privateFile).mode & 0o777).toBe(0o600);
@@ -24,6 +30,7 @@ test('development keys are made on first use, private files readable by their ow
 
 test('with AUTH_JWKS_FILE the identity provider\'s keys are trusted, the development issuer is not', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wg-idp-'));
+  afterThisTest(dir);
   const idp = await generateKeyPair('ES256', { extractable: true });
   const jwksFile = path.join(dir, 'jwks.json');
   writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(idp.publicKey)), kid: 'idp-1', alg: 'ES256' }] }));

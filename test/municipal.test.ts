@@ -550,6 +550,10 @@ describe('access and jurisdiction', () => {
       { query: ISSUE_CERTIFICATE, input: { workerId, vendingZoneId: zone.id, category: 'MOBILE', goods: 'Fruits', issuedOn, validUntil: addYears(issuedOn, 1) } },
       { query: ISSUE_LICENCE, input: { workerId, tradeName: 'Sri Ravi Tea Stall', tradeCategory: 'FOOD_AND_BEVERAGES', ward: 'GVMC-W07', issuedOn, validUntil: addYears(issuedOn, 1) } },
       { query: ISSUE_SANITATION_ID, input: { workerId, employer: 'Greater Visakhapatnam Municipal Corporation', ward: 'GVMC-W07', issuedOn } },
+      // The one rule (src/shared/access/jurisdiction.ts): the place the id names decides, so a zone or
+      // ward that does not exist in GVMC is FORBIDDEN too, and the answer tells nothing of GVMC's records.
+      { query: ISSUE_CERTIFICATE, input: { workerId, vendingZoneId: 'VZ-GVMC-9999', category: 'MOBILE', goods: 'Fruits', issuedOn, validUntil: addYears(issuedOn, 1) } },
+      { query: ISSUE_LICENCE, input: { workerId, tradeName: 'Sri Ravi Tea Stall', tradeCategory: 'FOOD_AND_BEVERAGES', ward: 'GVMC-W999', issuedOn, validUntil: addYears(issuedOn, 1) } },
     ];
     for (const { query, input } of attempts) {
       const before = await rowCounts();

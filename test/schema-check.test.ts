@@ -4,7 +4,7 @@
  * not compose are each refused with the message a person needs.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +12,7 @@ import { checkSchema, formatReport } from '../src/shared/schema-check';
 
 const root = path.resolve(__dirname, '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'wg-schema-check-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const labour = readFileSync(path.join(root, 'subgraphs/labour/schema.graphql'), 'utf8');
 const mepma = readFileSync(path.join(root, 'subgraphs/mepma/schema.graphql'), 'utf8');
 

@@ -7,7 +7,7 @@
  * convergence figures (perturbed like every report), bad input, and the catalogue's refusals.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Cell, CellKeyMethod } from '../src/shared/cell-key';
@@ -337,6 +337,7 @@ describe('the catalogue', () => {
     const file = path.join(dir, 'schemes.yaml');
     writeFileSync(file, readFileSync(path.join(__dirname, '..', 'schema', 'schemes.yaml'), 'utf8').replace('mepma.savingsAccount', 'mepma.savingAccount'));
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/compose.ts', '--check'], { cwd: path.join(__dirname, '..'), env: { ...process.env, SCHEME_CATALOGUE: file }, encoding: 'utf8' });
+    rmSync(dir, { recursive: true, force: true });
     expect(run.status).not.toBe(0);
     expect(run.stderr).toMatch(/scheme PM_SYM, condition 2: mepma publishes no fact "savingAccount"/);
   });

@@ -9,13 +9,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { checkpointDatabase, checkpointFile, type CheckpointSink } from '../../gateway/audit/checkpoints.js';
 import { inMemoryAuditSigner } from '../../gateway/audit/signing.js';
 import type { AccessKeys } from '../shared/access/keys.js';
 import { configuredPurposes } from '../shared/access/purposes.js';
 import type { MemberSeals } from '../shared/access/seal.js';
 import { config, type AgencyName } from '../shared/config.js';
-import { locateDatabases, recreateDatabase } from '../shared/database.js';
+import { databaseName, locateDatabases, recreateDatabase, withDatabase } from '../shared/database.js';
 import { provisionMemberDatabase, type MemberDatabase } from '../shared/database-roles.js';
 import type { RunningHttpServer } from '../shared/http-server.js';
 import type { DemoSize } from '../shared/seeding.js';
@@ -38,6 +39,13 @@ export interface StackOptions {
   databaseUrl?: string;
   /** Drop and recreate every member database first (tests). */
   fresh?: boolean;
+  /**
+   * Drop every member database first and make it a copy of `<template>_<member>` on the same server
+   * (`CREATE DATABASE … TEMPLATE`, a file copy: no migration or demo load to run again), as
+   * migrated and loaded by an earlier hub with `fresh` (tests: test/support/templates.ts). The
+   * templates must have no open connections while they are copied.
+   */
+  template?: string;
   /** Demo data to load into empty databases; `false` loads none. */
   demo?: DemoSize | false;
   /** Verifies callers' bearer tokens. */
@@ -116,7 +124,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   // Each member's database with its two roles: migrations as the owner, the service as the runtime role.
   const databaseOf = async (member: string) => {
     const adminUrl = databases.urlFor(member);
-    if (options.fresh) await recreateDatabase(adminUrl);
+    if (options.template) await copyDatabase(adminUrl, `${options.template}_${member}`);
+    else if (options.fresh) await recreateDatabase(adminUrl);
     const database = await provisionMemberDatabase(adminUrl);
     memberDatabases.set(member, database);
     return database;
@@ -201,5 +210,17 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   } catch (error) {
     await stop().catch(() => {});
     throw error;
+  }
+}
+
+/** Drops the database `url` names and creates it again as a copy of `template` (tests). */
+async function copyDatabase(url: string, template: string): Promise<void> {
+  const client = new pg.Client({ connectionString: withDatabase(url, 'postgres') });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists ${pg.escapeIdentifier(databaseName(url))} with (force)`);
+    await client.query(`create database ${pg.escapeIdentifier(databaseName(url))} template ${pg.escapeIdentifier(template)}`);
+  } finally {
+    await client.end();
   }
 }

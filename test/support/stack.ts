@@ -1,11 +1,14 @@
 /**
- * Starts the real hub for one test file: its own fresh databases (`<DATABASE_URL db>_<suite>_<agency>`)
- * on the run's PostgreSQL, every subgraph on a free port, and the gateway in front.
+ * Starts the real hub for one test file: its own databases (`<run prefix>_<suite>_<agency>`, copies
+ * of the run's demo templates: templates.ts) on the run's PostgreSQL, every subgraph on a free
+ * port, and the gateway in front. Stopping it drops those databases and their roles.
  */
 import { startStack, type RunningStack } from '../../src/hub/stack';
 import type { AgencyName } from '../../src/shared/config';
 import { generateAccessKeys, signCallerToken, type AccessKeys, type TokenRequest } from '../../src/shared/access/keys';
 import pg from 'pg';
+import { asAdministrator, dropDatabasesAndRoles, runPrefix } from './databases';
+import { demoTemplate } from './templates';
 import type { Caller } from '../../src/shared/access/caller';
 import { SEAL_HEADER, sealCall, type CallKind } from '../../src/shared/access/seal';
 import { PURPOSE_HEADER } from '../../gateway/authenticate';
@@ -46,11 +49,13 @@ export async function startTestStack(
   const base = process.env.DATABASE_URL;
   if (!base) throw new Error('DATABASE_URL is not set: run the tests through jest, whose global setup provides one.');
   const url = new URL(base);
-  url.pathname = `${url.pathname.replace(/^\//, '') || 'wgtest'}_${suite}`;
+  url.pathname = `${runPrefix(base)}_${suite}`;
   const keys = await generateAccessKeys();
+  const demo = { seed: TEST_SEED, workers: options.workers ?? TEST_WORKERS };
   const stack = await startStack({
     databaseUrl: url.toString(),
-    fresh: true,
+    // Copies of the run's migrated and loaded databases for this demo size, made once (templates.ts).
+    template: await demoTemplate(demo),
     gatewayPort: 0,
     subgraphPorts: () => 0,
     auditPort: 0,
@@ -60,8 +65,13 @@ export async function startTestStack(
     registeredOnlyRoles: options.registeredOnlyRoles ?? [],
     // No rate limits unless the suite sets its own (rate-limit.test.ts): suites send bursts.
     rateLimits: options.rateLimits ?? {},
-    demo: { seed: TEST_SEED, workers: options.workers ?? TEST_WORKERS },
+    demo,
   });
+  // The suite's databases and their roles go when it stops: nothing of it stays on the server.
+  const stop = async () => {
+    await stack.stop();
+    await dropSuiteDatabases(base, stack);
+  };
   const defaults: TokenRequest = {
     agency: 'labour',
     subject: `${suite}-tester`,
@@ -74,10 +84,21 @@ export async function startTestStack(
   const headersFor = (caller: CallerSpec = {}) => authHeaders(keys, { ...defaults, ...caller });
   return {
     ...stack,
+    stop,
     databaseUrl: url.toString(),
     headersFor,
     query: async (query, variables, caller) => graphql(stack.gatewayUrl, query, variables, await headersFor(caller)),
   };
+}
+
+/** Drops the databases of a stopped hub, and the roles provisioned for them. */
+async function dropSuiteDatabases(base: string, stack: RunningStack): Promise<void> {
+  const databases = [...stack.databases.values()];
+  const name = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1));
+  const login = (url: string) => decodeURIComponent(new URL(url).username);
+  await asAdministrator(base, (admin) =>
+    dropDatabasesAndRoles(admin, databases.map((database) => name(database.ownerUrl)), databases.flatMap((database) => [login(database.ownerUrl), login(database.runtimeUrl)])),
+  );
 }
 
 /** A signed token for `caller`, sent with the purpose as a header as a department's client would. */

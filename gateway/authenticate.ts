@@ -8,7 +8,7 @@ import { GraphQLError, Kind, parse, type EnumTypeDefinitionNode } from 'graphql'
 import type { Caller } from '../src/shared/access/caller.js';
 import { unauthenticated, verifyCallerToken, type AccessKeys } from '../src/shared/access/keys.js';
 import { recognisePurpose, type Purpose } from '../src/shared/access/purposes.js';
-import { ErrorCode, quoted } from '../src/shared/errors.js';
+import { forbidden, quoted } from '../src/shared/errors.js';
 import { AUDIT_SUBGRAPH } from './audit/index.js';
 import { REPORTS_SUBGRAPH } from './reports/index.js';
 
@@ -57,5 +57,5 @@ export async function authenticate(keys: AccessKeys, purposes: Purpose[], header
 }
 
 function purposeError(message: string, reason: string, purposes: string[]): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ErrorCode.FORBIDDEN, reason, purposes, http: { status: 403 } } });
+  return forbidden(message, { reason, purposes });
 }

@@ -12,12 +12,12 @@
  * against the agency's, and reads the caller's conflict count. A caller found over a limit is
  * remembered in this process until its Retry-After, so that its next requests cost no query.
  */
-import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import pg from 'pg';
 import type { Rate } from '../src/shared/config.js';
 import { lockedTransaction, type MemberDatabase } from '../src/shared/database-roles.js';
-import { ErrorCode } from '../src/shared/errors.js';
+import { ErrorCode, rateLimited as rateLimitedError } from '../src/shared/errors.js';
 import { IdempotencyReason } from '../src/shared/idempotency.js';
 import type { RunningHttpServer } from '../src/shared/http-server.js';
 import type { GatewayContext } from './data-source.js';
@@ -295,15 +295,11 @@ export function rateLimited(reason: RateLimitReason, rate: Rate, waitMs: number)
     [RateLimitReason.AGENCY]: `requests from this caller's agency`,
     [RateLimitReason.CONFLICTS]: `conflicting writes (already registered) from this caller`,
   }[reason];
-  return new GraphQLError(`Too many ${what}: at most ${rate.limit} in ${describeWindow(rate.windowSeconds)}. Try again in ${retryAfterSeconds} s.`, {
-    extensions: {
-      code: ErrorCode.RATE_LIMITED,
-      reason,
-      retryAfterSeconds,
-      limit: rate.limit,
-      windowSeconds: rate.windowSeconds,
-      http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) },
-    },
+  return rateLimitedError(`Too many ${what}: at most ${rate.limit} in ${describeWindow(rate.windowSeconds)}. Try again in ${retryAfterSeconds} s.`, retryAfterSeconds, {
+    reason,
+    retryAfterSeconds,
+    limit: rate.limit,
+    windowSeconds: rate.windowSeconds,
   });
 }
 

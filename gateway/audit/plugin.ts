@@ -10,15 +10,13 @@ import type http from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { Caller } from '../../src/shared/access/caller.js';
-import { describeForLog, ErrorCode } from '../../src/shared/errors.js';
+import { auditUnavailable as auditUnavailableError, describeForLog, ErrorCode } from '../../src/shared/errors.js';
 import type { Refusal } from '../../src/shared/http-server.js';
 import type { GatewayContext } from '../data-source.js';
 import type { AccessRecord, AuditLog, Outcome } from './log.js';
 
 export function auditUnavailable(): GraphQLError {
-  return new GraphQLError('The access log could not be written, so the answer is withheld. Try again shortly.', {
-    extensions: { code: ErrorCode.AUDIT_UNAVAILABLE, http: { status: 503 } },
-  });
+  return auditUnavailableError('The access log could not be written, so the answer is withheld. Try again shortly.');
 }
 
 export function documentHash(source: string | undefined): string | null {

@@ -7,7 +7,7 @@
  */
 import { GraphQLError, Kind, visit, type DocumentNode } from 'graphql';
 import type { Role } from '../../src/shared/access/caller.js';
-import { ErrorCode } from '../../src/shared/errors.js';
+import { forbidden } from '../../src/shared/errors.js';
 
 const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
 
@@ -27,8 +27,9 @@ export function asksForIntrospection(document: DocumentNode): boolean {
 
 export function introspectionDisabled(role: Role, allowed: readonly Role[]): GraphQLError {
   const who = allowed.length ? `only ${allowed.join(', ')} callers may` : 'no caller may';
-  return new GraphQLError(`Introspection (__schema, __type) is not open to your role (${role}): ${who} read the schema this way.`, {
-    extensions: { code: ErrorCode.FORBIDDEN, reason: 'INTROSPECTION_DISABLED', roles: [...allowed], http: { status: 403 } },
+  return forbidden(`Introspection (__schema, __type) is not open to your role (${role}): ${who} read the schema this way.`, {
+    reason: 'INTROSPECTION_DISABLED',
+    roles: [...allowed],
   });
 }
 

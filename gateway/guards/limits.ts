@@ -35,7 +35,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { config } from '../../src/shared/config.js';
-import { ConfigError, ErrorCode } from '../../src/shared/errors.js';
+import { codedError, ConfigError, ErrorCode } from '../../src/shared/errors.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../src/shared/pagination.js';
 
 export const LIMIT_REASONS = ['MAX_TOKENS', 'MAX_DEPTH', 'MAX_ALIASES', 'MAX_ROOT_FIELDS', 'MAX_DIRECTIVES', 'MAX_COST'] as const;
@@ -70,9 +70,7 @@ const grouped = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 /** The refusal of an operation over `reason`'s limit: BAD_USER_INPUT, HTTP 400. */
 export function limitError(reason: LimitReason, limit: number, found: number): GraphQLError {
-  return new GraphQLError(`${DESCRIBE[reason](limit, found)} (${reason})`, {
-    extensions: { code: ErrorCode.BAD_USER_INPUT, reason, limit, found, http: { status: 400 } },
-  });
+  return codedError(ErrorCode.BAD_USER_INPUT, `${DESCRIBE[reason](limit, found)} (${reason})`, { reason, limit, found }, 'ends-request');
 }
 
 /**

@@ -22,7 +22,7 @@ import path from 'node:path';
 import type { GraphQLRequest } from '@apollo/server';
 import { printExecutableGraphQLDocument } from '@graphql-tools/documents';
 import { GraphQLError, type DocumentNode } from 'graphql';
-import { ConfigError, ErrorCode } from '../../src/shared/errors.js';
+import { codedError, ConfigError, ErrorCode } from '../../src/shared/errors.js';
 import { repoRoot } from '../../src/shared/config.js';
 
 /** Written by `npm run codegen` from schema/operations/ (codegen.ts). */
@@ -92,11 +92,7 @@ export function operationNotRegistered(restricted: boolean, id?: string): GraphQ
   const message = id
     ? `No registered operation has the id "${id}".${restricted ? ' Your role runs registered operations only (schema/operations/).' : ' Send the operation\'s text instead.'}`
     : 'Your role runs registered operations only: send one of schema/operations/ by its id (`documentId`), or ask for your operation to be registered there.';
-  return new GraphQLError(message, {
-    extensions: restricted
-      ? { code: ErrorCode.FORBIDDEN, reason: 'OPERATION_NOT_REGISTERED', http: { status: 403 } }
-      : { code: ErrorCode.BAD_USER_INPUT, reason: 'OPERATION_NOT_REGISTERED', http: { status: 400 } },
-  });
+  return codedError(restricted ? ErrorCode.FORBIDDEN : ErrorCode.BAD_USER_INPUT, message, { reason: 'OPERATION_NOT_REGISTERED' }, 'ends-request');
 }
 
 /**

@@ -1,3 +1,4 @@
+import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 
 /**
@@ -6,6 +7,19 @@ import { GraphQLError } from 'graphql';
  */
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
+  /**
+   * Not a GraphQL request at all (malformed HTTP or JSON, a batch, a wrong method, media type or
+   * `accept`, Apollo's CSRF prevention), refused before GraphQL ran, with `extensions.reason`
+   * saying which (RefusalReason in http-server.ts). Apollo Server emits this code itself for such
+   * requests, so it is listed rather than replaced: clients and the access log already see it.
+   */
+  BAD_REQUEST: 'BAD_REQUEST',
+  /** Apollo Server's own, passed through: the operation is not GraphQL (a syntax error). */
+  GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
+  /** Apollo Server's own, passed through: the operation does not validate against the schema. */
+  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
+  /** Apollo Server's own, passed through: `operationName` names no operation of the document. */
+  OPERATION_RESOLUTION_FAILURE: 'OPERATION_RESOLUTION_FAILURE',
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
@@ -18,6 +32,49 @@ export const ErrorCode = {
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * The HTTP status of each code when its error ends a request: a refusal before or instead of an
+ * answer (a token refused, a limit, a plain HTTP endpoint such as /statistics). An error inside
+ * an operation that ran rides in a 200 body as GraphQL over HTTP says, whatever its code; the
+ * gateway answers 403 when a refusal is all the caller got (contractPlugin in validation.ts).
+ * BAD_REQUEST's refusals may be more precise (405, 406, 408, 415: RefusalReason in http-server.ts),
+ * and a request error answered as `application/json` is 200 as GraphQL over HTTP says
+ * (graphQLOverHTTPStatus in http-server.ts).
+ */
+export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
+  BAD_USER_INPUT: 400,
+  BAD_REQUEST: 400,
+  GRAPHQL_PARSE_FAILED: 400,
+  GRAPHQL_VALIDATION_FAILED: 400,
+  OPERATION_RESOLUTION_FAILURE: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  SUBGRAPH_UNAVAILABLE: 502,
+  AUDIT_UNAVAILABLE: 503,
+  RATE_LIMITED: 429,
+  INTERNAL_SERVER_ERROR: 500,
+};
+
+/** Whether `code` is one of the vocabulary's. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(HTTP_STATUS, code);
+}
+
+/** The status for an error's code on a plain HTTP answer: HTTP_STATUS's, or 500 for anything else. */
+export function httpStatusOf(code: unknown): number {
+  return isErrorCode(code) ? HTTP_STATUS[code] : HTTP_STATUS.INTERNAL_SERVER_ERROR;
+}
+
+/**
+ * An error of the vocabulary: what every constructor below builds on. `status` adds the code's
+ * HTTP status (HTTP_STATUS) for an error that ends the request where it is raised.
+ */
+export function codedError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}, status?: 'ends-request'): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...extensions, ...(status ? { http: { status: HTTP_STATUS[code] } } : {}) } });
+}
 
 /** A setting that stops a process at start: its message names the variable or file to fix. */
 export class ConfigError extends Error {}
@@ -42,20 +99,44 @@ export function quoted(value: unknown, limit = ECHO_LIMIT): string {
 
 /** Input that can never succeed as sent; `field` names the argument or input field at fault. */
 export function badInput(message: string, field?: string, extensions: Record<string, unknown> = {}): GraphQLError {
-  return new GraphQLError(message, {
-    extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field ? { field } : {}), ...extensions },
-  });
+  return codedError(ErrorCode.BAD_USER_INPUT, message, { ...(field ? { field } : {}), ...extensions });
 }
 
-export function notFound(what: string, id: string): GraphQLError {
-  return new GraphQLError(`No ${what} with id ${quoted(id)}.`, {
-    extensions: { code: ErrorCode.NOT_FOUND, id: echoed(id) },
-  });
+/** No such record (or none the caller may see: the two are answered alike). */
+export function notFound(what: string, id: string, message = `No ${what} with id ${quoted(id)}.`): GraphQLError {
+  return codedError(ErrorCode.NOT_FOUND, message, { id: echoed(id) });
 }
 
 /** The write would duplicate or contradict a record that already exists. */
 export function conflict(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ErrorCode.CONFLICT, ...extensions } });
+  return codedError(ErrorCode.CONFLICT, message, extensions);
+}
+
+/** A token, key or seal refused: UNAUTHENTICATED, HTTP 401. */
+export function unauthenticated(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return codedError(ErrorCode.UNAUTHENTICATED, message, extensions, 'ends-request');
+}
+
+/**
+ * A refusal: FORBIDDEN, answered HTTP 403 when it ends the request (a scope the token lacks, a
+ * field the role may not read). A refusal inside a subgraph's answer rides in its body, and the
+ * gateway answers 403 when nothing else was answered (contractPlugin in validation.ts).
+ */
+export function forbidden(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return codedError(ErrorCode.FORBIDDEN, message, extensions, 'ends-request');
+}
+
+/** RATE_LIMITED with HTTP 429 and Retry-After (whole seconds, at least 1). */
+export function rateLimited(message: string, retryAfterSeconds: number, extensions: Record<string, unknown> = {}): GraphQLError {
+  return codedError(ErrorCode.RATE_LIMITED, message, {
+    ...extensions,
+    http: { status: HTTP_STATUS.RATE_LIMITED, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) },
+  });
+}
+
+/** The access log could not be written, so the answer is withheld: AUDIT_UNAVAILABLE, HTTP 503. */
+export function auditUnavailable(message: string): GraphQLError {
+  return codedError(ErrorCode.AUDIT_UNAVAILABLE, message, {}, 'ends-request');
 }
 
 /** `extensions.reason` of a CONFLICT over a value that identifies one person or record (a phone, a UAN). */
@@ -85,10 +166,8 @@ export function logConflict(where: string, detail: { field?: string; constraint?
 
 /** `reasonCode` says why for machines: TIMEOUT, CIRCUIT_OPEN, UNREACHABLE, TOO_LARGE, HTTP_ERROR. */
 export function subgraphUnavailable(agency: string, reason: string, reasonCode?: string): GraphQLError {
-  return new GraphQLError(`The ${agency} agency did not answer: ${reason}`, {
-    // `serviceName` is where the gateway names the agency on every other subgraph error too.
-    extensions: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, serviceName: agency, ...(reasonCode ? { reason: reasonCode } : {}) },
-  });
+  // `serviceName` is where the gateway names the agency on every other subgraph error too.
+  return codedError(ErrorCode.SUBGRAPH_UNAVAILABLE, `The ${agency} agency did not answer: ${reason}`, { serviceName: agency, ...(reasonCode ? { reason: reasonCode } : {}) });
 }
 
 /**

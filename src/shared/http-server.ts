@@ -156,8 +156,8 @@ export async function serveGraphQL<TContext extends BaseContext>(options: {
       error.code === 'HPE_HEADER_OVERFLOW'
         ? [431, ErrorCode.BAD_USER_INPUT, RefusalReason.HEADERS_TOO_LARGE, 'Request headers too large: at most 16 KiB of request line and headers are accepted.']
         : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? [408, ApolloServerErrorCode.BAD_REQUEST, RefusalReason.REQUEST_TIMEOUT, 'The request did not arrive in time.']
-          : [400, ApolloServerErrorCode.BAD_REQUEST, RefusalReason.MALFORMED_HTTP, 'Malformed HTTP request.'];
+          ? [408, ErrorCode.BAD_REQUEST, RefusalReason.REQUEST_TIMEOUT, 'The request did not arrive in time.']
+          : [400, ErrorCode.BAD_REQUEST, RefusalReason.MALFORMED_HTTP, 'Malformed HTTP request.'];
     options.metrics?.countRefused(code);
     void notify({ status, code, reason, message }).finally(() => {
       const body = errorBody(code, reason, message);
@@ -200,7 +200,7 @@ export async function serveGraphQL<TContext extends BaseContext>(options: {
     let rawBody: string | undefined;
     /** Refuses the request here, before its context is built: recorded, counted, answered. */
     const refuse = async (status: number, reason: RefusalReason, message: string, headers: Record<string, string> = {}) => {
-      const code = status === 413 ? ErrorCode.BAD_USER_INPUT : ApolloServerErrorCode.BAD_REQUEST;
+      const code = status === 413 ? ErrorCode.BAD_USER_INPUT : ErrorCode.BAD_REQUEST;
       options.metrics?.countRefused(code);
       await notify({ req, rawBody, status, code, reason, message });
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
@@ -341,7 +341,7 @@ function apolloRefusal(text: string, status: number): { text: string; code: stri
               : message.startsWith('Operation batching')
                 ? RefusalReason.BATCH_NOT_ALLOWED
                 : RefusalReason.INVALID_PARAMETERS;
-  const code = String(first?.extensions?.code ?? (status >= 500 ? ErrorCode.INTERNAL_SERVER_ERROR : ApolloServerErrorCode.BAD_REQUEST));
+  const code = String(first?.extensions?.code ?? (status >= 500 ? ErrorCode.INTERNAL_SERVER_ERROR : ErrorCode.BAD_REQUEST));
   if (body?.errors) for (const error of body.errors) error.extensions = { ...error.extensions, code: error.extensions?.code ?? code, reason };
   return { text: body?.errors ? JSON.stringify(body) : errorBody(code, reason, message || 'Request refused.'), code, reason, message };
 }

@@ -55,7 +55,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { GraphQLError, type GraphQLFieldResolver } from 'graphql';
 import { actorOf, type Caller } from './access/caller.js';
 import { config } from './config.js';
-import { badInput, ConfigError, ErrorCode } from './errors.js';
+import { badInput, ConfigError, conflict, notFound } from './errors.js';
 
 /** The argument every mutation takes. */
 export const IDEMPOTENCY_KEY_ARGUMENT = 'idempotencyKey';
@@ -244,16 +244,16 @@ export function canonicalJson(value: unknown): string {
 
 function reused(request: KeyedRequest, stored: StoredKey): GraphQLError {
   const first = stored.field === request.field ? `${stored.field} with other arguments` : stored.field;
-  return new GraphQLError(
+  return conflict(
     `This ${IDEMPOTENCY_KEY_ARGUMENT} was first sent with another request (${first}); nothing was written. Use a new key for a new write.`,
-    { extensions: { code: ErrorCode.CONFLICT, reason: IdempotencyReason.REUSED, field: IDEMPOTENCY_KEY_ARGUMENT } },
+    { reason: IdempotencyReason.REUSED, field: IDEMPOTENCY_KEY_ARGUMENT },
   );
 }
 
 function inProgress(request: KeyedRequest): GraphQLError {
-  return new GraphQLError(
+  return conflict(
     `The first request with this ${IDEMPOTENCY_KEY_ARGUMENT} (${request.field}) is still running; send it again in a moment to get its answer.`,
-    { extensions: { code: ErrorCode.CONFLICT, reason: IdempotencyReason.IN_PROGRESS, field: IDEMPOTENCY_KEY_ARGUMENT } },
+    { reason: IdempotencyReason.IN_PROGRESS, field: IDEMPOTENCY_KEY_ARGUMENT },
   );
 }
 
@@ -297,9 +297,7 @@ async function replay(em: EntityManager, encoded: Encoded): Promise<unknown> {
   }
   const record = await em.findOne(encoded.entity, encoded.id as never);
   if (!record) {
-    throw new GraphQLError(`The ${encoded.entity} this ${IDEMPOTENCY_KEY_ARGUMENT}'s write returned no longer exists.`, {
-      extensions: { code: ErrorCode.NOT_FOUND, id: String(encoded.id) },
-    });
+    throw notFound(String(encoded.entity), String(encoded.id), `The ${encoded.entity} this ${IDEMPOTENCY_KEY_ARGUMENT}'s write returned no longer exists.`);
   }
   return record;
 }

@@ -1,5 +1,5 @@
-import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
-import { ErrorCode, quoted } from './errors.js';
+import { GraphQLScalarType, Kind } from 'graphql';
+import { badInput, quoted } from './errors.js';
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -17,9 +17,7 @@ export function parseIsoDate(value: unknown): string {
 }
 
 function dateError(value: unknown) {
-  return new GraphQLError(`${quoted(value)} is not a calendar date; use YYYY-MM-DD, e.g. 2024-11-01.`, {
-    extensions: { code: ErrorCode.BAD_USER_INPUT },
-  });
+  return badInput(`${quoted(value)} is not a calendar date; use YYYY-MM-DD, e.g. 2024-11-01.`);
 }
 
 /** Serialises what PostgreSQL `date` columns give back (strings) or JS Dates. */
@@ -50,9 +48,7 @@ export const DateTimeScalar = new GraphQLScalarType({
   parseValue(value) {
     const date = typeof value === 'string' ? new Date(value) : new Date(NaN);
     if (Number.isNaN(date.getTime())) {
-      throw new GraphQLError(`${quoted(value)} is not an ISO 8601 timestamp.`, {
-        extensions: { code: ErrorCode.BAD_USER_INPUT },
-      });
+      throw badInput(`${quoted(value)} is not an ISO 8601 timestamp.`);
     }
     return date;
   },

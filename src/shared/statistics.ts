@@ -24,7 +24,7 @@ import { GraphQLError } from 'graphql';
 import { requireScope, type Caller } from './access/caller.js';
 import { openSeal, SEAL_HEADER, sealCall, type MemberKey, type SealReceiver } from './access/seal.js';
 import { config } from './config.js';
-import { badInput, describeForLog, ErrorCode, subgraphUnavailable } from './errors.js';
+import { badInput, codedError, describeForLog, ErrorCode, httpStatusOf, subgraphUnavailable } from './errors.js';
 import type { ExtraRoute } from './http-server.js';
 import { parseIsoDate } from './scalars.js';
 import { encodedFact, mayUseFact, type EncodedFact, type FactDeclaration, type FactQuery, type FactScope } from './facts.js';
@@ -164,7 +164,7 @@ export function statisticsRoute(options: {
       const known = error instanceof GraphQLError && typeof error.extensions.code === 'string';
       if (!known) console.error(`[${options.agency}] statistics failed`, describeForLog(error));
       const code = known ? String(error.extensions.code) : ErrorCode.INTERNAL_SERVER_ERROR;
-      const status = { UNAUTHENTICATED: 401, FORBIDDEN: 403, BAD_USER_INPUT: 400 }[code] ?? 500;
+      const status = httpStatusOf(code);
       const reason = known ? error.extensions.reason : undefined;
       send(res, status, { errors: [{ message: known ? error.message : 'Internal server error', extensions: { code, ...(reason ? { reason } : {}) } }] });
     }
@@ -275,7 +275,7 @@ export async function askAgency(options: {
   }
   const refusal = answer.errors?.[0];
   if (refusal && ([ErrorCode.FORBIDDEN, ErrorCode.BAD_USER_INPUT] as string[]).includes(refusal.extensions.code)) {
-    throw new GraphQLError(`${options.agency}: ${refusal.message}`, { extensions: { code: refusal.extensions.code } });
+    throw codedError(refusal.extensions.code as ErrorCode, `${options.agency}: ${refusal.message}`);
   }
   if (!response.ok || refusal) throw subgraphUnavailable(options.agency, `${options.agency} could not answer the report's question`);
   return answer;

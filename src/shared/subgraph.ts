@@ -6,7 +6,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { MigrationObject } from '@mikro-orm/core';
 import type { EntityManager, EntitySchema } from '@mikro-orm/postgresql';
 import { gql } from 'graphql-tag';
-import { GraphQLError, type DocumentNode } from 'graphql';
+import type { DocumentNode } from 'graphql';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { actorOf, type Caller } from './access/caller.js';
 import { enforceAccess, type AccessContext } from './access/enforce.js';
@@ -14,7 +14,7 @@ import { DatabaseReplayGuard, sealUseMigration } from './access/replay.js';
 import { openSeal, SEAL_HEADER, type CallKind, type MemberSeals, type SealReceiver } from './access/seal.js';
 import type { AgencyName } from './config.js';
 import { disclosurePlugin } from './disclosure.js';
-import { ErrorCode, formatError } from './errors.js';
+import { forbidden, formatError } from './errors.js';
 import { serveGraphQL, type ExtraRoute, type RunningHttpServer } from './http-server.js';
 import { idempotencyKeyMigration, idempotentMutations } from './idempotency.js';
 import { databaseReachable, type AgencyOrm } from './orm.js';
@@ -107,7 +107,7 @@ export async function serveFederatedSubgraph<TContext extends AccessContext>(opt
       const seal = await openSeal(options.seals, req.headers[SEAL_HEADER], rawBody, accepts);
       // An agency's seal admits one question only: does Labour know these workers?
       if (seal.kind === 'worker-lookup' && !isWorkerLookup(rawBody)) {
-        throw new GraphQLError(`${seal.signer} may ask ${options.name} only whether workers exist.`, { extensions: { code: ErrorCode.FORBIDDEN, http: { status: 403 } } });
+        throw forbidden(`${seal.signer} may ask ${options.name} only whether workers exist.`);
       }
       return options.context(seal.caller);
     },

@@ -1,5 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { requireCity, type Caller } from '../../src/shared/access/caller.js';
+import { findInJurisdiction, requirePlaceOf } from '../../src/shared/access/jurisdiction.js';
 import { conflict, notFound } from '../../src/shared/errors.js';
 import { findPage } from '../../src/shared/pagination.js';
 import { GRAPH_SOURCE_SYSTEM, sourceOf } from '../../src/shared/provenance.js';
@@ -42,8 +41,10 @@ export const resolvers: Resolvers = {
       const beneficiaryName = textArg(input.beneficiaryName, 'beneficiaryName', 120);
       const enrolledOn = notInFuture(input.enrolledOn, 'enrolledOn');
       householdMemberRules(input, enrolledOn);
-      // The centre first: a caller refused for its city learns nothing from Labour's answer either.
-      await requireCentreInJurisdiction(em, caller, centreId, input.centreId);
+      // The centre's city first, as its id names it: FORBIDDEN alike whether or not such a centre
+      // exists there, and a caller refused learns nothing from Labour's answer either.
+      requirePlaceOf(caller, centreId, 'anganwadi enrolments');
+      await findInJurisdiction(em, AnganwadiCentreSchema, { id: centreId }, jurisdictionFilters(em, caller).centre(), { what: 'anganwadi centre', id: input.centreId });
       await workers.requireWorkers([workerId]);
       const woman = input.beneficiaryType !== 'CHILD';
       // The foreign key on centre_id keeps the centre there until the enrolment is written.
@@ -85,8 +86,7 @@ export const resolvers: Resolvers = {
       notInFuture(exitedOn, 'exitedOn');
       return writeInTransaction(em, writer, async (tx) => {
         // An enrolment at a centre outside the jurisdiction is as unknown as one that does not exist.
-        const enrolment = await tx.findOne(IcdsEnrolmentSchema, { id: enrolmentId, ...jurisdictionFilters(tx, caller).enrolment() });
-        if (!enrolment) throw notFound('ICDS enrolment', id);
+        const enrolment = await findInJurisdiction(tx, IcdsEnrolmentSchema, { id: enrolmentId }, jurisdictionFilters(tx, caller).enrolment(), { what: 'ICDS enrolment', id });
         if (enrolment.status === 'EXITED') throw conflict(`${enrolment.id} already exited on ${enrolment.exitedOn}.`);
         exitDateRule(enrolment, exitedOn);
         tx.assign(enrolment, { status: 'EXITED', exitedOn, updatedBy: writer.actor });
@@ -125,13 +125,3 @@ export const resolvers: Resolvers = {
     totalCount: (connection) => connection.totalCount(),
   },
 };
-
-/**
- * Refuses (FORBIDDEN) an enrolment at a centre outside the caller's jurisdiction, before the
- * worker is confirmed or anything is written; an unknown centre is NOT_FOUND.
- */
-async function requireCentreInJurisdiction(em: EntityManager, caller: Caller, id: string, asGiven: string): Promise<void> {
-  const centre = await em.findOne(AnganwadiCentreSchema, { id });
-  if (!centre) throw notFound('anganwadi centre', asGiven);
-  requireCity(caller, centre.cityCode, 'anganwadi enrolments');
-}

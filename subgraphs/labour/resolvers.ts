@@ -1,4 +1,4 @@
-import { requireCity, requireWard, type Caller } from '../../src/shared/access/caller.js';
+import { findInJurisdiction, requireCity, requireWard } from '../../src/shared/access/jurisdiction.js';
 import { alreadyRegistered, badInput, conflict, logConflict, notFound } from '../../src/shared/errors.js';
 import { findPage } from '../../src/shared/pagination.js';
 import { GRAPH_SOURCE_SYSTEM, sourceOf } from '../../src/shared/provenance.js';
@@ -10,7 +10,7 @@ import { cityArg, digitsArg, notInFuture, phoneArg, placeFilter, textArg, wardAr
 import { SocialSecurityEnrolmentSchema, WorkerSchema, type Worker } from './entities.js';
 import type { Resolvers } from './generated/resolvers.js';
 import { jurisdictionFilters } from './loaders.js';
-import { idReferenceTokenArg, registrationAge, schemeEligibility } from './rules.js';
+import { idReferenceTokenArg, ncoCodeArg, registrationAge, schemeEligibility, workerLookupArgs } from './rules.js';
 import type { Context } from './context.js';
 import type { FilterQuery } from '@mikro-orm/core';
 import { today } from '../../src/shared/dates.js';
@@ -36,17 +36,9 @@ export const resolvers: Resolvers = {
     },
 
     async findWorkers(_, { phone, idLast4, dateOfBirth, name }, { em, caller }) {
-      const where: FilterQuery<Worker> = {};
-      if (phone) where.phone = phoneArg(phone);
-      if (idLast4 || dateOfBirth) {
-        if (!idLast4 || !dateOfBirth) throw badInput('idLast4 and dateOfBirth go together: send both.', idLast4 ? 'dateOfBirth' : 'idLast4');
-        where.idLast4 = digitsArg(idLast4, 'idLast4', 4);
-        where.dateOfBirth = dateOfBirth;
-      }
-      if (!where.phone && !where.idLast4) {
-        throw badInput('Give a phone number, or the ID reference last four digits with the date of birth.');
-      }
-      if (name) where.name = { $ilike: `%${textArg(name, 'name').replace(/[%_\\]/g, '\\$&')}%` };
+      const lookup = workerLookupArgs({ phone, idLast4, dateOfBirth, name });
+      const where: FilterQuery<Worker> = { ...(lookup.phone ? { phone: lookup.phone } : {}), ...(lookup.idLast4 ? { idLast4: lookup.idLast4, dateOfBirth: lookup.dateOfBirth } : {}) };
+      if (lookup.name) where.name = { $ilike: `%${lookup.name.replace(/[%_\\]/g, '\\$&')}%` };
       return em.find(WorkerSchema, { $and: [where, jurisdictionFilters(em, caller).worker()] }, { orderBy: { id: 'asc' }, limit: LOOKUP_LIMIT });
     },
   },
@@ -86,8 +78,8 @@ export const resolvers: Resolvers = {
     async updateWorker(_, { id, input }, { em, caller, writer }) {
       const workerId = workerIdArg(id, 'id');
       return writeInTransaction(em, writer, async (tx) => {
-        const worker = await workerInJurisdiction(tx, caller, workerId);
-        if (!worker) throw notFound('worker', id);
+        // A worker outside the jurisdiction is as unknown as one that does not exist.
+        const worker = await findInJurisdiction(tx, WorkerSchema, { id: workerId }, jurisdictionFilters(tx, caller).worker(), { what: 'worker', id });
         const changes: Partial<Worker> = {};
         if (input.name != null) changes.name = textArg(input.name, 'name', 120);
         if (input.phone != null) changes.phone = phoneArg(input.phone);
@@ -112,8 +104,7 @@ export const resolvers: Resolvers = {
       const enrolledOn = notInFuture(input.enrolledOn, 'enrolledOn');
       const schemeReference = textArg(input.schemeReference, 'schemeReference', 60);
       return writeInTransaction(em, writer, async (tx) => {
-        const worker = await workerInJurisdiction(tx, caller, workerId);
-        if (!worker) throw notFound('worker', input.workerId);
+        const worker = await findInJurisdiction(tx, WorkerSchema, { id: workerId }, jurisdictionFilters(tx, caller).worker(), { what: 'worker', id: input.workerId });
         if (enrolledOn < worker.dateOfBirth) throw badInput('enrolledOn is before the worker was born.', 'enrolledOn');
         schemeEligibility(input.scheme, worker, enrolledOn);
         const active = await tx.count(SocialSecurityEnrolmentSchema, { workerId, scheme: input.scheme, status: 'ACTIVE' });
@@ -155,19 +146,6 @@ export const resolvers: Resolvers = {
     totalCount: (connection) => connection.totalCount(),
   },
 };
-
-function ncoCodeArg(value: string): string {
-  if (!/^\d{4}(\.\d{4})?$/.test(value)) throw badInput('ncoCode must be an NCO-2015 code such as 8322 or 8322.0100.', 'ncoCode');
-  return value;
-}
-
-/**
- * A worker to be changed, or null when there is none with that id in the caller's jurisdiction:
- * an officer cannot change, or learn of, a worker they could not look up.
- */
-function workerInJurisdiction(tx: Context['em'], caller: Caller, id: string): Promise<Worker | null> {
-  return tx.findOne(WorkerSchema, { $and: [{ id }, jurisdictionFilters(tx, caller).worker()] });
-}
 
 /**
  * Phone, ID reference and e-Shram UAN each identify one person: refuse a second holder, wherever

@@ -1,6 +1,7 @@
 /** Labour's registration and enrolment rules, as plain functions a unit test can call. */
 import { ageOn } from '../../src/shared/dates.js';
 import { badInput } from '../../src/shared/errors.js';
+import { digitsArg, phoneArg, textArg } from '../../src/shared/validation.js';
 import type { Occupation } from '../../src/shared/demo/population.js';
 
 /** An Aadhaar Data Vault reference, never an Aadhaar number (12 digits) itself. */
@@ -13,6 +14,12 @@ export function idReferenceTokenArg(value: string): string {
     throw badInput('idReferenceToken must be 8–64 letters, digits, ":", "_" or "-".', 'idReferenceToken');
   }
   return token;
+}
+
+/** An NCO-2015 occupation code: a four-digit family, optionally with its four-digit occupation. */
+export function ncoCodeArg(value: string, field = 'ncoCode'): string {
+  if (!/^\d{4}(\.\d{4})?$/.test(value)) throw badInput('ncoCode must be an NCO-2015 code such as 8322 or 8322.0100.', field);
+  return value;
 }
 
 /** Workers register from the age of 14 (the Child Labour Act's limit for work) to 80. */
@@ -49,4 +56,29 @@ export function schemeIneligibility(scheme: string, worker: { dateOfBirth: strin
 export function schemeEligibility(scheme: string, worker: { dateOfBirth: string; occupation: Occupation }, enrolledOn: string): void {
   const reason = schemeIneligibility(scheme, worker, enrolledOn);
   if (reason) throw badInput(reason, 'scheme');
+}
+
+/**
+ * The front-line look-up's arguments (findWorkers): a phone, or the ID reference's last four
+ * digits together with the date of birth, optionally narrowed by name. Cleaned, or BAD_USER_INPUT.
+ */
+export function workerLookupArgs(args: { phone?: string | null; idLast4?: string | null; dateOfBirth?: string | null; name?: string | null }): {
+  phone?: string;
+  idLast4?: string;
+  dateOfBirth?: string;
+  name?: string;
+} {
+  const { phone, idLast4, dateOfBirth, name } = args;
+  const lookup: { phone?: string; idLast4?: string; dateOfBirth?: string; name?: string } = {};
+  if (phone) lookup.phone = phoneArg(phone);
+  if (idLast4 || dateOfBirth) {
+    if (!idLast4 || !dateOfBirth) throw badInput('idLast4 and dateOfBirth go together: send both.', idLast4 ? 'dateOfBirth' : 'idLast4');
+    lookup.idLast4 = digitsArg(idLast4, 'idLast4', 4);
+    lookup.dateOfBirth = dateOfBirth;
+  }
+  if (!lookup.phone && !lookup.idLast4) {
+    throw badInput('Give a phone number, or the ID reference last four digits with the date of birth.');
+  }
+  if (name) lookup.name = textArg(name, 'name');
+  return lookup;
 }

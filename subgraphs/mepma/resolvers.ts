@@ -1,4 +1,5 @@
-import { requireCity, type Caller } from '../../src/shared/access/caller.js';
+import type { Caller } from '../../src/shared/access/caller.js';
+import { findInJurisdiction, requireCity } from '../../src/shared/access/jurisdiction.js';
 import { badInput, conflict, notFound } from '../../src/shared/errors.js';
 import { findPage } from '../../src/shared/pagination.js';
 import { GRAPH_SOURCE_SYSTEM, sourceOf } from '../../src/shared/provenance.js';
@@ -294,13 +295,12 @@ export const resolvers: Resolvers = {
 type Tx = Context['em'];
 
 /**
- * The CIG a write is about. One outside the caller's jurisdiction is NOT_FOUND, as an unknown
- * id is: a caller who cannot look the CIG up does not learn from a write that it exists.
+ * The CIG a write is about. A CIG id names no place, so one outside the caller's jurisdiction is
+ * NOT_FOUND, as an unknown id is (the rule of src/shared/access/jurisdiction.ts): a caller who
+ * cannot look the CIG up does not learn from a write that it exists.
  */
-async function requireCig(tx: Tx, caller: Caller, cigId: string): Promise<Cig> {
-  const cig = await tx.findOne(CigSchema, { id: cigId, ...jurisdictionFilters(tx, caller).cig() });
-  if (!cig) throw notFound('CIG', cigId);
-  return cig;
+function requireCig(tx: Tx, caller: Caller, cigId: string): Promise<Cig> {
+  return findInJurisdiction(tx, CigSchema, { id: cigId }, jurisdictionFilters(tx, caller).cig(), { what: 'CIG', id: cigId });
 }
 
 async function requireActiveMembership(tx: Tx, cigId: string, workerId: string) {

@@ -1,5 +1,6 @@
 /** MEPMA's CIG and follow-up rules, as plain functions a unit test can call. */
-import { citiesOf, requireCity, type Caller } from '../../src/shared/access/caller.js';
+import { citiesOf, type Caller } from '../../src/shared/access/caller.js';
+import { requireCity } from '../../src/shared/access/jurisdiction.js';
 import { CITIES } from '../../src/shared/demo/places.js';
 import { badInput, quoted } from '../../src/shared/errors.js';
 import { schemeIds } from '../../src/shared/schemes.js';

@@ -1,6 +1,5 @@
 import { LockMode } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { requireCity, type Caller } from '../../src/shared/access/caller.js';
+import { findInJurisdiction, requirePlaceOf } from '../../src/shared/access/jurisdiction.js';
 import { conflict, notFound } from '../../src/shared/errors.js';
 import { findPage } from '../../src/shared/pagination.js';
 import { GRAPH_SOURCE_SYSTEM, sourceOf } from '../../src/shared/provenance.js';
@@ -59,7 +58,11 @@ export const resolvers: Resolvers = {
       const vendingZoneId = vendingZoneIdArg(input.vendingZoneId);
       const goods = textArg(input.goods, 'goods', 80);
       validityPeriod(input.issuedOn, input.validUntil, VENDING_CERTIFICATE_MAX_YEARS, 'vending certificate');
-      await requireZoneInJurisdiction(em, caller, vendingZoneId, input.vendingZoneId);
+      // The zone's city as its id names it (FORBIDDEN alike whether or not the zone exists), then
+      // the zone within the jurisdiction (NOT_FOUND), before the worker is confirmed. Read past the
+      // identity map, so the locked read inside the transaction sees the zone's current capacity.
+      requirePlaceOf(caller, vendingZoneId, 'vending certificates');
+      await findInJurisdiction(em, VendingZoneSchema, { id: vendingZoneId }, jurisdictionFilters(em, caller).vendingZone(), { what: 'vending zone', id: input.vendingZoneId }, { disableIdentityMap: true });
       await workers.requireWorkers([workerId]);
       return writeInTransaction(em, writer, async (tx) => {
         // Locking the zone row makes concurrent issues in one zone take turns at the capacity check.
@@ -95,7 +98,9 @@ export const resolvers: Resolvers = {
       const tradeName = textArg(input.tradeName, 'tradeName', 120);
       const wardCode = wardCodeArg(input.ward);
       validityPeriod(input.issuedOn, input.validUntil, TRADE_LICENCE_MAX_YEARS, 'trade licence');
-      const ward = await wardInJurisdiction(em, caller, wardCode, input.ward, 'trade licences');
+      // The ward code names its city: FORBIDDEN outside the jurisdiction, NOT_FOUND for no such ward in it.
+      requirePlaceOf(caller, wardCode, 'trade licences');
+      const ward = await findInJurisdiction(em, WardSchema, { code: wardCode }, jurisdictionFilters(em, caller).ward(), { what: 'ward', id: input.ward });
       await workers.requireWorkers([workerId]);
       return writeInTransaction(em, writer, async (tx) => {
         const licence = tx.create(TradeLicenceSchema, {
@@ -120,7 +125,9 @@ export const resolvers: Resolvers = {
       const employer = textArg(input.employer, 'employer', 120);
       const wardCode = wardCodeArg(input.ward);
       const issuedOn = notInFuture(input.issuedOn, 'issuedOn');
-      const ward = await wardInJurisdiction(em, caller, wardCode, input.ward, 'sanitation-worker IDs');
+      // The ward code names its city: FORBIDDEN outside the jurisdiction, NOT_FOUND for no such ward in it.
+      requirePlaceOf(caller, wardCode, 'sanitation-worker IDs');
+      const ward = await findInJurisdiction(em, WardSchema, { code: wardCode }, jurisdictionFilters(em, caller).ward(), { what: 'ward', id: input.ward });
       await workers.requireWorkers([workerId]);
       const duplicate = `${workerId} already has a sanitation-worker ID card.`;
       return writeInTransaction(em, writer, async (tx) => {
@@ -216,23 +223,4 @@ export const resolvers: Resolvers = {
  */
 async function wardOf(code: string, loaders: Context['loaders']): Promise<Ward> {
   return (await loaders.wardByCode.load(code))!;
-}
-
-/**
- * The zone a certificate is to be issued in, refused (FORBIDDEN) when it lies outside the
- * caller's jurisdiction, before the worker is confirmed or anything is written. Read past the
- * identity map, so the locked read inside the transaction sees the zone's current capacity.
- */
-async function requireZoneInJurisdiction(em: EntityManager, caller: Caller, id: string, asGiven: string): Promise<void> {
-  const zone = await em.findOne(VendingZoneSchema, { id }, { disableIdentityMap: true });
-  if (!zone) throw notFound('vending zone', asGiven);
-  requireCity(caller, zone.cityCode, 'vending certificates');
-}
-
-/** The ward a record is to be issued for, refused (FORBIDDEN) when it lies outside the caller's jurisdiction. */
-async function wardInJurisdiction(em: EntityManager, caller: Caller, code: string, asGiven: string, what: string): Promise<Ward> {
-  const ward = await em.findOne(WardSchema, { code });
-  if (!ward) throw notFound('ward', asGiven);
-  requireCity(caller, ward.cityCode, what);
-  return ward;
 }

@@ -5,12 +5,12 @@ import { scalarResolvers } from '../../src/shared/scalars.js';
 import { lockFor, nextId, writeInTransaction } from '../../src/shared/transactions.js';
 import { cityByCode } from '../../src/shared/demo/places.js';
 import { dateOrder, notInFuture, placeFilter, validityPeriod, workerIdArg } from '../../src/shared/validation.js';
-import { requireCity } from '../../src/shared/access/caller.js';
+import { findInJurisdiction, requirePlaceOf } from '../../src/shared/access/jurisdiction.js';
 import { AutoStandSchema, DrivingLicenceSchema, PsvBadgeSchema, VehiclePermitSchema, type AutoStand } from './entities.js';
 import type { Resolvers } from './generated/resolvers.js';
 import { jurisdictionFilters } from './loaders.js';
 import {
-  LICENCE_YEARS, PERMIT_YEARS, autoStandIdArg, badgeLicence, cityInStandId, licenceNumberArg, licencePrefix, permitStand,
+  LICENCE_YEARS, PERMIT_YEARS, autoStandIdArg, badgeLicence, licenceNumberArg, licencePrefix, permitStand,
   requireRto, rtoArg, rtoPrefix, validityStatus, vehicleClassesArg, vehicleRegistrationArg,
 } from './rules.js';
 import { today } from '../../src/shared/dates.js';
@@ -83,8 +83,7 @@ export const resolvers: Resolvers = {
       const where = jurisdictionFilters(em, caller);
       return writeInTransaction(em, writer, async (tx) => {
         await lockFor(tx, `badge:${workerId}`);
-        const licence = await tx.findOne(DrivingLicenceSchema, { licenceNumber, ...where.licence() });
-        if (!licence) throw notFound('driving licence', input.licenceNumber);
+        const licence = await findInJurisdiction(tx, DrivingLicenceSchema, { licenceNumber }, where.licence(), { what: 'driving licence', id: input.licenceNumber });
         badgeLicence(licence, { workerId, issuedOn: input.issuedOn, validUntil: input.validUntil });
         const held = await tx.findOne(PsvBadgeSchema, { workerId, ...inForce() });
         if (held) {
@@ -113,12 +112,12 @@ export const resolvers: Resolvers = {
       permitStand(input.permitType, autoStandId);
       validityPeriod(input.issuedOn, input.validUntil, PERMIT_YEARS, 'vehicle permit');
       // A permit lies in its stand's city (the id names it), or without a stand in its vehicle's RTO's.
-      if (autoStandId) requireCity(caller, cityInStandId(autoStandId), 'vehicle permits');
+      if (autoStandId) requirePlaceOf(caller, autoStandId, 'vehicle permits');
       else requireRto(caller, rtoPrefix(vehicleRegistration), 'vehicle permits');
       await workers.requireWorkers([workerId]);
       const where = jurisdictionFilters(em, caller);
       return writeInTransaction(em, writer, async (tx) => {
-        if (autoStandId && !(await tx.findOne(AutoStandSchema, { id: autoStandId, ...where.stand() }))) throw notFound('auto stand', autoStandId);
+        if (autoStandId) await findInJurisdiction(tx, AutoStandSchema, { id: autoStandId }, where.stand(), { what: 'auto stand', id: autoStandId });
         await lockFor(tx, `permit:${vehicleRegistration}`);
         const held = await tx.findOne(VehiclePermitSchema, { vehicleRegistration, ...inForce() });
         if (held) {

@@ -1,5 +1,6 @@
 /** Transport's licensing rules, as plain functions a unit test can call. */
-import { requireCity, type Caller } from '../../src/shared/access/caller.js';
+import type { Caller } from '../../src/shared/access/caller.js';
+import { requireCity } from '../../src/shared/access/jurisdiction.js';
 import { badInput, quoted } from '../../src/shared/errors.js';
 import { CITIES } from '../../src/shared/demo/places.js';
 import type { VehicleClass } from './entities.js';
@@ -44,18 +45,12 @@ export function cityOfRto(rto: string): string | undefined {
 
 /**
  * Refuses (FORBIDDEN) a write about a licence, badge or vehicle of an RTO outside the caller's
- * jurisdiction. An RTO the hub does not know lies in no city, so only a national caller passes.
+ * jurisdiction: the place rule of src/shared/access/jurisdiction.ts, the RTO being the place a
+ * licence number or registration names. An RTO the hub does not know lies in no city, so only a
+ * national caller passes.
  */
 export function requireRto(caller: Caller, rto: string, what: string): void {
   requireCity(caller, cityOfRto(rto) ?? rto, what);
-}
-
-/**
- * The city an auto stand id names (`AS-VJA-0001` is in VJA): a write is checked against the place
- * the caller named, so it is refused alike whether or not such a stand exists.
- */
-export function cityInStandId(id: string): string {
-  return id.split('-')[1];
 }
 
 /** The RTO a licence number or vehicle registration begins with (`AP16 2019...`, `AP16TX1234`). */

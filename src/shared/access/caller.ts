@@ -9,9 +9,9 @@
  * caller to the ward's city, as `citiesOf` says; the CRP's role reads none of those records
  * anyway (FIELD_CADRE_ROLES in policy.ts).
  */
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import { CITIES, cityByCode, wardCode } from '../demo/places.js';
-import { ErrorCode } from '../errors.js';
+import { forbidden } from '../errors.js';
 
 /** `crp`: a community resource person, MEPMA's field cadre, who visits the workers of a ward. */
 export const ROLES = ['officer', 'auditor', 'analyst', 'service', 'crp'] as const;
@@ -120,16 +120,10 @@ export function actorOf(caller: Caller): string {
   return `${caller.agency}:${caller.subject}`;
 }
 
-/**
- * A refusal: FORBIDDEN, answered HTTP 403 when it ends the request (a scope the token lacks, a
- * field the role may not read). A refusal inside a subgraph's answer rides in its body, and the
- * gateway answers 403 when nothing else was answered (contractPlugin in validation.ts).
- */
-export function forbidden(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ErrorCode.FORBIDDEN, http: { status: 403 }, ...extensions } });
-}
+/** FORBIDDEN (HTTP 403): built in errors.ts with every other error, re-exported for the access rules. */
+export { forbidden };
 
-/** Refuses a write about a place outside the caller's jurisdiction. */
+/** Refuses a write about a place outside the caller's jurisdiction (the rule: src/shared/access/jurisdiction.ts). */
 export function requireCity(caller: Caller, cityCode: string, what = 'records', action: 'change' | 'see' = 'change'): void {
   if (!coversCity(caller, cityCode)) throw outsideJurisdiction(caller, cityCode, what, action);
 }

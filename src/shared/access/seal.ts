@@ -16,7 +16,7 @@
 import { createHash, KeyObject, randomUUID, sign, verify, type webcrypto } from 'node:crypto';
 import type { KeyLike } from 'jose';
 import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../errors.js';
+import { unauthenticated } from '../errors.js';
 import type { Caller, Role } from './caller.js';
 import type { ReplayGuard } from './replay.js';
 
@@ -53,7 +53,7 @@ export type SealRefusal =
   | 'REPLAYED';
 
 export function sealRefused(reason: SealRefusal, message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, reason, http: { status: 401 } } });
+  return unauthenticated(message, { reason });
 }
 
 export function bodyHash(body: string): string {

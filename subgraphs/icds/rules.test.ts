@@ -1,17 +1,6 @@
 /** ICDS's rules as plain functions: no server, no database. */
-import type { GraphQLError } from 'graphql';
 import { centreIdArg, enrolmentIdArg, exitDateRule, householdMemberRules, type HouseholdMember } from './rules';
-
-/** The code and field of the error `fn` throws, or undefined when it accepts. */
-function refusal(fn: () => unknown): { code: unknown; field: unknown } | undefined {
-  try {
-    fn();
-  } catch (error) {
-    const { code, field } = (error as GraphQLError).extensions ?? {};
-    return { code, field };
-  }
-  return undefined;
-}
+import { refusal } from '../../test/support/rules';
 
 describe('centreIdArg and enrolmentIdArg', () => {
   test('accept ids of their shape, trimmed', () => {

@@ -1,17 +1,6 @@
 /** Labour's rules as plain functions: no server, no database. */
-import type { GraphQLError } from 'graphql';
 import { idReferenceTokenArg, ncoCodeArg, registrationAge, schemeEligibility, schemeIneligibility, workerLookupArgs } from './rules';
-
-/** The code and field of the error `fn` throws, or undefined when it accepts. */
-function refusal(fn: () => unknown): { code: unknown; field: unknown } | undefined {
-  try {
-    fn();
-  } catch (error) {
-    const { code, field } = (error as GraphQLError).extensions ?? {};
-    return { code, field };
-  }
-  return undefined;
-}
+import { refusal } from '../../test/support/rules';
 
 describe('idReferenceTokenArg', () => {
   test('accepts an Aadhaar Data Vault reference, trimmed', () => {

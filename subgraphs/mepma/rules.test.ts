@@ -1,23 +1,11 @@
 /** MEPMA's rules as plain functions: no server, no database. */
-import type { GraphQLError } from 'graphql';
-import type { Caller } from '../../src/shared/access/caller';
 import { schemeIds } from '../../src/shared/schemes';
 import {
   MAX_FOUNDING_MEMBERS, MAX_RECENT_SAVINGS, MAX_VISIT_NOTE, cigIdArg, foundingMembers, ifscArg, notBefore, recentSavingsLimit, schemeArg, visitCity, visitNoteArg,
 } from './rules';
+import { officer, refusal } from '../../test/support/rules';
 
-/** The code and field of the error `fn` throws, or undefined when it accepts. */
-function refusal(fn: () => unknown): { code: unknown; field: unknown } | undefined {
-  try {
-    fn();
-  } catch (error) {
-    const { code, field } = (error as GraphQLError).extensions ?? {};
-    return { code, field };
-  }
-  return undefined;
-}
-
-const caller = (jurisdiction: string): Caller => ({ agency: 'mepma', subject: 'co', role: 'officer', jurisdiction, scopes: ['read', 'write'], purpose: 'cig-follow-up' });
+const caller = (jurisdiction: string) => officer('mepma', jurisdiction, 'cig-follow-up', 'co');
 
 describe('argument parsers', () => {
   test('accept CIG ids, IFSCs, schemes and notes as people type them', () => {

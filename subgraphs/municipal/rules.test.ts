@@ -1,20 +1,9 @@
 /** Municipal's rules as plain functions: no server, no database. */
-import type { GraphQLError } from 'graphql';
 import type { VendingCertificate, VendingZone } from './entities';
 import {
   certificateNumberArg, currentStatus, noCurrentCertificate, vendingAllowed, vendingZoneIdArg, wardCodeArg, zoneHasRoom,
 } from './rules';
-
-/** The code and field of the error `fn` throws, or undefined when it accepts. */
-function refusal(fn: () => unknown): { code: unknown; field: unknown; message: string } | undefined {
-  try {
-    fn();
-  } catch (error) {
-    const { code, field } = (error as GraphQLError).extensions ?? {};
-    return { code, field, message: (error as Error).message };
-  }
-  return undefined;
-}
+import { refusalWithMessage } from '../../test/support/rules';
 
 const zone = (overrides: Partial<VendingZone> = {}) => ({ id: 'VZ-VJA-0001', name: 'Besant Road', zoneType: 'VENDING', capacity: 2, ...overrides }) as VendingZone;
 
@@ -33,7 +22,7 @@ describe('argument parsers', () => {
     ['certificateNumberArg', () => certificateNumberArg('VJA/SVC/25/000123'), 'certificateNumber'],
     ['certificateNumberArg', () => certificateNumberArg('VJA/TL/2025/000123'), 'certificateNumber'],
   ])('%s refuses a malformed value, naming the field', (_, parse, field) => {
-    expect(refusal(parse)).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    expect(refusalWithMessage(parse)).toMatchObject({ code: 'BAD_USER_INPUT', field });
   });
 });
 
@@ -48,14 +37,14 @@ describe('currentStatus', () => {
 
 describe('vendingAllowed and zoneHasRoom', () => {
   test('accept a vending zone with a free place', () => {
-    expect(refusal(() => vendingAllowed(zone()))).toBeUndefined();
-    expect(refusal(() => vendingAllowed(zone({ zoneType: 'RESTRICTED_VENDING' as VendingZone['zoneType'] })))).toBeUndefined();
-    expect(refusal(() => zoneHasRoom(zone(), 1))).toBeUndefined();
+    expect(refusalWithMessage(() => vendingAllowed(zone()))).toBeUndefined();
+    expect(refusalWithMessage(() => vendingAllowed(zone({ zoneType: 'RESTRICTED_VENDING' as VendingZone['zoneType'] })))).toBeUndefined();
+    expect(refusalWithMessage(() => zoneHasRoom(zone(), 1))).toBeUndefined();
   });
 
   test('refuse a no-vending zone (BAD_USER_INPUT) and a full one (CONFLICT)', () => {
-    expect(refusal(() => vendingAllowed(zone({ zoneType: 'NO_VENDING' })))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'vendingZoneId' });
-    expect(refusal(() => zoneHasRoom(zone(), 2))).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('is full') });
+    expect(refusalWithMessage(() => vendingAllowed(zone({ zoneType: 'NO_VENDING' })))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'vendingZoneId' });
+    expect(refusalWithMessage(() => zoneHasRoom(zone(), 2))).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('is full') });
   });
 });
 
@@ -63,13 +52,13 @@ describe('noCurrentCertificate', () => {
   const current = { certificateNumber: 'VJA/SVC/2025/000123', status: 'ACTIVE', validUntil: '2030-01-01' } as VendingCertificate;
 
   test('accepts a vendor without a current certificate', () => {
-    expect(refusal(() => noCurrentCertificate('W-0000042', null))).toBeUndefined();
+    expect(refusalWithMessage(() => noCurrentCertificate('W-0000042', null))).toBeUndefined();
   });
 
   test('refuses a second one (CONFLICT), naming the first only to a caller who may see it', () => {
-    expect(refusal(() => noCurrentCertificate('W-0000042', current))).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('an active vending certificate, VJA/SVC/2025/000123') });
-    expect(refusal(() => noCurrentCertificate('W-0000042', { ...current, status: 'SUSPENDED' }))).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('a suspended') });
-    const hidden = refusal(() => noCurrentCertificate('W-0000042', current, false));
+    expect(refusalWithMessage(() => noCurrentCertificate('W-0000042', current))).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('an active vending certificate, VJA/SVC/2025/000123') });
+    expect(refusalWithMessage(() => noCurrentCertificate('W-0000042', { ...current, status: 'SUSPENDED' }))).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('a suspended') });
+    const hidden = refusalWithMessage(() => noCurrentCertificate('W-0000042', current, false));
     expect(hidden).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('outside your jurisdiction') });
     expect(hidden!.message).not.toContain(current.certificateNumber);
   });

@@ -1,23 +1,11 @@
 /** Transport's rules as plain functions: no server, no database. */
-import type { GraphQLError } from 'graphql';
-import type { Caller } from '../../src/shared/access/caller';
 import {
   autoStandIdArg, badgeLicence, cityOfRto, licenceNumberArg, licencePrefix, permitStand, requireRto, rtoArg, rtoCodesOf, rtoPrefix,
   validityStatus, vehicleClassesArg, vehicleRegistrationArg,
 } from './rules';
+import { officer, refusal } from '../../test/support/rules';
 
-/** The code and field of the error `fn` throws, or undefined when it accepts. */
-function refusal(fn: () => unknown): { code: unknown; field: unknown } | undefined {
-  try {
-    fn();
-  } catch (error) {
-    const { code, field } = (error as GraphQLError).extensions ?? {};
-    return { code, field };
-  }
-  return undefined;
-}
-
-const officer = (jurisdiction: string): Caller => ({ agency: 'transport', subject: 'rto.clerk', role: 'officer', jurisdiction, scopes: ['read', 'write'], purpose: 'licensing' });
+const clerk = (jurisdiction: string) => officer('transport', jurisdiction, 'licensing', 'rto.clerk');
 
 describe('validityStatus', () => {
   test('a suspension outranks the calendar; a document is valid through its last day', () => {
@@ -59,14 +47,14 @@ describe('RTOs and their cities', () => {
   });
 
   test('requireRto accepts an RTO inside the jurisdiction, and any for a national caller', () => {
-    expect(refusal(() => requireRto(officer('city:VJA'), 'AP16', 'driving licences'))).toBeUndefined();
-    expect(refusal(() => requireRto(officer('state:AP'), 'AP31', 'driving licences'))).toBeUndefined();
-    expect(refusal(() => requireRto(officer('national'), 'KA01', 'driving licences'))).toBeUndefined();
+    expect(refusal(() => requireRto(clerk('city:VJA'), 'AP16', 'driving licences'))).toBeUndefined();
+    expect(refusal(() => requireRto(clerk('state:AP'), 'AP31', 'driving licences'))).toBeUndefined();
+    expect(refusal(() => requireRto(clerk('national'), 'KA01', 'driving licences'))).toBeUndefined();
   });
 
   test('requireRto refuses (FORBIDDEN) an RTO outside the jurisdiction, and one the hub does not know', () => {
-    expect(refusal(() => requireRto(officer('city:VJA'), 'AP31', 'driving licences'))).toEqual({ code: 'FORBIDDEN', field: undefined });
-    expect(refusal(() => requireRto(officer('state:AP'), 'KA01', 'driving licences'))).toEqual({ code: 'FORBIDDEN', field: undefined });
+    expect(refusal(() => requireRto(clerk('city:VJA'), 'AP31', 'driving licences'))).toEqual({ code: 'FORBIDDEN', field: undefined });
+    expect(refusal(() => requireRto(clerk('state:AP'), 'KA01', 'driving licences'))).toEqual({ code: 'FORBIDDEN', field: undefined });
   });
 });
 

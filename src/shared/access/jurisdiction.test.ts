@@ -1,18 +1,9 @@
 /** The one rule for a write that names a place outside the caller's jurisdiction: the pure part. */
-import type { GraphQLError } from 'graphql';
-import type { Caller } from './caller';
+import { officer, refusal } from '../../../test/support/rules';
 import { cityNamedBy, requirePlaceOf } from './jurisdiction';
 
-const caller = (jurisdiction: string): Caller => ({ agency: 'icds', subject: 'cdpo', role: 'officer', jurisdiction, scopes: ['read', 'write'], purpose: 'x' });
-
-function codeOf(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return (error as GraphQLError).extensions?.code;
-  }
-  return undefined;
-}
+const caller = (jurisdiction: string) => officer('icds', jurisdiction, 'x', 'cdpo');
+const codeOf = (fn: () => unknown) => refusal(fn)?.code;
 
 test('an id names its city: centres, zones, stands and wards', () => {
   expect(cityNamedBy('AWC-VJA-0001')).toBe('VJA');

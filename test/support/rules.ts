@@ -13,16 +13,16 @@ function thrownBy(fn: () => unknown): GraphQLError | undefined {
 
 /** The code and field of the error `fn` throws, or undefined when it accepts. */
 export function refusal(fn: () => unknown): { code: unknown; field: unknown } | undefined {
-  const error = thrownBy(fn);
-  if (!error) return undefined;
-  const { code, field } = error.extensions ?? {};
-  return { code, field };
+  const found = refusalWithMessage(fn);
+  return found && { code: found.code, field: found.field };
 }
 
 /** As `refusal`, with the error's message. */
 export function refusalWithMessage(fn: () => unknown): { code: unknown; field: unknown; message: string } | undefined {
-  const found = refusal(fn);
-  return found && { ...found, message: thrownBy(fn)!.message };
+  const error = thrownBy(fn);
+  if (!error) return undefined;
+  const { code, field } = error.extensions ?? {};
+  return { code, field, message: error.message };
 }
 
 /** An officer of `agency` with the write scope, in `jurisdiction`, declaring `purpose`. */

@@ -7,15 +7,14 @@ import type http from 'node:http';
 import { GraphQLError, Kind, parse, type EnumTypeDefinitionNode } from 'graphql';
 import type { Caller } from '../src/shared/access/caller.js';
 import { unauthenticated, verifyCallerToken, type AccessKeys } from '../src/shared/access/keys.js';
+import { AUDIT_MEMBER, REPORTS_MEMBER } from '../src/shared/access/policy.js';
 import { recognisePurpose, type Purpose } from '../src/shared/access/purposes.js';
 import { forbidden, quoted } from '../src/shared/errors.js';
-import { AUDIT_SUBGRAPH } from './audit/index.js';
-import { REPORTS_SUBGRAPH } from './reports/index.js';
 
 export const PURPOSE_HEADER = 'x-purpose';
 
 /** Subgraphs in the registry that are the hub's own services, not agencies: no caller works for them. */
-const HUB_SERVICES = new Set([AUDIT_SUBGRAPH, REPORTS_SUBGRAPH]);
+const HUB_SERVICES = new Set([AUDIT_MEMBER, REPORTS_MEMBER]);
 
 /**
  * The agencies registered in a composed supergraph (each `join__Graph` value names one entry of

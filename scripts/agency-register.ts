@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { compose, composedFiles, readSupergraphConfig, registerSubgraph, SUPERGRAPH_CONFIG, type ServedBy } from '../src/shared/supergraph.js';
-import { checkSchema, printReport } from '../src/shared/schema-check.js';
+import { checkSchema, printReport } from '../src/tools/schema-check.js';
 
 function fail(message: string, code = 2): never {
   console.error(message);
@@ -39,7 +39,7 @@ if (!values.change) fail('--change must say what this version changes (it goes i
 const registry = path.resolve(values.registry);
 const current = readSupergraphConfig(registry).find((entry) => entry.name === name);
 if (current && current.servedBy !== 'external' && path.resolve(values.schema) !== current.schemaFile) {
-  fail(`${name} is served by this ${current.servedBy}: edit ${current.schemaFile} instead.`);
+  fail(`${name} is served from this repository (served_by: ${current.servedBy}): edit ${current.schemaFile} instead.`);
 }
 
 async function register(): Promise<void> {

@@ -8,8 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { AuditLog, type AccessRecord } from '../gateway/audit/log.js';
-import { auditPublicKeysOf, generateAuditKey, inMemoryAuditSigner, signBatch } from '../gateway/audit/signing.js';
+import { AuditLog, type AccessRecord } from '../subgraphs/audit/log.js';
+import { auditPublicKeysOf, generateAuditKey, inMemoryAuditSigner, signBatch } from '../subgraphs/audit/signing.js';
 import pg from 'pg';
 import { databaseName, locateDatabases, recreateDatabase, withDatabase } from '../src/shared/database.js';
 

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { config } from '../src/shared/config.js';
-import { auditKeyFile, auditPublicKeysFile, ensureAuditKey, rotateAuditKey } from '../gateway/audit/signing.js';
+import { auditKeyFile, auditPublicKeysFile, ensureAuditKey, rotateAuditKey } from '../subgraphs/audit/signing.js';
 
 function main(): void {
   const [command] = process.argv.slice(2);

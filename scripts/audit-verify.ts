@@ -8,8 +8,8 @@
  * or cut-off entry (named), 2 when the log, the keys or the checkpoints cannot be read.
  */
 import { locateDatabases } from '../src/shared/database.js';
-import { AuditLog } from '../gateway/audit/log.js';
-import { auditVerificationFromConfig } from '../gateway/audit/setup.js';
+import { AuditLog } from '../subgraphs/audit/log.js';
+import { auditVerificationFromConfig } from '../subgraphs/audit/setup.js';
 
 async function main(): Promise<number> {
   const verification = await auditVerificationFromConfig();

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { checkSchema, printReport } from '../src/shared/schema-check.js';
+import { checkSchema, printReport } from '../src/tools/schema-check.js';
 import { SUPERGRAPH_CONFIG } from '../src/shared/supergraph.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { registry: { type: 'string', default: SUPERGRAPH_CONFIG } } });

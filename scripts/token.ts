@@ -68,7 +68,7 @@ async function main() {
   const { agency, jurisdiction, purpose } = values;
   const role = values.role as Role;
   // The gateway refuses (401) a token naming an agency it does not serve, or a place or role it does not know.
-  const agencies = readSupergraphConfig().filter((entry) => entry.servedBy !== 'gateway').map((entry) => entry.name);
+  const agencies = readSupergraphConfig().filter((entry) => entry.servedBy !== 'operators').map((entry) => entry.name);
   if (!agency) fail(`--agency is required, e.g. --agency mepma (registered: ${agencies.join(', ')})`);
   if (!agencies.includes(agency)) fail(`--agency must be an agency registered in schema/supergraph.yaml: ${agencies.join(', ')}`);
   if (!ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`);

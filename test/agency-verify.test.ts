@@ -17,7 +17,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { gql } from 'graphql-tag';
 import { exportJWK } from 'jose';
 import { parse, type ObjectTypeDefinitionNode } from 'graphql';
-import { batchRepresentations, CHECKS, formatReport, registryEntryFor, sensitiveReason, verifyAgency, type ConformanceReport } from '../src/shared/conformance';
+import { batchRepresentations, CHECKS, formatReport, registryEntryFor, sensitiveReason, verifyAgency, type ConformanceReport } from '../src/tools/conformance';
 import { repoRoot } from '../src/shared/config';
 import { startTestStack, type TestStack } from './support/stack';
 

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Migration } from '@mikro-orm/migrations';
 import pg from 'pg';
-import { AuditLog, type AccessRecord } from '../gateway/audit/log';
+import { AuditLog, type AccessRecord } from '../subgraphs/audit/log';
 import { databaseName, withDatabase } from '../src/shared/database';
 import { provisionMemberDatabase, type MemberDatabase } from '../src/shared/database-roles';
 import { openAgencyOrm, type AgencyOrm } from '../src/shared/orm';

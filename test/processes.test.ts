@@ -15,7 +15,7 @@ import { writeHubTrust } from '../src/hub/member-keys';
 import { SEAL_HEADER, sealCall } from '../src/shared/access/seal';
 import { startProcessHub, type ProcessHub } from '../src/hub/processes';
 import { memberNames } from '../src/hub/members';
-import { AuditLog } from '../gateway/audit/log';
+import { AuditLog } from '../subgraphs/audit/log';
 import { HUB_ADDRESS, hostsUnavailable, makeHosts, type TestHosts } from './support/hosts';
 import { freePortRun } from './support/ports';
 import { authHeaders, errorCodes, graphql, type GraphQLResponse } from './support/stack';

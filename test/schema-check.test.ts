@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { checkSchema, formatReport } from '../src/shared/schema-check';
+import { checkSchema, formatReport } from '../src/tools/schema-check';
 
 const root = path.resolve(__dirname, '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'wg-schema-check-'));

@@ -7,7 +7,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { ensureMemberKey, generateMemberKey, trustFileOf, trustFilePath, trustListOf, type TrustFile } from '../shared/access/members.js';
 import type { MemberSeals } from '../shared/access/seal.js';
-import { ensureAuditKey } from '../../gateway/audit/signing.js';
+import { ensureAuditKey } from '../../subgraphs/audit/signing.js';
 import { callsOf } from './members.js';
 
 /** Fresh keys for `members`, kept in memory, each trusting the others for their calls. */

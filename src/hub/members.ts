@@ -5,12 +5,12 @@
  * environment (serve.ts); the in-process hub (stack.ts) starts them all side by side.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditLog, type AuditLogOptions } from '../../gateway/audit/log.js';
+import { AuditLog, type AuditLogOptions } from '../../subgraphs/audit/log.js';
 import type { RateLimits } from '../../gateway/rate-limit.js';
-import { auditWritingFromConfig } from '../../gateway/audit/setup.js';
-import type { AuditSigner } from '../../gateway/audit/signing.js';
-import { AUDIT_SUBGRAPH, serveAuditSubgraph } from '../../gateway/audit/index.js';
-import { REPORTS_SUBGRAPH, serveReportsSubgraph } from '../../gateway/reports/index.js';
+import { auditWritingFromConfig } from '../../subgraphs/audit/setup.js';
+import type { AuditSigner } from '../../subgraphs/audit/signing.js';
+import { AUDIT_SUBGRAPH, serveAuditSubgraph } from '../../subgraphs/audit/index.js';
+import { REPORTS_SUBGRAPH, serveReportsSubgraph } from '../../subgraphs/reports/index.js';
 import { loadAgency } from '../../subgraphs/index.js';
 import type { AccessKeys } from '../shared/access/keys.js';
 import type { Purpose } from '../shared/access/purposes.js';

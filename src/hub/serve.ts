@@ -26,8 +26,8 @@ import { locateDatabases } from '../shared/database.js';
 import { provisionMemberDatabase, type MemberDatabase } from '../shared/database-roles.js';
 import { announceReady, onShutdown, reportWorkerReady, runReplicas } from '../shared/lifecycle.js';
 import { readSupergraphConfig, SUPERGRAPH_FILE } from '../shared/supergraph.js';
-import { AUDIT_SUBGRAPH } from '../../gateway/audit/index.js';
-import { REPORTS_SUBGRAPH } from '../../gateway/reports/index.js';
+import { AUDIT_SUBGRAPH } from '../../subgraphs/audit/index.js';
+import { REPORTS_SUBGRAPH } from '../../subgraphs/reports/index.js';
 import { GATEWAY, memberNames, registryPort, startAgency, startAudit, startGatewayMember, startReports, type RunningMember } from './members.js';
 
 /** The access log and the gateway share the gateway's database. */

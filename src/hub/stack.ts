@@ -10,8 +10,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { checkpointDatabase, checkpointFile, type CheckpointSink } from '../../gateway/audit/checkpoints.js';
-import { inMemoryAuditSigner } from '../../gateway/audit/signing.js';
+import { checkpointDatabase, checkpointFile, type CheckpointSink } from '../../subgraphs/audit/checkpoints.js';
+import { inMemoryAuditSigner } from '../../subgraphs/audit/signing.js';
 import type { AccessKeys } from '../shared/access/keys.js';
 import { configuredPurposes } from '../shared/access/purposes.js';
 import type { MemberSeals } from '../shared/access/seal.js';
@@ -21,10 +21,10 @@ import { provisionMemberDatabase, type MemberDatabase } from '../shared/database
 import type { RunningHttpServer } from '../shared/http-server.js';
 import type { DemoSize } from '../shared/seeding.js';
 import { hubAgencyNames, readSupergraphConfig, SUPERGRAPH_FILE } from '../shared/supergraph.js';
-import { AUDIT_SUBGRAPH } from '../../gateway/audit/index.js';
-import type { AuditLog } from '../../gateway/audit/log.js';
+import { AUDIT_SUBGRAPH } from '../../subgraphs/audit/index.js';
+import type { AuditLog } from '../../subgraphs/audit/log.js';
 import type { RateLimits } from '../../gateway/rate-limit.js';
-import { REPORTS_SUBGRAPH } from '../../gateway/reports/index.js';
+import { REPORTS_SUBGRAPH } from '../../subgraphs/reports/index.js';
 import { inMemorySeals } from './member-keys.js';
 import { GATEWAY, memberNames, registryPort, startAgency, startAudit, startGatewayMember, startReports, type RunningAgency, type RunningMember } from './members.js';
 

@@ -261,7 +261,7 @@ export function readConfig(env: Environment) {
     statisticsCacheMb: v.STATISTICS_CACHE_MB,
     /**
      * How much memory the reports service gives to results it worked out from answers that come
-     * back unchanged (gateway/reports/memo.ts), in MB; 0 works every report out afresh.
+     * back unchanged (subgraphs/reports/memo.ts), in MB; 0 works every report out afresh.
      */
     reportMemoMb: v.REPORT_MEMO_MB,
     /** The composed supergraph the gateway serves and watches. */

@@ -1,6 +1,6 @@
 /**
  * Statistical questions an agency answers about its own records, for the hub's reports
- * (gateway/reports). A figure that spans agencies, such as "street vendors with a valid vending
+ * (subgraphs/reports). A figure that spans agencies, such as "street vendors with a valid vending
  * certificate, by ward", joins what Labour knows (who is a vendor, in which ward) with what
  * Municipal knows (who holds a certificate). Instead of copying records, each agency answers with
  * the *set* of workers its records cover, as a compressed bitmap over worker numbers
@@ -85,7 +85,7 @@ export interface StatisticsAnswer {
   deniedFacts?: string[];
   /**
    * Set by the asking side (`askAgency`): the SHA-256 of the answer's text, so that a result
-   * worked out from the same answers can be recognised (gateway/reports/memo.ts).
+   * worked out from the same answers can be recognised (subgraphs/reports/memo.ts).
    */
   digest?: string;
 }

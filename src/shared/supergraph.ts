@@ -17,7 +17,7 @@ export const SUPERGRAPH_CONFIG = path.join(repoRoot, 'schema', 'supergraph.yaml'
 /** The composed supergraph the gateway serves (schema/supergraph.graphql); SUPERGRAPH_FILE points a hub at another copy. */
 export const SUPERGRAPH_FILE = config.supergraphFile;
 
-export type ServedBy = 'hub' | 'gateway' | 'external';
+export type ServedBy = 'hub' | 'operators' | 'external';
 
 export interface SchemaVersion {
   date: string;

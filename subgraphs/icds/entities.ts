@@ -48,9 +48,4 @@ export const IcdsEnrolmentSchema = defineEntity({
 });
 export type IcdsEnrolment = InferEntity<typeof IcdsEnrolmentSchema>;
 
-/** Labour owns workers: ICDS knows one only by its id. */
-export interface WorkerReference {
-  id: string;
-}
-
 export const entities = [AnganwadiCentreSchema, IcdsEnrolmentSchema];

@@ -133,11 +133,6 @@ export type Visit = InferEntity<typeof VisitSchema>;
 /** A worker's `MepmaFacts`, by fact name, as the facts loader answers them (src/shared/facts.ts). */
 export type MepmaFactValues = Record<string, unknown>;
 
-/** Labour's worker, known here only by key: Labour resolves the rest through the gateway. */
-export interface WorkerReference {
-  id: string;
-}
-
 export const entities = [
   CigSchema, CigMembershipSchema, BankLinkageSchema, SavingsDepositSchema, CreditLinkageSchema, SavingsAccountSchema, VisitSchema,
 ];

@@ -122,9 +122,4 @@ export const SVANIDHI_TRANCHES = [
   { tranche: 3, amount: 50_000, months: 36 },
 ] as const;
 
-/** Municipal knows a worker only by Labour's key; Labour answers everything else about them. */
-export interface WorkerReference {
-  id: string;
-}
-
 export const entities = [WardSchema, VendingZoneSchema, VendingCertificateSchema, TradeLicenceSchema, SanitationWorkerIdSchema, SvanidhiLoanSchema];

@@ -74,9 +74,4 @@ export const VehiclePermitSchema = defineEntity({
 });
 export type VehiclePermit = InferEntity<typeof VehiclePermitSchema>;
 
-/** Workers are Labour's: this subgraph knows them only by key. */
-export interface WorkerKey {
-  id: string;
-}
-
 export const entities = [AutoStandSchema, DrivingLicenceSchema, PsvBadgeSchema, VehiclePermitSchema];

@@ -147,8 +147,11 @@ export function describeAllowed(policy: AccessPolicy): string {
  */
 export const REPORTS_ONLY_ROLES: readonly Role[] = ['analyst'];
 
-/** The member that serves the reports (gateway/reports): the one subgraph these roles may ask. */
+/** The member that serves the reports (subgraphs/reports): the one subgraph these roles may ask. */
 export const REPORTS_MEMBER = 'reports';
+
+/** The member that serves the access log to auditors (subgraphs/audit). */
+export const AUDIT_MEMBER = 'audit';
 
 /** The `reason` of the refusal, for clients to switch on. */
 export const REPORTS_ONLY_REASON = 'ANALYSTS_SEE_REPORTS_ONLY';

@@ -26,9 +26,4 @@ export const __PASCAL__EnrolmentSchema = defineEntity({
 });
 export type __PASCAL__Enrolment = InferEntity<typeof __PASCAL__EnrolmentSchema>;
 
-/** Labour owns workers: __TITLE__ knows one only by its id. */
-export interface WorkerReference {
-  id: string;
-}
-
 export const entities = [__PASCAL__EnrolmentSchema];

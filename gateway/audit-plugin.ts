@@ -9,11 +9,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import type { Caller } from '../../src/shared/access/caller.js';
-import { auditUnavailable as auditUnavailableError, describeForLog, ErrorCode } from '../../src/shared/errors.js';
-import type { Refusal } from '../../src/shared/http-server.js';
-import type { GatewayContext } from '../data-source.js';
-import type { AccessRecord, AuditLog, Outcome } from './log.js';
+import type { Caller } from '../src/shared/access/caller.js';
+import { auditUnavailable as auditUnavailableError, describeForLog, ErrorCode } from '../src/shared/errors.js';
+import type { Refusal } from '../src/shared/http-server.js';
+import type { GatewayContext } from './data-source.js';
+import type { AccessRecord, AuditLog, Outcome } from '../subgraphs/audit/log.js';
 
 export function auditUnavailable(): GraphQLError {
   return auditUnavailableError('The access log could not be written, so the answer is withheld. Try again shortly.');

@@ -2,6 +2,7 @@
  * The access log as a subgraph of its own, so auditors read it through the graph like any
  * agency's data, behind the same seal and the same `@access` enforcement.
  */
+import { AUDIT_MEMBER } from '../../src/shared/access/policy.js';
 import { DatabaseReplayGuard } from '../../src/shared/access/replay.js';
 import type { MemberSeals } from '../../src/shared/access/seal.js';
 import type { RunningHttpServer } from '../../src/shared/http-server.js';
@@ -10,7 +11,7 @@ import type { Context } from './context.js';
 import type { AuditLog } from './log.js';
 import { resolvers } from './resolvers.js';
 
-export const AUDIT_SUBGRAPH = 'audit';
+export const AUDIT_SUBGRAPH = AUDIT_MEMBER;
 
 export function serveAuditSubgraph(log: AuditLog, seals: MemberSeals, listen: { port: number; host: string }): Promise<RunningHttpServer> {
   return serveFederatedSubgraph<Context>({

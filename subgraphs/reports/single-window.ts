@@ -17,11 +17,6 @@ import { IDENTITY_AGENCY } from '../../src/shared/worker-directory.js';
 import type { Context } from './context.js';
 import { ReportMemo } from './memo.js';
 
-/** A worker as the single window knows one: by Labour's key. */
-export interface WorkerKey {
-  id: string;
-}
-
 /** One scheme for one worker, as `Worker.schemes` answers it. */
 export interface WorkerStanding extends SchemeAnswer {
   scheme: CompiledScheme;

@@ -21,7 +21,7 @@ import {
   type ObjectTypeDefinitionNode,
   type ObjectTypeExtensionNode,
 } from 'graphql';
-import { readSupergraphConfig, SUPERGRAPH_CONFIG } from './supergraph.js';
+import { readSupergraphConfig, SUPERGRAPH_CONFIG } from '../shared/supergraph.js';
 
 export interface Finding {
   kind: 'syntax' | 'composition' | 'ownership' | 'breaking' | 'operation';

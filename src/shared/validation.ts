@@ -19,8 +19,7 @@ import {
 } from 'graphql';
 import { addYears, today } from './dates.js';
 import { badInput, ErrorCode, quoted } from './errors.js';
-import { cityByCode, wardCode } from './demo/places.js';
-import { OCCUPATIONS } from './demo/population.js';
+import { CITIES, cityByCode, OCCUPATIONS, wardCode } from './reference/index.js';
 
 /**
  * Characters no text Worker Graph keeps may contain: C0 controls but tab, line feed and carriage
@@ -239,10 +238,15 @@ export function positiveAmountArg(value: number, field: string, max = 10_000_000
   return value;
 }
 
+/** `VJA`, `VJA or GVMC`, `VJA, GVMC or NLR`: codes for a message. */
+function oneOf(codes: readonly string[]): string {
+  return codes.length < 2 ? codes.join('') : `${codes.slice(0, -1).join(', ')} or ${codes.at(-1)}`;
+}
+
 /** A ULB code Worker Graph serves, e.g. `VJA`. */
 export function cityArg(value: string, field = 'city'): string {
   const code = value.trim().toUpperCase();
-  if (!cityByCode(code)) throw badInput(`${quoted(value)} is not a city (ULB) code Worker Graph serves; use VJA or GVMC.`, field);
+  if (!cityByCode(code)) throw badInput(`${quoted(value)} is not a city (ULB) code Worker Graph serves; use ${oneOf(CITIES.map((city) => city.code))}.`, field);
   return code;
 }
 
@@ -253,7 +257,7 @@ export function wardArg(value: string, city: string, field = 'ward'): string {
   const ulb = cityByCode(city.toUpperCase());
   if (!match || match[1] !== city.toUpperCase() || !ulb || Number(match[2]) < 1 || Number(match[2]) > ulb.wardCount) {
     const place = ulb ? ulb.code : quoted(city);
-    throw badInput(`${quoted(value)} is not a ward of ${place}; ward codes look like ${wardCode(ulb?.code ?? 'VJA', 7)}.`, field);
+    throw badInput(`${quoted(value)} is not a ward of ${place}; ward codes look like ${wardCode(ulb?.code ?? CITIES[0]!.code, 7)}.`, field);
   }
   return code;
 }

@@ -4,7 +4,7 @@ import { findPage } from '../../src/shared/pagination.js';
 import { GRAPH_SOURCE_SYSTEM, sourceOf } from '../../src/shared/provenance.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import { nextId, writeInTransaction } from '../../src/shared/transactions.js';
-import { cityByCode } from '../../src/shared/demo/places.js';
+import { cityByCode } from '../../src/shared/reference/index.js';
 import { notInFuture, placeFilter, textArg, workerIdArg } from '../../src/shared/validation.js';
 import { AnganwadiCentreSchema, IcdsEnrolmentSchema, type AnganwadiCentre } from './entities.js';
 import type { Resolvers } from './generated/resolvers.js';

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BulkWriter } from '../../src/shared/demo/bulk.js';
-import { CITIES, FEMALE_NAMES, MALE_NAMES, SURNAMES, wardCode, wardLocality, type DemoCity } from '../../src/shared/demo/places.js';
+import { DEMO_CITIES, FEMALE_NAMES, MALE_NAMES, SURNAMES, wardLocality, type DemoCity, type DemoCityCode } from '../../src/shared/demo/places.js';
+import { wardCode } from '../../src/shared/reference/index.js';
 import type { DemoPopulation, DemoWorker } from '../../src/shared/demo/population.js';
 import { type Random } from '../../src/shared/demo/random.js';
 import { advanceSequence } from '../../src/shared/transactions.js';
@@ -16,14 +17,14 @@ const SOURCE_SYSTEM = 'Poshan Tracker';
 const AS_OF = '2025-06-30';
 const CENTRES_PER_WARD = 2;
 /** Stand-ins for the ICDS project numbers inside AWC codes (state 28, then project, ward, centre). */
-const PROJECT_CODE: Record<DemoCity['code'], string> = { VJA: '516', GVMC: '521' };
+const PROJECT_CODE: Record<DemoCityCode, string> = { VJA: '516', GVMC: '521' };
 
 type DemoEnrolment = Omit<IcdsEnrolment, 'id'>;
 
 /** ICDS's share of the demo: two anganwadi centres per ward, and the households enrolled at them. */
 export async function seed(em: EntityManager, population: DemoPopulation, progress?: (done: number) => void): Promise<void> {
   const bulk = new BulkWriter(em);
-  for (const city of CITIES) {
+  for (const city of DEMO_CITIES) {
     for (let ward = 1; ward <= city.wardCount; ward++) {
       for (let n = 1; n <= CENTRES_PER_WARD; n++) await bulk.add(AnganwadiCentreSchema, demoCentre(population, city, ward, n));
     }

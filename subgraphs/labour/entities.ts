@@ -1,6 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { provenanceProperties } from '../../src/shared/provenance.js';
-import { OCCUPATIONS } from '../../src/shared/demo/population.js';
+import { OCCUPATIONS } from '../../src/shared/reference/index.js';
 
 
 export const GENDERS = ['FEMALE', 'MALE', 'TRANSGENDER'] as const;

@@ -2,7 +2,7 @@
 import { ageOn } from '../../src/shared/dates.js';
 import { badInput } from '../../src/shared/errors.js';
 import { digitsArg, phoneArg, textArg } from '../../src/shared/validation.js';
-import type { Occupation } from '../../src/shared/demo/population.js';
+import type { Occupation } from '../../src/shared/reference/index.js';
 
 /** An Aadhaar Data Vault reference, never an Aadhaar number (12 digits) itself. */
 export function idReferenceTokenArg(value: string): string {

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BulkWriter } from '../../src/shared/demo/bulk.js';
-import { wardCode } from '../../src/shared/demo/places.js';
+import { wardCode } from '../../src/shared/reference/index.js';
 import type { DemoPopulation, DemoWorker } from '../../src/shared/demo/population.js';
 import { advanceSequence } from '../../src/shared/transactions.js';
 import { SCHEMES, SocialSecurityEnrolmentSchema, WorkerSchema, type SocialSecurityEnrolment } from './entities.js';

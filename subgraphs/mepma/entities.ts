@@ -1,12 +1,11 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { provenanceProperties } from '../../src/shared/provenance.js';
-import { OCCUPATIONS, type CigRole, type WorkLocationKind } from '../../src/shared/demo/population.js';
+import { CIG_ROLES, OCCUPATIONS } from '../../src/shared/reference/index.js';
 
-
+/** MEPMA's own categories (its schema's WorkLocationKind); the demo's CIGs must fit them, as seed.ts's types check. */
 export const WORK_LOCATION_KINDS = [
   'AUTO_STAND', 'DELIVERY_HUB', 'RESIDENTIAL_CLUSTER', 'WASTE_COLLECTION_POINT', 'LABOUR_ADDA', 'VENDING_ZONE', 'HOME_CLUSTER',
-] as const satisfies readonly WorkLocationKind[];
-export const CIG_ROLES = ['PRESIDENT', 'SECRETARY', 'TREASURER', 'MEMBER'] as const satisfies readonly CigRole[];
+] as const;
 export const CREDIT_STATUSES = ['SANCTIONED', 'DISBURSED', 'REPAID', 'OVERDUE'] as const;
 export const VISIT_OUTCOMES = ['INFORMED', 'DOCUMENTS_COLLECTED', 'APPLIED', 'DECLINED', 'NOT_FOUND'] as const;
 export type VisitOutcome = (typeof VISIT_OUTCOMES)[number];

@@ -5,7 +5,7 @@ import { findPage } from '../../src/shared/pagination.js';
 import { GRAPH_SOURCE_SYSTEM, sourceOf } from '../../src/shared/provenance.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import { nextId, writeInTransaction } from '../../src/shared/transactions.js';
-import { cityByCode } from '../../src/shared/demo/places.js';
+import { cityByCode } from '../../src/shared/reference/index.js';
 import { cityArg, digitsArg, notInFuture, placeFilter, positiveAmountArg, textArg, wardArg, workerIdArg } from '../../src/shared/validation.js';
 import {
   BankLinkageSchema, CigMembershipSchema, CigSchema, CreditLinkageSchema, SavingsDepositSchema, VisitSchema, type Cig,

@@ -1,11 +1,10 @@
 /** MEPMA's CIG and follow-up rules, as plain functions a unit test can call. */
 import { citiesOf, type Caller } from '../../src/shared/access/caller.js';
 import { requireCity } from '../../src/shared/access/jurisdiction.js';
-import { CITIES } from '../../src/shared/demo/places.js';
+import { CITIES, type CigRole } from '../../src/shared/reference/index.js';
 import { badInput, quoted } from '../../src/shared/errors.js';
 import { schemeIds } from '../../src/shared/schemes.js';
 import { cityArg, textArg, workerIdArg } from '../../src/shared/validation.js';
-import type { CigRole } from '../../src/shared/demo/population.js';
 
 /** The pilot formed groups of five; a group needs at least two and stays small enough to meet. */
 export const MIN_FOUNDING_MEMBERS = 2;

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BulkWriter } from '../../src/shared/demo/bulk.js';
-import { wardCode } from '../../src/shared/demo/places.js';
-import { CIG_SIZE, type DemoPopulation, type DemoWorker, type Occupation } from '../../src/shared/demo/population.js';
+import { wardCode } from '../../src/shared/reference/index.js';
+import { CIG_SIZE, type DemoOccupation, type DemoPopulation, type DemoWorker } from '../../src/shared/demo/population.js';
 import { advanceSequence } from '../../src/shared/transactions.js';
 import { addDays } from '../../src/shared/demo/days.js';
 import { importedProvenance } from '../../src/shared/provenance.js';
@@ -36,7 +36,7 @@ const BANK_SHARE: Record<Bank, number> = {
 };
 
 /** What a CIG of each occupation borrows for. */
-const LOAN_PURPOSES: Record<Occupation, string[]> = {
+const LOAN_PURPOSES: Record<DemoOccupation, string[]> = {
   TRANSPORT: ['Auto-rickshaw repairs and spare parts', 'Down payment on electric autos'],
   GIG: ['Two-wheelers for delivery work', 'Phones and delivery bags'],
   DOMESTIC: ['Household emergencies and school fees', 'Sewing machines for extra income'],

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BulkWriter } from '../../src/shared/demo/bulk.js';
-import { CITIES, wardCode, wardLocality, type DemoCity } from '../../src/shared/demo/places.js';
+import { DEMO_CITIES, wardLocality, type DemoCityCode } from '../../src/shared/demo/places.js';
+import { wardCode } from '../../src/shared/reference/index.js';
 import { CIG_SIZE, type DemoCig, type DemoPopulation, type DemoWorker } from '../../src/shared/demo/population.js';
 import { type Random } from '../../src/shared/demo/random.js';
 import { advanceSequence } from '../../src/shared/transactions.js';
@@ -15,7 +16,7 @@ import {
 const RECORDED_BY = 'municipal-demo-import';
 
 /** Places the town vending committees keep clear of vendors. */
-const NO_VENDING_PLACES: Record<DemoCity['code'], string[]> = {
+const NO_VENDING_PLACES: Record<DemoCityCode, string[]> = {
   VJA: ['Government General Hospital', 'Pandit Nehru Bus Station'],
   GVMC: ['King George Hospital', 'Visakhapatnam Railway Station'],
 };
@@ -50,10 +51,10 @@ const SANITATION_CONTRACTORS = ['Sri Sai Sanitation Services', 'Green Leaf Facil
 export const CAMPS = {
   certificate: { everyDays: 56, first: { VJA: '2020-01-04', GVMC: '2020-01-18' } },
   licence: { everyDays: 91, first: { VJA: '2020-01-11', GVMC: '2020-01-25' } },
-} as const satisfies Record<string, { everyDays: number; first: Record<DemoCity['code'], string> }>;
+} as const satisfies Record<string, { everyDays: number; first: Record<DemoCityCode, string> }>;
 
 /** The first camp of that kind in the city on or after `day`. */
-function campOnOrAfter(kind: keyof typeof CAMPS, city: DemoCity['code'], day: string): string {
+function campOnOrAfter(kind: keyof typeof CAMPS, city: DemoCityCode, day: string): string {
   const { everyDays, first } = CAMPS[kind];
   const daysSinceFirst = (Date.parse(day) - Date.parse(first[city])) / 86_400_000;
   return addDays(first[city], Math.ceil(daysSinceFirst / everyDays) * everyDays);
@@ -70,7 +71,7 @@ export async function seed(em: EntityManager, population: DemoPopulation, progre
   const bulk = new BulkWriter(em);
   const asOf = today();
 
-  for (const city of CITIES) {
+  for (const city of DEMO_CITIES) {
     for (let number = 1; number <= city.wardCount; number++) {
       const locality = wardLocality(city, number);
       await bulk.add(WardSchema, {
@@ -141,7 +142,7 @@ function vendingZones(population: DemoPopulation) {
   };
   const key = (city: string, name: string) => `${city}|${name}`;
 
-  for (const city of CITIES) {
+  for (const city of DEMO_CITIES) {
     NO_VENDING_PLACES[city.code].forEach((place, i) => {
       const name = `${place} No-Vending Zone`;
       const ward = population.random(`municipal-no-vending-${city.code}`, i).int(1, city.wardCount);

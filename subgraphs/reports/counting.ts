@@ -4,7 +4,7 @@
  * through the cell-key method. Pure: unit-tested in counting.test.ts without servers.
  */
 import { Cell, type CellKeyMethod } from '../../src/shared/cell-key.js';
-import { cityByCode } from '../../src/shared/demo/places.js';
+import { cityByCode } from '../../src/shared/reference/index.js';
 import type { WorkerCell } from '../../src/shared/statistics.js';
 import { WorkerBitmap } from '../../src/shared/worker-sets.js';
 import type { CoverageIndicator, Occupation } from './generated/resolvers.js';

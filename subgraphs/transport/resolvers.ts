@@ -3,7 +3,7 @@ import { findPage } from '../../src/shared/pagination.js';
 import { GRAPH_SOURCE_SYSTEM, sourceOf } from '../../src/shared/provenance.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import { lockFor, nextId, writeInTransaction } from '../../src/shared/transactions.js';
-import { cityByCode } from '../../src/shared/demo/places.js';
+import { cityByCode } from '../../src/shared/reference/index.js';
 import { dateOrder, notInFuture, placeFilter, validityPeriod, workerIdArg } from '../../src/shared/validation.js';
 import { findInJurisdiction, requirePlaceOf } from '../../src/shared/access/jurisdiction.js';
 import { AutoStandSchema, DrivingLicenceSchema, PsvBadgeSchema, VehiclePermitSchema, type AutoStand } from './entities.js';

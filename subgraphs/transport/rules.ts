@@ -2,7 +2,7 @@
 import type { Caller } from '../../src/shared/access/caller.js';
 import { requireCity } from '../../src/shared/access/jurisdiction.js';
 import { badInput, quoted } from '../../src/shared/errors.js';
-import { CITIES } from '../../src/shared/demo/places.js';
+import { CITIES } from '../../src/shared/reference/index.js';
 import type { VehicleClass } from './entities.js';
 import { today } from '../../src/shared/dates.js';
 

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BulkWriter } from '../../src/shared/demo/bulk.js';
-import { wardCode } from '../../src/shared/demo/places.js';
+import { wardCode } from '../../src/shared/reference/index.js';
 import type { DemoCig, DemoPopulation, DemoWorker } from '../../src/shared/demo/population.js';
 import { type Random } from '../../src/shared/demo/random.js';
 import { advanceSequence } from '../../src/shared/transactions.js';

@@ -10,7 +10,7 @@
  * anyway (FIELD_CADRE_ROLES in policy.ts).
  */
 import type { GraphQLError } from 'graphql';
-import { CITIES, cityByCode, wardCode } from '../demo/places.js';
+import { CITIES, cityByCode, wardCode, type City } from '../reference/index.js';
 import { forbidden } from '../errors.js';
 
 /** `crp`: a community resource person, MEPMA's field cadre, who visits the workers of a ward. */
@@ -80,7 +80,7 @@ export function citiesOf(jurisdiction: string): string[] | null {
     return ward ? [ward.city] : [];
   }
   const [level, place] = jurisdiction.split(':') as [string, string];
-  const match = (city: (typeof CITIES)[number]) =>
+  const match = (city: City) =>
     (level === 'state' && city.state === place) ||
     (level === 'district' && city.district.toLowerCase() === place.toLowerCase()) ||
     (level === 'city' && city.code === place);

@@ -1,53 +1,46 @@
-/** The two pilot cities of MEPMA's Vulnerable Occupational Groups project and their localities. */
-export interface DemoCity {
-  code: 'VJA' | 'GVMC';
-  name: string;
-  district: string;
-  state: 'AP';
-  wardCount: number;
+import { cityByCode, type City } from '../reference/index.js';
+
+/**
+ * The demo's cities: the two pilot cities of MEPMA's Vulnerable Occupational Groups project, in
+ * this order (the generator draws 55% of CIGs from the first), with made-up localities. Their
+ * names, wards and RTOs are reference data (../reference/places.json); the demo seeds only these
+ * two, however many cities the hub serves, so that the same seed gives the same people.
+ */
+const LOCALITIES = {
+  VJA: [
+    'Benz Circle', 'Governorpet', 'One Town', 'Patamata', 'Gunadala', 'Ajit Singh Nagar',
+    'Labbipet', 'Moghalrajpuram', 'Bhavanipuram', 'Krishna Lanka', 'Satyanarayanapuram',
+    'Payakapuram', 'Ramavarappadu', 'Vidyadharapuram', 'Kothapet', 'Currency Nagar',
+  ],
+  GVMC: [
+    'Dwaraka Nagar', 'MVP Colony', 'Gajuwaka', 'Maddilapalem', 'Jagadamba', 'Seethammadhara',
+    'Akkayyapalem', 'Pendurthi', 'Madhurawada', 'Kancharapalem', 'Gopalapatnam', 'Arilova',
+    'Allipuram', 'Marripalem', 'Old Town', 'Simhachalam', 'Sheelanagar', 'Malkapuram',
+  ],
+} as const satisfies Record<string, readonly string[]>;
+
+/** A city the demo seeds (the demo's own list, not every city the hub serves). */
+export type DemoCityCode = keyof typeof LOCALITIES;
+
+export interface DemoCity extends City {
+  code: DemoCityCode;
   /** Neighbourhoods; ward N lies in localities[(N - 1) % localities.length]. */
   localities: readonly string[];
-  /** The RTO code that prefixes driving licence numbers issued in the city. */
-  rtoCode: string;
 }
 
-export const CITIES: readonly DemoCity[] = [
-  {
-    code: 'VJA',
-    name: 'Vijayawada',
-    district: 'NTR',
-    state: 'AP',
-    wardCount: 64,
-    rtoCode: 'AP16',
-    localities: [
-      'Benz Circle', 'Governorpet', 'One Town', 'Patamata', 'Gunadala', 'Ajit Singh Nagar',
-      'Labbipet', 'Moghalrajpuram', 'Bhavanipuram', 'Krishna Lanka', 'Satyanarayanapuram',
-      'Payakapuram', 'Ramavarappadu', 'Vidyadharapuram', 'Kothapet', 'Currency Nagar',
-    ],
-  },
-  {
-    code: 'GVMC',
-    name: 'Greater Visakhapatnam',
-    district: 'Visakhapatnam',
-    state: 'AP',
-    wardCount: 98,
-    rtoCode: 'AP31',
-    localities: [
-      'Dwaraka Nagar', 'MVP Colony', 'Gajuwaka', 'Maddilapalem', 'Jagadamba', 'Seethammadhara',
-      'Akkayyapalem', 'Pendurthi', 'Madhurawada', 'Kancharapalem', 'Gopalapatnam', 'Arilova',
-      'Allipuram', 'Marripalem', 'Old Town', 'Simhachalam', 'Sheelanagar', 'Malkapuram',
-    ],
-  },
-];
+export const DEMO_CITIES: readonly DemoCity[] = (Object.keys(LOCALITIES) as DemoCityCode[]).map((code) => {
+  const city = cityByCode(code);
+  if (!city) throw new Error(`The demo seeds city ${code}, which src/shared/reference/places.json does not list.`);
+  return { ...city, code, localities: LOCALITIES[code] };
+});
 
-export function cityByCode(code: string): DemoCity | undefined {
-  return CITIES.find((city) => city.code === code);
-}
-
-/** Ward codes are `<ULB>-W<nn>`, e.g. `VJA-W07`: the form filters and jurisdictions use. */
-export function wardCode(city: string, ward: number): string {
-  return `${city}-W${String(ward).padStart(2, '0')}`;
-}
+/**
+ * @deprecated Test files (test/*.test.ts, scripts/agency-template/) still import these from here:
+ * `CITIES` means the seeded cities (DEMO_CITIES); `cityByCode` is the reference's. Run-time code
+ * imports ../reference/.
+ */
+export const CITIES = DEMO_CITIES;
+export { cityByCode } from '../reference/index.js';
 
 /**
  * A ward's locality, distinct within its city: the neighbourhoods in turn, then their northern,

@@ -4,14 +4,16 @@
  * each agency seeds its own database from the facts it owns, and all agencies agree on who
  * worker W-0001234 is without ever reading each other's tables.
  */
-import { CITIES, FEMALE_NAMES, MALE_NAMES, SURNAMES, wardLocality, type DemoCity } from './places.js';
+import { DEMO_CITIES, FEMALE_NAMES, MALE_NAMES, SURNAMES, wardLocality, type DemoCity } from './places.js';
+import { NCO_CODE, type CigRole, type Occupation } from '../reference/index.js';
 import { addDays } from './days.js';
 import { Random } from './random.js';
 
-export const OCCUPATIONS = [
-  'CONSTRUCTION', 'GIG', 'DOMESTIC', 'CARE', 'WASTE', 'TRANSPORT', 'STREET_VENDOR', 'HOME_BASED',
-] as const;
-export type Occupation = (typeof OCCUPATIONS)[number];
+/**
+ * @deprecated test/mepma.test.ts still imports the vocabulary from here; it is reference data
+ * (../reference/vocabularies.json).
+ */
+export { OCCUPATIONS } from '../reference/index.js';
 
 export type Gender = 'FEMALE' | 'MALE' | 'TRANSGENDER';
 
@@ -20,7 +22,7 @@ export type WorkLocationKind =
   | 'LABOUR_ADDA' | 'VENDING_ZONE' | 'HOME_CLUSTER';
 
 /** How each occupation gathers: CIGs are formed by work location (auto stands for drivers...). */
-export const WORK_LOCATION: Record<Occupation, { kind: WorkLocationKind; label: string; groupName: string }> = {
+export const WORK_LOCATION: Record<DemoOccupation, { kind: WorkLocationKind; label: string; groupName: string }> = {
   TRANSPORT: { kind: 'AUTO_STAND', label: 'Auto Stand', groupName: 'Auto Drivers' },
   GIG: { kind: 'DELIVERY_HUB', label: 'Delivery Hub', groupName: 'Delivery Riders' },
   DOMESTIC: { kind: 'RESIDENTIAL_CLUSTER', label: 'Residential Cluster', groupName: 'Domestic Workers' },
@@ -31,30 +33,23 @@ export const WORK_LOCATION: Record<Occupation, { kind: WorkLocationKind; label: 
   HOME_BASED: { kind: 'HOME_CLUSTER', label: 'Home Workers Cluster', groupName: 'Home-based Workers' },
 };
 
-/** NCO-2015 unit groups for each occupation. */
-export const NCO_CODE: Record<Occupation, string> = {
-  TRANSPORT: '8322', // car, taxi and van drivers (auto-rickshaw drivers)
-  GIG: '8321', // motorcycle drivers (delivery riders)
-  DOMESTIC: '9111', // domestic cleaners and helpers
-  CARE: '5322', // home-based personal care workers
-  WASTE: '9611', // garbage and recycling collectors
-  CONSTRUCTION: '9313', // building construction labourers
-  STREET_VENDOR: '5212', // street food salespersons
-  HOME_BASED: '7533', // sewing, embroidery and related workers
-};
-
 /** The pilot's six categories, street vendors, and home-based workers (NULM 2.0's eighth). */
-const CIG_OCCUPATION_WEIGHTS: Record<Occupation, number> = {
+const CIG_OCCUPATION_WEIGHTS = {
   TRANSPORT: 20, GIG: 10, DOMESTIC: 18, CARE: 8, WASTE: 12, CONSTRUCTION: 17, STREET_VENDOR: 15, HOME_BASED: 7,
-};
+} as const satisfies Record<Occupation, number>;
 
-const FEMALE_SHARE: Record<Occupation, number> = {
+/**
+ * The occupations the demo draws (each one of the vocabulary's, which population.test.ts
+ * checks): the demo's own list, so that every table below must say something of each.
+ */
+export type DemoOccupation = keyof typeof CIG_OCCUPATION_WEIGHTS;
+
+const FEMALE_SHARE: Record<DemoOccupation, number> = {
   TRANSPORT: 0.04, GIG: 0.1, DOMESTIC: 0.92, CARE: 0.88, WASTE: 0.6, CONSTRUCTION: 0.35,
   STREET_VENDOR: 0.5, HOME_BASED: 0.85,
 };
 
 export const CIG_SIZE = 5;
-export type CigRole = 'PRESIDENT' | 'SECRETARY' | 'TREASURER' | 'MEMBER';
 const ROLE_BY_POSITION: CigRole[] = ['PRESIDENT', 'SECRETARY', 'TREASURER', 'MEMBER', 'MEMBER'];
 
 export interface DemoCig {
@@ -62,7 +57,7 @@ export interface DemoCig {
   index: number;
   id: string;
   name: string;
-  occupation: Occupation;
+  occupation: DemoOccupation;
   city: DemoCity;
   ward: number;
   locality: string;
@@ -80,7 +75,7 @@ export interface DemoWorker {
   phone: string;
   idLast4: string;
   idToken: string;
-  occupation: Occupation;
+  occupation: DemoOccupation;
   ncoCode: string;
   city: DemoCity;
   ward: number;
@@ -129,7 +124,7 @@ export class DemoPopulation {
     const cached = this.cigCache.get(index);
     if (cached) return cached;
     const rng = this.random('cig', index);
-    const city = rng.chance(0.55) ? CITIES[0] : CITIES[1];
+    const city = rng.chance(0.55) ? DEMO_CITIES[0] : DEMO_CITIES[1];
     const occupation = rng.weighted(CIG_OCCUPATION_WEIGHTS);
     const ward = rng.int(1, city.wardCount);
     const locality = wardLocality(city, ward);

@@ -1,8 +1,6 @@
-/** @type {import('jest').Config} */
-module.exports = {
+/** What every project of the suite shares: TypeScript through ts-jest, plain log lines. */
+const shared = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test', '<rootDir>/subgraphs', '<rootDir>/src', '<rootDir>/gateway'],
-  testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
     // The CEL interpreter ships as ES modules only; Jest on Node 20 loads CommonJS.
@@ -12,8 +10,28 @@ module.exports = {
   // Relative imports carry `.js` (NodeNext style); the sources are `.ts`.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   setupFiles: ['<rootDir>/test/support/plain-console.ts'],
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    {
+      // Unit tests beside the code they test, and the import rules: no server, no database, so
+      // `npx jest src/shared` starts nothing.
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{src,subgraphs,gateway}/**/*.test.ts', '<rootDir>/test/layers.test.ts'],
+    },
+    {
+      // Through real servers: each run gets its own databases (from templates) and temp folder.
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/layers.test.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+  ],
   testTimeout: 60_000,
   // Two cores: two test files at a time, each with its own stack and databases.
   maxWorkers: 2,

@@ -15,7 +15,7 @@ import type { DashboardQuery } from '../client/generated/graphql';
 import { Cell, CellKeyMethod, documentRecordId } from '../src/shared/cell-key';
 import { config } from '../src/shared/config';
 import { addDays, today } from '../src/shared/dates';
-import { cityByCode } from '../src/shared/demo/places';
+import { cityByCode } from '../src/shared/reference';
 import { describeInBrowser, launchBrowser, openPage } from './support/browser';
 import { startTestStack, type TestStack } from './support/stack';
 

@@ -30,7 +30,7 @@ import { REPORTS_ONLY_REASON } from '../src/shared/access/policy';
 import { Cell, CELL_KEY_SECRET_FILE, CellKeyMethod, distribution, documentRecordId, KEY_RANGE, loadCellKeySecret, MAX_NOISE, NOISE } from '../src/shared/cell-key';
 import { config, repoRoot } from '../src/shared/config';
 import { addDays, today } from '../src/shared/dates';
-import { cityByCode } from '../src/shared/demo/places';
+import { cityByCode } from '../src/shared/reference';
 import { errorCodes, sealedBy, startTestStack, type GraphQLResponse, type TestStack } from './support/stack';
 
 const MIN = config.reportMinimumCount;

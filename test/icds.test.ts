@@ -3,7 +3,7 @@
  * gains from ICDS, enrolling and exiting beneficiaries, the facts ICDS publishes for the single
  * window, and what bad input gets back (with nothing written).
  */
-import { CITIES } from '../src/shared/demo/places';
+import { DEMO_CITIES as CITIES } from '../src/shared/demo/places';
 import { countStatements, expectAppendOnly, errorCodes, everyPage, expectHiddenLikeUnknown, sealedBy, startTestStack, statementsPerTable, tableOf, type CallerSpec, type TestStack } from './support/stack';
 import { addDays, addMonths, addYears, ageOn, today } from '../src/shared/dates';
 import { decodeFact } from '../src/shared/facts';

@@ -7,7 +7,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Caller } from '../src/shared/access/caller';
 import { policiesIn } from '../src/shared/access/policy';
-import { OCCUPATIONS } from '../src/shared/demo/population';
+import { OCCUPATIONS } from '../src/shared/reference';
 import { declaredFacts, decodeFact, encodedFact } from '../src/shared/facts';
 import { mepma } from '../subgraphs/mepma';
 import { createLoaders } from '../subgraphs/mepma/loaders';

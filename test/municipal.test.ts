@@ -4,7 +4,7 @@
  * facts Municipal publishes for the single window, and what bad input gets back (with nothing
  * written).
  */
-import { CITIES } from '../src/shared/demo/places';
+import { DEMO_CITIES as CITIES } from '../src/shared/demo/places';
 import { countStatements, expectAppendOnly, errorCodes, everyPage, expectHiddenLikeUnknown, sealedBy, startTestStack, statementsPerTable, tableOf, type CallerSpec, type TestStack } from './support/stack';
 import { addDays, addYears, today } from '../src/shared/dates';
 import { writeInTransaction } from '../src/shared/transactions';

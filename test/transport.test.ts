@@ -3,7 +3,7 @@
  * identity, auto stands, and how the RTO issues licences, badges and permits (and what bad input
  * gets back, with nothing written).
  */
-import { CITIES } from '../src/shared/demo/places';
+import { DEMO_CITIES as CITIES } from '../src/shared/demo/places';
 import { countStatements, expectAppendOnly, errorCodes, everyPage, expectHiddenLikeUnknown, startTestStack, statementsPerTable, tableOf, type CallerSpec, type GraphQLResponse, type TestStack } from './support/stack';
 import { addDays, addYears } from '../src/shared/dates';
 import { writeInTransaction } from '../src/shared/transactions';

@@ -31,6 +31,7 @@ import {
 import { request, WorkerGraphError } from '../../../client/request';
 import { createCredentialsBar } from '../shared/credentials';
 import { h } from '../shared/dom';
+import places from '../../../src/shared/reference/places.json';
 import './dashboard.css';
 
 Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Legend, Tooltip);
@@ -44,8 +45,8 @@ Chart.defaults.animation = false;
 Chart.defaults.plugins.legend.labels.boxWidth = 12;
 Chart.defaults.plugins.legend.labels.boxHeight = 12;
 
-/** The pilot cities (src/shared/demo/places.ts). */
-const CITIES: Record<string, string> = { VJA: 'Vijayawada', GVMC: 'Greater Visakhapatnam' };
+/** The cities of the reference data, bundled from the same file the members read. */
+const CITIES: Record<string, string> = Object.fromEntries(places.cities.map((city) => [city.code, city.name]));
 
 const OCCUPATIONS: Record<Occupation, string> = {
   CONSTRUCTION: 'Construction workers',

@@ -5,7 +5,7 @@
  * who may read and write, jurisdiction, the masked reference and the change history. Scaffolded by
  * `npm run agency:new`: grow it with the agency's own records and rules.
  */
-import { CITIES } from '../src/shared/demo/places';
+import { DEMO_CITIES as CITIES } from '../src/shared/demo/places';
 import { addDays, today } from '../src/shared/dates';
 import { countStatements, errorCodes, expectHiddenLikeUnknown, startTestStack, statementsPerTable, type CallerSpec, type TestStack } from './support/stack';
 

@@ -35,14 +35,6 @@ export const DEMO_CITIES: readonly DemoCity[] = (Object.keys(LOCALITIES) as Demo
 });
 
 /**
- * @deprecated Test files (test/*.test.ts, scripts/agency-template/) still import these from here:
- * `CITIES` means the seeded cities (DEMO_CITIES); `cityByCode` is the reference's. Run-time code
- * imports ../reference/.
- */
-export const CITIES = DEMO_CITIES;
-export { cityByCode } from '../reference/index.js';
-
-/**
  * A ward's locality, distinct within its city: the neighbourhoods in turn, then their northern,
  * southern ... parts once every neighbourhood has a ward (`Gunadala`, later `Gunadala North`).
  */

@@ -9,12 +9,6 @@ import { NCO_CODE, type CigRole, type Occupation } from '../reference/index.js';
 import { addDays } from './days.js';
 import { Random } from './random.js';
 
-/**
- * @deprecated test/mepma.test.ts still imports the vocabulary from here; it is reference data
- * (../reference/vocabularies.json).
- */
-export { OCCUPATIONS } from '../reference/index.js';
-
 export type Gender = 'FEMALE' | 'MALE' | 'TRANSGENDER';
 
 export type WorkLocationKind =

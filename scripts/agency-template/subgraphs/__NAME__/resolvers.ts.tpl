@@ -3,7 +3,7 @@ import { conflict, notFound } from '../../src/shared/errors.js';
 import { GRAPH_SOURCE_SYSTEM, sourceOf } from '../../src/shared/provenance.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import { nextId, writeInTransaction } from '../../src/shared/transactions.js';
-import { cityByCode } from '../../src/shared/demo/places.js';
+import { cityByCode } from '../../src/shared/reference/index.js';
 import { cityArg, notInFuture, workerIdArg } from '../../src/shared/validation.js';
 import { __PASCAL__EnrolmentSchema } from './entities.js';
 import type { Resolvers } from './generated/resolvers.js';

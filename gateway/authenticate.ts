@@ -6,10 +6,10 @@
 import type http from 'node:http';
 import { GraphQLError, Kind, parse, type EnumTypeDefinitionNode } from 'graphql';
 import type { Caller } from '../src/shared/access/caller.js';
-import { unauthenticated, verifyCallerToken, type AccessKeys } from '../src/shared/access/keys.js';
+import { verifyCallerToken, type AccessKeys } from '../src/shared/access/keys.js';
 import { AUDIT_MEMBER, REPORTS_MEMBER } from '../src/shared/access/policy.js';
 import { recognisePurpose, type Purpose } from '../src/shared/access/purposes.js';
-import { forbidden, quoted } from '../src/shared/errors.js';
+import { forbidden, quoted, unauthenticated } from '../src/shared/errors.js';
 
 export const PURPOSE_HEADER = 'x-purpose';
 

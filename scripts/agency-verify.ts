@@ -1,7 +1,7 @@
 /**
  * `npm run agency:verify -- --url <subgraph url> [--name <agency>] [--timeout-ms 5000] [--labour-url <url>]`
  * is the conformance kit for an agency's running subgraph: one PASS/FAIL line per check (seal,
- * service, access, entities, source, timeout; see src/tools/conformance.ts), warnings indented
+ * service, access, entities, source, timeout; see src/tools/conformance/), warnings indented
  * below. `--name` is the agency's registered name, the audience of the gateway's seal; by default
  * the registry entry (schema/supergraph.yaml) with that URL. `--labour-url` takes real worker ids
  * from Labour's subgraph; without it W-0000001..W-0000020 are batched through `_entities` and
@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { ensureMemberKey, memberKeyFile, memberKeyFromJwk } from '../src/shared/access/members.js';
 import { config } from '../src/shared/config.js';
-import { formatReport, registryEntryFor, verifyAgency } from '../src/tools/conformance.js';
+import { formatReport, registryEntryFor, verifyAgency } from '../src/tools/conformance/index.js';
 
 const USAGE = 'Usage: npm run agency:verify -- --url <subgraph url> [--name <agency>] [--timeout-ms 5000] [--labour-url <url>]';
 

@@ -33,6 +33,10 @@ module.exports = {
     },
   ],
   testTimeout: 60_000,
+  // A worker leaves when its event loop is empty; Jest kills it (and prints "failed to exit
+  // gracefully") after 500 ms. On two loaded cores a worker that has just stopped hubs and
+  // databases can need longer, with no handle left open (--detectOpenHandles finds none).
+  workerGracefulExitTimeout: 5_000,
   // Two cores: two test files at a time, each with its own stack and databases.
   maxWorkers: 2,
 };

@@ -1,7 +1,7 @@
 import { findInJurisdiction, requirePlaceOf } from '../../src/shared/access/jurisdiction.js';
 import { conflict, notFound } from '../../src/shared/errors.js';
 import { findPage } from '../../src/shared/pagination.js';
-import { GRAPH_SOURCE_SYSTEM, sourceOf } from '../../src/shared/provenance.js';
+import { recordFields, writtenThroughGraph } from '../../src/shared/provenance.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import { nextId, writeInTransaction } from '../../src/shared/transactions.js';
 import { cityByCode } from '../../src/shared/reference/index.js';
@@ -73,8 +73,7 @@ export const resolvers: Resolvers = {
           exitedOn: null,
           // PMMVY instalments are paid later, to women only.
           pmmvyInstalmentsPaid: woman ? 0 : null,
-          sourceSystem: GRAPH_SOURCE_SYSTEM,
-          recordedBy: writer.actor,
+          ...writtenThroughGraph(writer),
         });
         await tx.flush();
         return enrolment;
@@ -107,8 +106,7 @@ export const resolvers: Resolvers = {
     __resolveReference: (reference, { loaders }) => loaders.centreById.load(reference.id),
     city: (centre) => ({ code: centre.cityCode, name: cityByCode(centre.cityCode)?.name ?? centre.cityCode }),
     ward: (centre) => ({ code: centre.wardCode }),
-    source: (centre) => sourceOf(AGENCY, centre),
-    history: (centre, _, { loaders }) => loaders.history.load(`anganwadi_centre:${centre.id}`),
+    ...recordFields(AGENCY, 'anganwadi_centre'),
   },
 
   IcdsEnrolment: {
@@ -117,8 +115,7 @@ export const resolvers: Resolvers = {
     // The foreign key on centre_id guarantees the centre is there, and a caller who sees the
     // enrolment sees its centre: the enrolment lies in the centre's city.
     centre: async (enrolment, _, { loaders }) => (await loaders.centreById.load(enrolment.centreId))!,
-    source: (enrolment) => sourceOf(AGENCY, enrolment),
-    history: (enrolment, _, { loaders }) => loaders.history.load(`icds_enrolment:${enrolment.id}`),
+    ...recordFields(AGENCY, 'icds_enrolment'),
   },
 
   AnganwadiCentreConnection: {

@@ -1,7 +1,7 @@
 import { findInJurisdiction, requireCity, requireWard } from '../../src/shared/access/jurisdiction.js';
 import { alreadyRegistered, badInput, conflict, logConflict, notFound } from '../../src/shared/errors.js';
 import { findPage } from '../../src/shared/pagination.js';
-import { GRAPH_SOURCE_SYSTEM, sourceOf } from '../../src/shared/provenance.js';
+import { recordFields, writtenThroughGraph } from '../../src/shared/provenance.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import { nextId, writeInTransaction } from '../../src/shared/transactions.js';
 import { cityByCode, NCO_CODE } from '../../src/shared/reference/index.js';
@@ -63,8 +63,7 @@ export const resolvers: Resolvers = {
         wardCode: ward,
         registeredOn,
         eShramUan: input.eShramUan ? digitsArg(input.eShramUan, 'eShramUan', 12) : null,
-        sourceSystem: GRAPH_SOURCE_SYSTEM,
-        recordedBy: writer.actor,
+        ...writtenThroughGraph(writer),
       };
       return writeInTransaction(em, writer, async (tx) => {
         await assertUnique(tx, writer.actor, values);
@@ -115,8 +114,7 @@ export const resolvers: Resolvers = {
           status: 'ACTIVE',
           enrolledOn,
           schemeReference,
-          sourceSystem: GRAPH_SOURCE_SYSTEM,
-          recordedBy: writer.actor,
+          ...writtenThroughGraph(writer),
         });
         await tx.flush();
         return enrolment;
@@ -130,15 +128,13 @@ export const resolvers: Resolvers = {
     city: (worker) => ({ code: worker.cityCode, name: cityByCode(worker.cityCode)?.name ?? worker.cityCode }),
     ward: (worker) => ({ code: worker.wardCode }),
     socialSecurityEnrolments: (worker, _, { loaders }) => loaders.enrolmentsByWorker.load(worker.id),
-    source: (worker) => sourceOf(AGENCY, worker),
-    history: (worker, _, { loaders }) => loaders.history.load(`worker:${worker.id}`),
+    ...recordFields(AGENCY, 'worker'),
     labourFacts: (worker, _, { loaders }) => loaders.facts.load(worker.id),
   },
 
   SocialSecurityEnrolment: {
     __resolveReference: (reference, { loaders }) => loaders.enrolmentById.load(reference.id),
-    source: (enrolment) => sourceOf(AGENCY, enrolment),
-    history: (enrolment, _, { loaders }) => loaders.history.load(`social_security_enrolment:${enrolment.id}`),
+    ...recordFields(AGENCY, 'social_security_enrolment'),
   },
 
   WorkerConnection: {

@@ -2,7 +2,7 @@ import type { Caller } from '../../src/shared/access/caller.js';
 import { findInJurisdiction, requireCity } from '../../src/shared/access/jurisdiction.js';
 import { badInput, conflict, notFound } from '../../src/shared/errors.js';
 import { findPage } from '../../src/shared/pagination.js';
-import { GRAPH_SOURCE_SYSTEM, sourceOf } from '../../src/shared/provenance.js';
+import { recordFields, writtenThroughGraph } from '../../src/shared/provenance.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import { nextId, writeInTransaction } from '../../src/shared/transactions.js';
 import { cityByCode } from '../../src/shared/reference/index.js';
@@ -18,11 +18,6 @@ import {
 import type { Context } from './context.js';
 
 const AGENCY = 'mepma';
-
-/** Provenance of a record written through the graph: by the caller the gateway vouched for. */
-function graphRecord(writer: Context['writer']) {
-  return { sourceSystem: GRAPH_SOURCE_SYSTEM, recordedBy: writer.actor };
-}
 
 export const resolvers: Resolvers = {
   ...scalarResolvers,
@@ -56,7 +51,7 @@ export const resolvers: Resolvers = {
         cityCode: city,
         wardCode: wardArg(input.ward, city),
         formedOn,
-        ...graphRecord(writer),
+        ...writtenThroughGraph(writer),
       };
       requireCity(caller, city, 'CIGs');
       await workers.requireWorkers(members.map((member) => member.workerId));
@@ -73,7 +68,7 @@ export const resolvers: Resolvers = {
             role: member.role,
             joinedOn: formedOn,
             leftOn: null,
-            ...graphRecord(writer),
+            ...writtenThroughGraph(writer),
           });
         }
         await tx.flush();
@@ -104,7 +99,7 @@ export const resolvers: Resolvers = {
           role: input.role,
           joinedOn,
           leftOn: null,
-          ...graphRecord(writer),
+          ...writtenThroughGraph(writer),
         });
         await tx.flush();
         return membership;
@@ -143,7 +138,7 @@ export const resolvers: Resolvers = {
           workerId,
           amount,
           depositedOn,
-          ...graphRecord(writer),
+          ...writtenThroughGraph(writer),
         });
         await tx.flush();
         return deposit;
@@ -157,7 +152,7 @@ export const resolvers: Resolvers = {
         branchIfsc: ifscArg(input.branchIfsc),
         accountLast4: digitsArg(input.accountLast4, 'accountLast4', 4),
         linkedOn: notInFuture(input.linkedOn, 'linkedOn'),
-        ...graphRecord(writer),
+        ...writtenThroughGraph(writer),
       };
       return writeInTransaction(em, writer, async (tx) => {
         const cig = await requireCig(tx, caller, cigId);
@@ -180,7 +175,7 @@ export const resolvers: Resolvers = {
         sanctionedOn: notInFuture(input.sanctionedOn, 'sanctionedOn'),
         purpose: textArg(input.purpose, 'purpose', 200),
         status: 'SANCTIONED' as const,
-        ...graphRecord(writer),
+        ...writtenThroughGraph(writer),
       };
       return writeInTransaction(em, writer, async (tx) => {
         await requireCig(tx, caller, cigId);
@@ -201,7 +196,7 @@ export const resolvers: Resolvers = {
         visitedOn: notInFuture(input.visitedOn, 'visitedOn'),
         note: visitNoteArg(input.note),
         cityCode: visitCity(caller, input.city),
-        ...graphRecord(writer),
+        ...writtenThroughGraph(writer),
       };
       // Labour answers as the caller: a worker outside a CRP's ward is NOT_FOUND, as an unknown one is.
       await workers.requireWorkers([workerId]);
@@ -243,8 +238,7 @@ export const resolvers: Resolvers = {
     },
     savings: (cig, { first }, { loaders }) => loaders.recentSavingsByCig(recentSavingsLimit(first)).load(cig.id),
     loans: (cig, _, { loaders }) => loaders.loansByCig.load(cig.id),
-    source: (cig) => sourceOf(AGENCY, cig),
-    history: (cig, _, { loaders }) => loaders.history.load(`cig:${cig.id}`),
+    ...recordFields(AGENCY, 'cig'),
   },
 
   CigMembership: {
@@ -256,35 +250,29 @@ export const resolvers: Resolvers = {
       const totals = await loaders.savingsTotalsByCig.load(membership.cigId);
       return totals.find((row) => row.membership_id === membership.id)?.total ?? 0;
     },
-    source: (membership) => sourceOf(AGENCY, membership),
-    history: (membership, _, { loaders }) => loaders.history.load(`cig_membership:${membership.id}`),
+    ...recordFields(AGENCY, 'cig_membership'),
   },
 
   BankLinkage: {
-    source: (linkage) => sourceOf(AGENCY, linkage),
-    history: (linkage, _, { loaders }) => loaders.history.load(`bank_linkage:${linkage.id}`),
+    ...recordFields(AGENCY, 'bank_linkage'),
   },
 
   SavingsDeposit: {
     worker: (deposit) => ({ id: deposit.workerId }),
-    source: (deposit) => sourceOf(AGENCY, deposit),
-    history: (deposit, _, { loaders }) => loaders.history.load(`savings_deposit:${deposit.id}`),
+    ...recordFields(AGENCY, 'savings_deposit'),
   },
 
   CreditLinkage: {
-    source: (loan) => sourceOf(AGENCY, loan),
-    history: (loan, _, { loaders }) => loaders.history.load(`credit_linkage:${loan.id}`),
+    ...recordFields(AGENCY, 'credit_linkage'),
   },
 
   SavingsAccount: {
-    source: (account) => sourceOf(AGENCY, account),
-    history: (account, _, { loaders }) => loaders.history.load(`savings_account:${account.id}`),
+    ...recordFields(AGENCY, 'savings_account'),
   },
 
   Visit: {
     worker: (visit) => ({ id: visit.workerId }),
-    source: (visit) => sourceOf(AGENCY, visit),
-    history: (visit, _, { loaders }) => loaders.history.load(`visit:${visit.id}`),
+    ...recordFields(AGENCY, 'visit'),
   },
 
   CigConnection: {

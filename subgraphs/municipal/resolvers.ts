@@ -2,7 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import { findInJurisdiction, requirePlaceOf } from '../../src/shared/access/jurisdiction.js';
 import { conflict, notFound } from '../../src/shared/errors.js';
 import { findPage } from '../../src/shared/pagination.js';
-import { GRAPH_SOURCE_SYSTEM, sourceOf } from '../../src/shared/provenance.js';
+import { recordFields, writtenThroughGraph } from '../../src/shared/provenance.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import { lockFor, nextId, writeInTransaction } from '../../src/shared/transactions.js';
 import { cityByCode } from '../../src/shared/reference/index.js';
@@ -85,8 +85,7 @@ export const resolvers: Resolvers = {
           issuedOn: input.issuedOn,
           validUntil: input.validUntil,
           status: 'ACTIVE',
-          sourceSystem: GRAPH_SOURCE_SYSTEM,
-          recordedBy: writer.actor,
+          ...writtenThroughGraph(writer),
         });
         await tx.flush();
         return certificate;
@@ -112,8 +111,7 @@ export const resolvers: Resolvers = {
           issuedOn: input.issuedOn,
           validUntil: input.validUntil,
           status: 'ACTIVE',
-          sourceSystem: GRAPH_SOURCE_SYSTEM,
-          recordedBy: writer.actor,
+          ...writtenThroughGraph(writer),
         });
         await tx.flush();
         return licence;
@@ -143,8 +141,7 @@ export const resolvers: Resolvers = {
           employer,
           wardCode,
           issuedOn,
-          sourceSystem: GRAPH_SOURCE_SYSTEM,
-          recordedBy: writer.actor,
+          ...writtenThroughGraph(writer),
         });
         await tx.flush();
         return card;
@@ -164,15 +161,13 @@ export const resolvers: Resolvers = {
   Ward: {
     __resolveReference: (reference, { loaders }) => loaders.wardByCode.load(reference.code),
     city: (ward) => ({ code: ward.cityCode, name: cityByCode(ward.cityCode)?.name ?? ward.cityCode }),
-    source: (ward) => sourceOf(AGENCY, ward, ward.code),
-    history: (ward, _, { loaders }) => loaders.history.load(`ward:${ward.code}`),
+    ...recordFields(AGENCY, 'ward', (ward) => ward.code),
   },
 
   VendingZone: {
     __resolveReference: (reference, { loaders }) => loaders.vendingZoneById.load(reference.id),
     ward: (zone, _, { loaders }) => wardOf(zone.wardCode, loaders),
-    source: (zone) => sourceOf(AGENCY, zone),
-    history: (zone, _, { loaders }) => loaders.history.load(`vending_zone:${zone.id}`),
+    ...recordFields(AGENCY, 'vending_zone'),
   },
 
   VendingZoneConnection: {
@@ -187,8 +182,7 @@ export const resolvers: Resolvers = {
       return (await loaders.vendingZoneById.load(certificate.vendingZoneId))!;
     },
     status: (certificate) => currentStatus(certificate),
-    source: (certificate) => sourceOf(AGENCY, certificate, certificate.certificateNumber),
-    history: (certificate, _, { loaders }) => loaders.history.load(`vending_certificate:${certificate.certificateNumber}`),
+    ...recordFields(AGENCY, 'vending_certificate', (certificate) => certificate.certificateNumber),
   },
 
   TradeLicence: {
@@ -196,24 +190,21 @@ export const resolvers: Resolvers = {
     worker: (licence) => ({ id: licence.workerId }),
     ward: (licence, _, { loaders }) => wardOf(licence.wardCode, loaders),
     status: (licence) => currentStatus(licence),
-    source: (licence) => sourceOf(AGENCY, licence, licence.licenceNumber),
-    history: (licence, _, { loaders }) => loaders.history.load(`trade_licence:${licence.licenceNumber}`),
+    ...recordFields(AGENCY, 'trade_licence', (licence) => licence.licenceNumber),
   },
 
   SvanidhiLoan: {
     worker: (loan) => ({ id: loan.workerId }),
     // The foreign key guarantees the certificate exists, and the loan lies in the certificate's city.
     vendingCertificate: async (loan, _, { loaders }) => (await loaders.vendingCertificateByNumber.load(loan.certificateNumber))!,
-    source: (loan) => sourceOf(AGENCY, loan),
-    history: (loan, _, { loaders }) => loaders.history.load(`svanidhi_loan:${loan.id}`),
+    ...recordFields(AGENCY, 'svanidhi_loan'),
   },
 
   SanitationWorkerId: {
     __resolveReference: (reference, { loaders }) => loaders.sanitationWorkerIdByNumber.load(reference.idNumber),
     worker: (card) => ({ id: card.workerId }),
     ward: (card, _, { loaders }) => wardOf(card.wardCode, loaders),
-    source: (card) => sourceOf(AGENCY, card, card.idNumber),
-    history: (card, _, { loaders }) => loaders.history.load(`sanitation_worker_id:${card.idNumber}`),
+    ...recordFields(AGENCY, 'sanitation_worker_id', (card) => card.idNumber),
   },
 };
 

@@ -1,6 +1,6 @@
 import { conflict, notFound } from '../../src/shared/errors.js';
 import { findPage } from '../../src/shared/pagination.js';
-import { GRAPH_SOURCE_SYSTEM, sourceOf } from '../../src/shared/provenance.js';
+import { recordFields, writtenThroughGraph } from '../../src/shared/provenance.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import { lockFor, nextId, writeInTransaction } from '../../src/shared/transactions.js';
 import { cityByCode } from '../../src/shared/reference/index.js';
@@ -64,8 +64,7 @@ export const resolvers: Resolvers = {
           validUntil: input.validUntil,
           issuingRto,
           suspended: false,
-          sourceSystem: GRAPH_SOURCE_SYSTEM,
-          recordedBy: writer.actor,
+          ...writtenThroughGraph(writer),
         });
         await tx.flush();
         return licence;
@@ -97,8 +96,7 @@ export const resolvers: Resolvers = {
           issuedOn: input.issuedOn,
           validUntil: input.validUntil,
           suspended: false,
-          sourceSystem: GRAPH_SOURCE_SYSTEM,
-          recordedBy: writer.actor,
+          ...writtenThroughGraph(writer),
         });
         await tx.flush();
         return badge;
@@ -133,8 +131,7 @@ export const resolvers: Resolvers = {
           issuedOn: input.issuedOn,
           validUntil: input.validUntil,
           suspended: false,
-          sourceSystem: GRAPH_SOURCE_SYSTEM,
-          recordedBy: writer.actor,
+          ...writtenThroughGraph(writer),
         });
         await tx.flush();
         return permit;
@@ -154,16 +151,14 @@ export const resolvers: Resolvers = {
     __resolveReference: (reference, { loaders }) => loaders.licenceByNumber.load(reference.licenceNumber),
     holder: (licence) => ({ id: licence.workerId }),
     status: (licence) => validityStatus(licence),
-    source: (licence) => sourceOf(AGENCY, licence, licence.licenceNumber),
-    history: (licence, _, { loaders }) => loaders.history.load(`driving_licence:${licence.licenceNumber}`),
+    ...recordFields(AGENCY, 'driving_licence', (licence) => licence.licenceNumber),
   },
 
   PsvBadge: {
     __resolveReference: (reference, { loaders }) => loaders.badgeByNumber.load(reference.badgeNumber),
     holder: (badge) => ({ id: badge.workerId }),
     status: (badge) => validityStatus(badge),
-    source: (badge) => sourceOf(AGENCY, badge, badge.badgeNumber),
-    history: (badge, _, { loaders }) => loaders.history.load(`psv_badge:${badge.badgeNumber}`),
+    ...recordFields(AGENCY, 'psv_badge', (badge) => badge.badgeNumber),
   },
 
   VehiclePermit: {
@@ -172,16 +167,14 @@ export const resolvers: Resolvers = {
     // A permit is shown only within its stand's city, so its stand is shown too.
     autoStand: (permit, _, { loaders }) => (permit.autoStandId ? loaders.standById.load(permit.autoStandId) : null),
     status: (permit) => validityStatus(permit),
-    source: (permit) => sourceOf(AGENCY, permit, permit.permitNumber),
-    history: (permit, _, { loaders }) => loaders.history.load(`vehicle_permit:${permit.permitNumber}`),
+    ...recordFields(AGENCY, 'vehicle_permit', (permit) => permit.permitNumber),
   },
 
   AutoStand: {
     __resolveReference: (reference, { loaders }) => loaders.standById.load(reference.id),
     city: (stand) => ({ code: stand.cityCode, name: cityByCode(stand.cityCode)?.name ?? stand.cityCode }),
     ward: (stand) => ({ code: stand.wardCode }),
-    source: (stand) => sourceOf(AGENCY, stand),
-    history: (stand, _, { loaders }) => loaders.history.load(`auto_stand:${stand.id}`),
+    ...recordFields(AGENCY, 'auto_stand'),
   },
 
   AutoStandConnection: {

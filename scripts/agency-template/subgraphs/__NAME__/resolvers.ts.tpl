@@ -1,6 +1,6 @@
 import { requireCity } from '../../src/shared/access/caller.js';
 import { conflict, notFound } from '../../src/shared/errors.js';
-import { GRAPH_SOURCE_SYSTEM, sourceOf } from '../../src/shared/provenance.js';
+import { recordFields, writtenThroughGraph } from '../../src/shared/provenance.js';
 import { scalarResolvers } from '../../src/shared/scalars.js';
 import { nextId, writeInTransaction } from '../../src/shared/transactions.js';
 import { cityByCode } from '../../src/shared/reference/index.js';
@@ -46,8 +46,7 @@ export const resolvers: Resolvers = {
           cityCode,
           enrolledOn,
           reference,
-          sourceSystem: GRAPH_SOURCE_SYSTEM,
-          recordedBy: writer.actor,
+          ...writtenThroughGraph(writer),
         });
         await tx.flush();
         return enrolment;
@@ -65,7 +64,6 @@ export const resolvers: Resolvers = {
     __resolveReference: (reference, { loaders }) => loaders.enrolmentById.load(reference.id),
     worker: (enrolment) => ({ id: enrolment.workerId }),
     city: (enrolment) => ({ code: enrolment.cityCode, name: cityByCode(enrolment.cityCode)?.name ?? enrolment.cityCode }),
-    source: (enrolment) => sourceOf(AGENCY, enrolment),
-    history: (enrolment, _, { loaders }) => loaders.history.load(`__SNAKE___enrolment:${enrolment.id}`),
+    ...recordFields(AGENCY, '__SNAKE___enrolment'),
   },
 };

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { readCheckpointDatabase, readCheckpointFile } from '../subgraphs/audit/checkpoints';
-import { AuditLog, ENTRY_SELECT, entryHash, recordOf, type AccessLogRow, type AccessRecord, type VerifyReport } from '../subgraphs/audit/log';
+import { AuditLog, ENTRY_SELECT, entryHash, recordOfRow as recordOf, type AccessLogRow, type AccessRecord, type VerifyReport } from '../subgraphs/audit/log';
 import { auditVerification } from '../subgraphs/audit/setup';
 import { auditKeyFile, auditPublicKeysFile, auditSignerFromFile, ensureAuditKey, generateAuditKey, rotateAuditKey, signBatch } from '../subgraphs/audit/signing';
 import { startStack, type RunningStack } from '../src/hub/stack';

@@ -1,7 +1,8 @@
 /** Reading the environment (src/shared/config.ts): defaults, refusals that name the variable, per-member variables. No servers. */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from './errors';
-import { DEFAULT_PURPOSES, readConfig, repoRoot } from './config';
+import { DEFAULT_PURPOSES, readConfig, repoRoot, VARIABLES } from './config';
 
 /** The ConfigError `read` throws, or a failure when it throws none. */
 function refusal(read: () => unknown): ConfigError {
@@ -95,4 +96,12 @@ test('a per-member variable is read when asked, by the member name made into a v
   expect(config.memberEnv('mepma', 'SUBGRAPH_URL')).toBe('http://mepma.example:4005/graphql');
   env.ICDS_DATABASE_URL = 'not a url';
   expect(refusal(() => config.memberEnv('icds', 'DATABASE_URL')).message).toBe('ICDS_DATABASE_URL must be a URL such as postgres://labour@db.labour.example:5432/labour.');
+});
+
+test("every variable is in the README's Configuration table", () => {
+  const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Tests and CI'));
+  const documented = new Set(table.match(/`[A-Z][A-Z0-9_]+`/g)?.map((name) => name.slice(1, -1)));
+  expect(Object.keys(VARIABLES.shape).filter((name) => !documented.has(name))).toEqual([]);
+  expect(documented.size).toBeGreaterThan(40);
 });

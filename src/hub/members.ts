@@ -9,8 +9,8 @@ import { AuditLog, type AuditLogOptions } from '../../subgraphs/audit/log.js';
 import type { RateLimits } from '../../gateway/rate-limit.js';
 import { auditWritingFromConfig } from '../../subgraphs/audit/setup.js';
 import type { AuditSigner } from '../../subgraphs/audit/signing.js';
-import { AUDIT_SUBGRAPH, serveAuditSubgraph } from '../../subgraphs/audit/index.js';
-import { REPORTS_SUBGRAPH, serveReportsSubgraph } from '../../subgraphs/reports/index.js';
+import { serveAuditSubgraph } from '../../subgraphs/audit/index.js';
+import { serveReportsSubgraph } from '../../subgraphs/reports/index.js';
 import { loadAgency } from '../../subgraphs/index.js';
 import type { AccessKeys } from '../shared/access/keys.js';
 import type { Purpose } from '../shared/access/purposes.js';
@@ -23,19 +23,20 @@ import { seedAgency, type DemoSize } from '../shared/seeding.js';
 import { agencyMigrations, serveSubgraph, type AgencySubgraph } from '../shared/subgraph.js';
 import { hubAgencyNames, readSupergraphConfig } from '../shared/supergraph.js';
 import { labourWorkerDirectory } from '../shared/worker-directory.js';
+import { AUDIT_MEMBER, REPORTS_MEMBER } from '../shared/access/policy.js';
 
 export const GATEWAY = 'gateway';
 
 /** Every member this repository can run, in the order a hub starts them. */
 export function memberNames(): string[] {
-  return [...hubAgencyNames(), AUDIT_SUBGRAPH, REPORTS_SUBGRAPH, GATEWAY];
+  return [...hubAgencyNames(), AUDIT_MEMBER, REPORTS_MEMBER, GATEWAY];
 }
 
 /** What each member may ask of the others: the calls a hub's trust list grants it. */
 export function callsOf(member: string): CallKind[] {
   if (member === GATEWAY) return ['graphql'];
-  if (member === REPORTS_SUBGRAPH) return ['statistics'];
-  if (member === AUDIT_SUBGRAPH) return [];
+  if (member === REPORTS_MEMBER) return ['statistics'];
+  if (member === AUDIT_MEMBER) return [];
   return ['worker-lookup'];
 }
 
@@ -113,7 +114,7 @@ async function seedIfEmpty(agency: AgencySubgraph<any>, em: EntityManager, demo:
  * log are signed too.
  */
 export function startAudit(options: { database: MemberDatabase | string; seals: MemberSeals; listen: Listen; signer?: AuditSigner }): Promise<RunningMember & { log: AuditLog }> {
-  return overAuditLog(AUDIT_SUBGRAPH, options.database, (log) => serveAuditSubgraph(log, options.seals, options.listen), { signer: options.signer });
+  return overAuditLog(AUDIT_MEMBER, options.database, (log) => serveAuditSubgraph(log, options.seals, options.listen), { signer: options.signer });
 }
 
 /**
@@ -149,7 +150,7 @@ async function overAuditLog(name: string, database: MemberDatabase | string, ser
 /** The reports service; `cellKeySecret` defaults to the configured one (REPORT_CELL_KEY_SECRET, or KEYS_DIR's). */
 export async function startReports(options: { seals: MemberSeals; listen: Listen; agencyUrl: (agency: string) => string; cellKeySecret?: Uint8Array }): Promise<RunningMember> {
   const server = await serveReportsSubgraph(options);
-  return { name: REPORTS_SUBGRAPH, server, stop: () => server.stop() };
+  return { name: REPORTS_MEMBER, server, stop: () => server.stop() };
 }
 
 export async function startGatewayMember(options: {

@@ -14,12 +14,11 @@ import { locateDatabases, recreateDatabase } from '../shared/database.js';
 import { provisionMemberDatabase, type MemberDatabase } from '../shared/database-roles.js';
 import type { DemoSize } from '../shared/seeding.js';
 import { hubAgencyNames } from '../shared/supergraph.js';
-import { AUDIT_SUBGRAPH } from '../../subgraphs/audit/index.js';
-import { REPORTS_SUBGRAPH } from '../../subgraphs/reports/index.js';
 import { prepareKeysDir } from './member-keys.js';
 import { GATEWAY, memberNames, registryPort } from './members.js';
 import { configuredDatabase } from './serve.js';
 import { Supervisor, type ManagedProcess } from './supervisor.js';
+import { AUDIT_MEMBER, REPORTS_MEMBER } from '../shared/access/policy.js';
 
 const SERVE_SCRIPT = path.join(repoRoot, 'scripts', 'serve.ts');
 
@@ -70,9 +69,9 @@ export interface ProcessHub {
 /** The port a member of the hub listens on by default. */
 export function hubPort(member: string): number {
   if (member === GATEWAY) return config.gatewayPort;
-  if (member === AUDIT_SUBGRAPH && config.auditPort !== undefined) return config.auditPort;
-  if (member === REPORTS_SUBGRAPH && config.reportsPort !== undefined) return config.reportsPort;
-  if (config.subgraphBasePort !== undefined) return config.subgraphBasePort + [...hubAgencyNames(), AUDIT_SUBGRAPH, REPORTS_SUBGRAPH].indexOf(member);
+  if (member === AUDIT_MEMBER && config.auditPort !== undefined) return config.auditPort;
+  if (member === REPORTS_MEMBER && config.reportsPort !== undefined) return config.reportsPort;
+  if (config.subgraphBasePort !== undefined) return config.subgraphBasePort + [...hubAgencyNames(), AUDIT_MEMBER, REPORTS_MEMBER].indexOf(member);
   return registryPort(member);
 }
 
@@ -138,8 +137,8 @@ export async function startProcessHub(options: ProcessHubOptions = {}): Promise<
       log(`  ${member.padEnd(10)} ${url(member)}  (pid ${managed.pid})`);
     };
     // The access log's subgraph migrates the gateway's database before the gateway opens it.
-    await Promise.all([...hubAgencyNames(), AUDIT_SUBGRAPH].map(start));
-    await Promise.all([REPORTS_SUBGRAPH, GATEWAY].map(start));
+    await Promise.all([...hubAgencyNames(), AUDIT_MEMBER].map(start));
+    await Promise.all([REPORTS_MEMBER, GATEWAY].map(start));
     return { gatewayUrl: url(GATEWAY), processes, databases, keys, keysDir, stop };
   } catch (error) {
     await stop().catch(() => {});

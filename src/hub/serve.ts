@@ -26,13 +26,12 @@ import { locateDatabases } from '../shared/database.js';
 import { provisionMemberDatabase, type MemberDatabase } from '../shared/database-roles.js';
 import { announceReady, onShutdown, reportWorkerReady, runReplicas } from '../shared/lifecycle.js';
 import { readSupergraphConfig, SUPERGRAPH_FILE } from '../shared/supergraph.js';
-import { AUDIT_SUBGRAPH } from '../../subgraphs/audit/index.js';
-import { REPORTS_SUBGRAPH } from '../../subgraphs/reports/index.js';
 import { GATEWAY, memberNames, registryPort, startAgency, startAudit, startGatewayMember, startReports, type RunningMember } from './members.js';
+import { AUDIT_MEMBER, REPORTS_MEMBER } from '../shared/access/policy.js';
 
 /** The access log and the gateway share the gateway's database. */
 function databaseOwner(member: string): string {
-  return member === AUDIT_SUBGRAPH || member === GATEWAY ? GATEWAY : member;
+  return member === AUDIT_MEMBER || member === GATEWAY ? GATEWAY : member;
 }
 
 /** Where a member answers: `<MEMBER>_SUBGRAPH_URL`, else its routing URL in the registry. */
@@ -91,7 +90,7 @@ export async function startMemberFromEnv(member: string): Promise<RunningMember>
   if (!known.includes(member)) throw new ConfigError(`Unknown member "${member}": one of ${known.join(', ')}.`);
   const seals = await memberSeals(member);
   const listen = { port: listenPort(member), host: config.host };
-  if (member === REPORTS_SUBGRAPH) return withCleanup(await startReports({ seals, listen, agencyUrl: subgraphUrl }), async () => seals.close());
+  if (member === REPORTS_MEMBER) return withCleanup(await startReports({ seals, listen, agencyUrl: subgraphUrl }), async () => seals.close());
   const { database, close } = await memberDatabase(member).catch((error: unknown) => {
     throw databaseProblem(member, error);
   });
@@ -100,7 +99,7 @@ export async function startMemberFromEnv(member: string): Promise<RunningMember>
     await close();
   };
   try {
-    if (member === AUDIT_SUBGRAPH) return withCleanup(await startAudit({ database, seals, listen }), cleanup);
+    if (member === AUDIT_MEMBER) return withCleanup(await startAudit({ database, seals, listen }), cleanup);
     if (member === GATEWAY) {
       const subgraphs = readSupergraphConfig().map((entry) => entry.name);
       return withCleanup(
@@ -113,7 +112,7 @@ export async function startMemberFromEnv(member: string): Promise<RunningMember>
           supergraphFile: SUPERGRAPH_FILE,
           subgraphUrls: Object.fromEntries(subgraphs.map((name) => [name, subgraphUrl(name)])),
           timeoutMs: config.subgraphTimeoutMs,
-          timeoutsMs: { [REPORTS_SUBGRAPH]: config.reportTimeoutMs },
+          timeoutsMs: { [REPORTS_MEMBER]: config.reportTimeoutMs },
         }),
         cleanup,
       );

@@ -21,12 +21,11 @@ import { provisionMemberDatabase, type MemberDatabase } from '../shared/database
 import type { RunningHttpServer } from '../shared/http-server.js';
 import type { DemoSize } from '../shared/seeding.js';
 import { hubAgencyNames, readSupergraphConfig, SUPERGRAPH_FILE } from '../shared/supergraph.js';
-import { AUDIT_SUBGRAPH } from '../../subgraphs/audit/index.js';
 import type { AuditLog } from '../../subgraphs/audit/log.js';
 import type { RateLimits } from '../../gateway/rate-limit.js';
-import { REPORTS_SUBGRAPH } from '../../subgraphs/reports/index.js';
 import { inMemorySeals } from './member-keys.js';
 import { GATEWAY, memberNames, registryPort, startAgency, startAudit, startGatewayMember, startReports, type RunningAgency, type RunningMember } from './members.js';
+import { AUDIT_MEMBER, REPORTS_MEMBER } from '../shared/access/policy.js';
 
 export interface StackOptions {
   /** 0 picks free ports (tests); otherwise the registry's ports. */
@@ -150,12 +149,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       }),
     );
     const gatewayDatabase = await databaseOf(GATEWAY);
-    const audit = await startAudit({ database: gatewayDatabase, seals: sealsOf(AUDIT_SUBGRAPH), listen: { port: options.auditPort ?? registryPort(AUDIT_SUBGRAPH), host }, signer: auditSigning.signer });
+    const audit = await startAudit({ database: gatewayDatabase, seals: sealsOf(AUDIT_MEMBER), listen: { port: options.auditPort ?? registryPort(AUDIT_MEMBER), host }, signer: auditSigning.signer });
     started.push(audit);
     // Reports ask each agency where it ended up listening, or at its registered URL.
     const registered = new Map(readSupergraphConfig().map((entry) => [entry.name, entry.url]));
     const agencyUrl = (name: string) => subgraphs.get(name)?.server.url ?? registered.get(name) ?? name;
-    const reports = await startReports({ seals: sealsOf(REPORTS_SUBGRAPH), listen: { port: options.reportsPort ?? registryPort(REPORTS_SUBGRAPH), host }, agencyUrl, cellKeySecret });
+    const reports = await startReports({ seals: sealsOf(REPORTS_MEMBER), listen: { port: options.reportsPort ?? registryPort(REPORTS_MEMBER), host }, agencyUrl, cellKeySecret });
     started.push(reports);
     /** A gateway over these members: the first one, and any replica a test adds beside it. */
     const gatewayOver = (listenPort: number, rest: Pick<Parameters<typeof startGatewayMember>[0], 'rateLimits' | 'audit'>) =>
@@ -168,11 +167,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         supergraphFile: options.supergraphFile ?? SUPERGRAPH_FILE,
         subgraphUrls: {
           ...Object.fromEntries([...subgraphs].map(([name, { server }]) => [name, server.url])),
-          [AUDIT_SUBGRAPH]: audit.server.url,
-          [REPORTS_SUBGRAPH]: reports.server.url,
+          [AUDIT_MEMBER]: audit.server.url,
+          [REPORTS_MEMBER]: reports.server.url,
         },
         timeoutMs: config.subgraphTimeoutMs,
-        timeoutsMs: { [REPORTS_SUBGRAPH]: config.reportTimeoutMs },
+        timeoutsMs: { [REPORTS_MEMBER]: config.reportTimeoutMs },
         registeredOnlyRoles: options.registeredOnlyRoles,
         ...rest,
       });

@@ -11,14 +11,12 @@ import type { Context } from './context.js';
 import type { AuditLog } from './log.js';
 import { resolvers } from './resolvers.js';
 
-export const AUDIT_SUBGRAPH = AUDIT_MEMBER;
-
 export function serveAuditSubgraph(log: AuditLog, seals: MemberSeals, listen: { port: number; host: string }): Promise<RunningHttpServer> {
   return serveFederatedSubgraph<Context>({
-    name: AUDIT_SUBGRAPH,
+    name: AUDIT_MEMBER,
     typeDefs: loadSchema(__dirname),
     resolvers,
-    seals: { member: AUDIT_SUBGRAPH, trust: seals.trust, replay: new DatabaseReplayGuard(() => log.fork()) },
+    seals: { member: AUDIT_MEMBER, trust: seals.trust, replay: new DatabaseReplayGuard(() => log.fork()) },
     listen,
     ready: async () => ({ database: await log.reachable() }),
     context: (caller) => ({ caller, disclosed: new Set(), em: log.fork() }),

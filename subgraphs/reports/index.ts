@@ -20,8 +20,6 @@ import { ReportMemo } from './memo.js';
 import { resolvers } from './resolvers.js';
 import { schemesLoader } from './single-window.js';
 
-export const REPORTS_SUBGRAPH = REPORTS_MEMBER;
-
 /** The secret as configured: REPORT_CELL_KEY_SECRET, REPORT_CELL_KEY_SECRET_FILE or the keys directory's. */
 export function configuredCellKeySecret(): Buffer {
   return loadCellKeySecret({ secret: config.reportCellKeySecret, file: config.reportCellKeySecretFile, keysDir: config.keysDir });
@@ -47,11 +45,11 @@ export function serveReportsSubgraph(options: {
   const agencyTitles = Object.fromEntries(registry.map((entry) => [entry.name, shortTitle(entry.title)]));
   const memo = new ReportMemo(config.reportMemoMb);
   return serveFederatedSubgraph<Context>({
-    name: REPORTS_SUBGRAPH,
+    name: REPORTS_MEMBER,
     typeDefs: loadSchema(__dirname),
     resolvers,
     // The reports keep no database: seal ids are remembered by this one process.
-    seals: { member: REPORTS_SUBGRAPH, trust: options.seals.trust, replay: new MemoryReplayGuard() },
+    seals: { member: REPORTS_MEMBER, trust: options.seals.trust, replay: new MemoryReplayGuard() },
     listen: options.listen,
     context: (caller) => {
       const consulted = new Set<string>();
